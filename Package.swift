@@ -1,0 +1,173 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Every target builds in Swift 6 mode with the same upcoming features (STYLE.md).
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "meshbox",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "meshbox", targets: ["meshbox"]),
+        // For Benchmarks/ (a separate package, so the main build never resolves it).
+        .library(name: "MeshboxControlPlane", targets: ["MeshCore", "MeshModel", "MeshAPI", "MeshStore", "MeshRegistry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0", traits: []),
+    ],
+    targets: [
+        // Vocabulary and runtime kernel: errors, Watch, durations. No NIO, no SQLite.
+        .target(
+            name: "MeshCore",
+            dependencies: [],
+            swiftSettings: settings
+        ),
+        // The resources users write, their decoding and validation with field paths.
+        .target(
+            name: "MeshModel",
+            dependencies: [
+                "MeshCore",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: settings
+        ),
+        // Contracts between roles.
+        .target(
+            name: "MeshAPI",
+            dependencies: ["MeshCore", "MeshModel"],
+            swiftSettings: settings
+        ),
+        // config role: SQLite (WAL) store with revisions, history, rollback, watch.
+        .target(
+            name: "MeshStore",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
+        // registry role: instances, health checks, TTL heartbeats, persistence.
+        .target(
+            name: "MeshRegistry",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
+        // console role: admin JSON API, health, metrics (and later the web console).
+        .target(
+            name: "MeshConsole",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
+        // Client side of the admin API, used by the CLI and tests.
+        .target(
+            name: "MeshRemote",
+            dependencies: ["MeshCore", "MeshModel", "MeshAPI"],
+            swiftSettings: settings
+        ),
+        // Composition root: the only module that knows every role.
+        .target(
+            name: "MeshAppliance",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshStore", "MeshRegistry", "MeshConsole",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
+        .executableTarget(
+            name: "meshbox",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshAppliance", "MeshRemote",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "MeshTesting",
+            dependencies: ["MeshCore", "MeshModel", "MeshAPI"],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshCoreTests",
+            dependencies: ["MeshCore"],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshModelTests",
+            dependencies: ["MeshCore", "MeshModel"],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshStoreTests",
+            dependencies: ["MeshCore", "MeshModel", "MeshAPI", "MeshStore", "MeshTesting"],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshRegistryTests",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshRegistry", "MeshTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshApplianceTests",
+            dependencies: ["MeshAppliance", "MeshTesting"],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshConsoleTests",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshConsole", "MeshTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["MeshCore", "MeshModel", "MeshAPI", "MeshRemote", "MeshTesting"],
+            swiftSettings: settings
+        ),
+    ]
+)

@@ -1,0 +1,32 @@
+/// One instance of a `ServiceEntry` (Istio's `WorkloadEntry`, inline in `endpoints`).
+public struct WorkloadEntry: Sendable, Hashable, Codable {
+    /// IP address or DNS name (a Unix socket `unix:///path` is not supported).
+    public var address: String?
+    /// Port overrides by port name (`http: 8080`).
+    public var ports: [String: UInt32]
+    public var labels: [String: String]
+    public var network: String?
+    /// `region/zone/subzone`.
+    public var locality: String?
+    public var weight: UInt32?
+
+    public init(
+        address: String? = nil,
+        ports: [String: UInt32] = [:],
+        labels: [String: String] = [:],
+        network: String? = nil,
+        locality: String? = nil,
+        weight: UInt32? = nil
+    ) {
+        self.address = address
+        self.ports = ports
+        self.labels = labels
+        self.network = network
+        self.locality = locality
+        self.weight = weight
+    }
+}
+
+extension WorkloadEntry: UnsupportedFieldsDeclaring {
+    static var unsupportedFields: Set<String> { ["serviceAccount"] }
+}

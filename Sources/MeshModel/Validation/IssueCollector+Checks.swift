@@ -1,0 +1,95 @@
+import MeshCore
+
+/// Checks shared by several kinds.
+extension IssueCollector {
+    static let nameRule = "lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
+    static let labelRule = "lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit"
+
+    /// A duration as Istio writes it, at least 1ms (Istio's `ValidateDuration`).
+    mutating func checkDuration(_ text: String?, at path: String, allowZero: Bool = false) {
+        guard let text else { return }
+        guard let duration = DurationText.parse(text) else {
+            error(path, "invalid duration \"\(text)\", expected a number with a unit such as 100ms, 1.5s, 2m or 1h")
+            return
+        }
+        if allowZero && duration == .zero { return }
+        if duration < .milliseconds(1) { error(path, "duration must be at least 1ms") }
+    }
+
+    mutating func checkPort(_ number: UInt32?, at path: String) {
+        guard let number else { return }
+        if !(1...65535).contains(number) { error(path, "port number \(number) must be in the range 1..65535") }
+    }
+
+    mutating func checkPercent(_ percent: Percent?, at path: String) {
+        guard let value = percent?.value else { return }
+        if !(0...100).contains(value) {
+            error(path + ".value", "percentage \(format(value)) must be in the range 0..100")
+        }
+    }
+
+    mutating func checkRegex(_ pattern: String, at path: String) {
+        if pattern.isEmpty {
+            error(path, "regex must not be empty")
+            return
+        }
+        do {
+            _ = try Regex(pattern)
+        } catch {
+            self.error(path, "invalid regex \"\(pattern)\"")
+        }
+    }
+
+    mutating func checkStringMatch(_ match: StringMatch?, at path: String) {
+        switch match {
+        case .regex(let pattern)?: checkRegex(pattern, at: path + ".regex")
+        case .prefix(let prefix)? where prefix.isEmpty: error(path + ".prefix", "prefix must not be empty")
+        default: break
+        }
+    }
+
+    mutating func checkLabels(_ labels: [String: String], at path: String) {
+        for (key, value) in labels.sorted(by: { $0.key < $1.key }) {
+            if !Syntax.isLabelKey(key) {
+                error(
+                    path,
+                    "invalid label key \"\(key)\": an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.'"
+                )
+            }
+            if !Syntax.isLabelValue(value) {
+                error(
+                    path + "." + key,
+                    "invalid label value \"\(value)\": at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+                )
+            }
+        }
+    }
+
+    /// `exportTo`: `.` (this namespace), `*` (all) or namespace names; `*` stands alone.
+    mutating func checkExportTo(_ exportTo: [String], at path: String) {
+        var seen: Set<String> = []
+        for (index, namespace) in exportTo.enumerated() {
+            if !seen.insert(namespace).inserted { error("\(path)[\(index)]", "duplicate entry \"\(namespace)\"") }
+            if namespace != "." && namespace != "*" && !Syntax.isDNSLabel(namespace) {
+                error("\(path)[\(index)]", "\"\(namespace)\" is not ., * or a namespace name")
+            }
+        }
+        if exportTo.contains("*") && exportTo.count > 1 { error(path, "* cannot be combined with other namespaces") }
+    }
+
+    mutating func checkIPOrCIDR(_ values: [String], at path: String) {
+        for (index, value) in values.enumerated() where !Syntax.isIPOrCIDR(value) {
+            error("\(path)[\(index)]", "\"\(value)\" is not an IP address or CIDR block")
+        }
+    }
+
+    mutating func checkNotEmpty(_ values: [String], at path: String, what: String) {
+        for (index, value) in values.enumerated() where value.isEmpty {
+            error("\(path)[\(index)]", "\(what) must not be empty")
+        }
+    }
+
+    private func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}
