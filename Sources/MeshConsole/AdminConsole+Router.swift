@@ -1,0 +1,86 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MeshAPI
+import MeshCore
+import NIOCore
+
+extension AdminConsole {
+    /// Every route of the console. Middleware order matters: errors, metrics and logs outermost,
+    /// then authentication, so that a 401 is also counted and rendered as JSON.
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: AccessMiddleware(logger: logger))
+        router.add(middleware: AuthenticationMiddleware(token: token))
+        addHealthRoutes(to: router)
+        addConfigRoutes(to: router)
+        addRegistryRoutes(to: router)
+        router.get("/api/v1/status") { _, _ in
+            JSONBody.response(await status())
+        }
+        return router
+    }
+
+    private func addHealthRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in
+            Self.text("ok\n", status: .ok)
+        }
+        router.get("/readyz") { _, _ in
+            isReady() ? Self.text("ready\n", status: .ok) : Self.text("not ready\n", status: .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ in
+            Self.text(metricsText(), status: .ok, contentType: "text/plain; version=0.0.4")
+        }
+    }
+
+    static func text(
+        _ text: String, status: HTTPResponse.Status, contentType: String = "text/plain; charset=utf-8"
+    ) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// A path segment, percent-decoded: instance ids hold slashes and arrive as `%2F`.
+    static func pathParameter(_ name: String, in context: BasicRequestContext) throws -> String {
+        guard let raw = context.parameters.get(name) else {
+            throw MeshError(.invalidArgument, "missing path segment \(name)")
+        }
+        guard let decoded = raw.removingPercentEncoding, !decoded.isEmpty else {
+            throw MeshError(.invalidArgument, "path segment \(name) is not valid percent-encoded text")
+        }
+        return decoded
+    }
+
+    /// A query parameter; empty counts as absent.
+    static func queryParameter(_ name: String, in request: Request) -> String? {
+        guard let value = request.uri.queryParameters.get(name), !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// `?dryRun`, `?dryRun=true|1` or `?dryRun=false|0`.
+    static func flag(_ name: String, in request: Request) throws -> Bool {
+        let parameters = request.uri.queryParameters
+        guard parameters.has(Substring(name)) else { return false }
+        switch parameters.get(name)?.lowercased() ?? "" {
+        case "", "true", "1": return true
+        case "false", "0": return false
+        case let other: throw MeshError(.invalidArgument, "query parameter \(name) must be true or false, not \"\(other)\"")
+        }
+    }
+
+    func requireConfig() throws -> any ConfigAPI {
+        guard let config else { throw APIError.unavailable(role: "config") }
+        return config
+    }
+
+    func requireRegistry() throws -> any RegistryAPI {
+        guard let registry else { throw APIError.unavailable(role: "registry") }
+        return registry
+    }
+
+    /// The request body, at most `Configuration.maxBodySize` bytes (more is a 413).
+    func collectBody(_ request: Request) async throws -> ByteBuffer {
+        try await request.body.collect(upTo: configuration.maxBodySize)
+    }
+}
