@@ -1,0 +1,73 @@
+import MeshModel
+
+extension Compilation {
+    /// The TLS a gateway server terminates, registering its secrets; nil (with a warning) when incomplete.
+    mutating func serverTLS(_ server: GatewayServer) -> Snapshot.ServerTLS? {
+        guard let settings = server.server.tls else { return nil }
+        var tls = Snapshot.ServerTLS(mode: .simple, certificateSecretName: "")
+        tls.minVersion = Self.tlsVersion(settings.minProtocolVersion)
+        tls.maxVersion = Self.tlsVersion(settings.maxProtocolVersion)
+        tls.cipherSuites = settings.cipherSuites
+        tls.subjectAltNames = settings.subjectAltNames
+        if server.kind == .terminatedHTTPS { tls.alpnProtocols = ["h2", "http/1.1"] }
+        switch settings.mode {
+        case .mutual, .istioMutual:
+            tls.mode = .mutual
+            tls.requireClientCertificate = true
+        case .optionalMutual:
+            tls.mode = .mutual
+        default:
+            tls.mode = .simple
+        }
+        if settings.mode == .istioMutual {
+            tls.certificateSecretName = addSecret("default", .certificate, .workloadCertificate)
+            tls.caSecretName = addSecret("ROOTCA", .validationContext, .meshTrustBundle)
+        } else if let credential = settings.credentialName, !credential.isEmpty {
+            tls.certificateSecretName = addSecret(credential, .certificate, .credential(name: credential))
+            if tls.mode == .mutual {
+                tls.caSecretName = addSecret(credential + "-cacert", .validationContext, .credential(name: credential))
+            }
+        } else if let certificate = settings.serverCertificate, let key = settings.privateKey {
+            tls.certificateSecretName = addSecret(
+                "file-cert:\(certificate)~\(key)", .certificate, .files(certificate: certificate, privateKey: key))
+            if tls.mode == .mutual, let ca = settings.caCertificates {
+                tls.caSecretName = addSecret("file-root:\(ca)", .validationContext, .caFile(ca))
+            }
+        } else {
+            warn(server.gateway, server.path + ".tls", "needs credentialName or serverCertificate and privateKey; ignored")
+            return nil
+        }
+        if tls.mode == .mutual, tls.caSecretName == nil {
+            warn(server.gateway, server.path + ".tls", "mutual TLS needs CA certificates; ignored")
+            return nil
+        }
+        return tls
+    }
+
+    static func tlsVersion(_ version: GatewaySpec.ServerTLSSettings.ProtocolVersion?) -> Snapshot.TLSVersion? {
+        switch version {
+        case .v1_0: .v1_0
+        case .v1_1: .v1_1
+        case .v1_2: .v1_2
+        case .v1_3: .v1_3
+        case .auto, nil: nil
+        }
+    }
+}
+
+/// SNI names already taken by filter chains of one listener (Envoy rejects duplicates).
+struct SNIClaims {
+    private var names: Set<String> = []
+    private var catchAll = false
+
+    /// The names still free (empty for a catch-all chain), or nil when nothing is left.
+    mutating func claim(_ hosts: [String]) -> [String]? {
+        if hosts.isEmpty || hosts.contains("*") {
+            if catchAll { return nil }
+            catchAll = true
+            return []
+        }
+        let fresh = hosts.filter { names.insert($0).inserted }
+        return fresh.isEmpty ? nil : fresh.sorted()
+    }
+}

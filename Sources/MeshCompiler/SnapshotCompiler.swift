@@ -1,0 +1,36 @@
+public import MeshAPI
+public import MeshModel
+
+/// Compiles config and registry state into a data-plane `Snapshot`: a pure function.
+///
+/// Istio semantics for gateways: one listener per Gateway server port, VirtualServices bound by
+/// their `gateways` and matched by host, DestinationRule policies per cluster, endpoints from the
+/// registry. Problems (unknown hosts or subsets, conflicting servers) become `warnings` in the
+/// snapshot; a route to an unknown destination still gets a cluster, with no endpoints (503).
+///
+/// ```swift
+/// let snapshot = SnapshotCompiler.compile(config: config, registry: registry, version: 1, options: .init())
+/// ```
+public enum SnapshotCompiler {
+    public static func compile(
+        config: ConfigState,
+        registry: RegistryState,
+        version: UInt64,
+        options: Options = Options()
+    ) -> Snapshot {
+        var compilation = Compilation(config: config, registry: registry, options: options)
+        compilation.compileGateways()
+        let (clusters, endpoints) = compilation.compileClusters()
+        return Snapshot(
+            version: version,
+            configRevision: config.revision,
+            registryRevision: registry.revision,
+            listeners: compilation.listeners.sorted { $0.name < $1.name },
+            routeConfigurations: compilation.routeConfigurations.sorted { $0.name < $1.name },
+            clusters: clusters,
+            endpoints: endpoints,
+            secrets: compilation.secrets.values.sorted { $0.name < $1.name },
+            warnings: compilation.warnings
+        )
+    }
+}

@@ -1,0 +1,107 @@
+public import MeshAPI
+import MeshCore
+public import MeshModel
+import Synchronization
+
+/// Compiles snapshots from config and registry updates and publishes them, newest only.
+///
+/// A burst of changes is coalesced: after a change the publisher waits `debounce` and compiles
+/// once with the newest config and registry state. The version grows by one only when the
+/// compiled content changed.
+public actor SnapshotPublisher: SnapshotSource {
+    private let watch = Watch<Snapshot>(.empty)
+    private let options: SnapshotCompiler.Options
+    private let debounce: Duration
+    private let clock: any Clock<Duration>
+    private let metrics = CompilerMetrics()
+    private let inputs = InputsBox()
+    /// How many times the compiler ran (for tests and diagnostics).
+    public private(set) var compilations = 0
+
+    private final class InputsBox: Sendable {
+        let state = Mutex(Inputs())
+
+        func withLock<R: Sendable>(_ body: (inout Inputs) -> R) -> R { state.withLock { body(&$0) } }
+    }
+
+    private struct Inputs: Sendable {
+        var config: ConfigState?
+        var registry: RegistryState?
+        /// Grows with every input change, so a pending wake-up after a compile that already
+        /// saw the newest inputs is skipped.
+        var generation: UInt64 = 0
+    }
+
+    public init(
+        options: SnapshotCompiler.Options = .init(),
+        debounce: Duration = .milliseconds(20),
+        clock: any Clock<Duration> = ContinuousClock()
+    ) {
+        self.options = options
+        self.debounce = debounce
+        self.clock = clock
+    }
+
+    public nonisolated func snapshots() -> AsyncStream<Snapshot> { watch.updates() }
+
+    /// The snapshot now.
+    public nonisolated var current: Snapshot { watch.current }
+
+    /// Consumes both streams until the task is cancelled or both end; then ends every subscriber's stream.
+    public func run(config: AsyncStream<ConfigState>, registry: AsyncStream<RegistryState>) async {
+        let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [inputs] in
+                for await state in config {
+                    inputs.withLock {
+                        $0.config = state
+                        $0.generation += 1
+                    }
+                    wake.yield()
+                }
+            }
+            group.addTask { [inputs] in
+                for await state in registry {
+                    inputs.withLock {
+                        $0.registry = state
+                        $0.generation += 1
+                    }
+                    wake.yield()
+                }
+            }
+            group.addTask { [self] in
+                await self.compileLoop(wakeups)
+            }
+            // Both inputs ended (or cancellation): stop the compile loop too.
+            await group.next()
+            await group.next()
+            wake.finish()
+            await group.waitForAll()
+        }
+        watch.finish()
+    }
+
+    private func compileLoop(_ wakeups: AsyncStream<Void>) async {
+        var compiledGeneration: UInt64 = 0
+        for await _ in wakeups {
+            do { try await clock.sleep(for: debounce) } catch { return }
+            let (config, registry, generation) = inputs.withLock { ($0.config, $0.registry, $0.generation) }
+            // Wait for the first value of both so the first snapshot is not missing endpoints.
+            guard let config, let registry, generation != compiledGeneration else { continue }
+            compiledGeneration = generation
+            publish(config: config, registry: registry)
+        }
+    }
+
+    private func publish(config: ConfigState, registry: RegistryState) {
+        let previous = watch.current
+        let start = ContinuousClock.now
+        let compiled = SnapshotCompiler.compile(
+            config: config, registry: registry, version: previous.version + 1, options: options)
+        compilations += 1
+        metrics.recordCompilation(ContinuousClock.now - start)
+        guard !compiled.hasSameContent(as: previous) || previous.version == 0 else { return }
+        watch.send(compiled)
+        metrics.recordVersion(compiled.version)
+    }
+}

@@ -1,0 +1,153 @@
+extension Snapshot {
+    /// A group of upstream endpoints and how to talk to them (xDS `Cluster`, discovery type EDS).
+    public struct Cluster: Sendable, Hashable, Codable {
+        /// Istio style: `outbound|<port>|<subset>|<fqdn>` (subset empty when none).
+        public var name: String
+        /// Fully qualified host: `reviews.default.svc.cluster.local`, or a ServiceEntry host.
+        public var serviceHost: String
+        /// The service port (not the instances' target port).
+        public var port: UInt32
+        public var subset: String?
+        public var lbPolicy: LoadBalancingPolicy
+        /// Also carried by routes as `hashPolicies`; kept here for data planes that hash per cluster.
+        public var consistentHash: HashPolicy?
+        public var connectTimeout: Duration
+        public var circuitBreakers: CircuitBreakers?
+        public var maxRequestsPerConnection: UInt32?
+        public var idleTimeout: Duration?
+        /// Speak HTTP/2 to the endpoints (h2UpgradePolicy UPGRADE, or an HTTP2/GRPC service port).
+        public var http2: Bool
+        public var outlierDetection: OutlierDetection?
+        /// TLS the data plane originates towards the endpoints; nil for plain text.
+        public var upstreamTLS: UpstreamTLS?
+
+        public init(
+            name: String,
+            serviceHost: String,
+            port: UInt32,
+            subset: String? = nil,
+            lbPolicy: LoadBalancingPolicy = .roundRobin,
+            consistentHash: HashPolicy? = nil,
+            connectTimeout: Duration = Cluster.defaultConnectTimeout,
+            circuitBreakers: CircuitBreakers? = nil,
+            maxRequestsPerConnection: UInt32? = nil,
+            idleTimeout: Duration? = nil,
+            http2: Bool = false,
+            outlierDetection: OutlierDetection? = nil,
+            upstreamTLS: UpstreamTLS? = nil
+        ) {
+            self.name = name
+            self.serviceHost = serviceHost
+            self.port = port
+            self.subset = subset
+            self.lbPolicy = lbPolicy
+            self.consistentHash = consistentHash
+            self.connectTimeout = connectTimeout
+            self.circuitBreakers = circuitBreakers
+            self.maxRequestsPerConnection = maxRequestsPerConnection
+            self.idleTimeout = idleTimeout
+            self.http2 = http2
+            self.outlierDetection = outlierDetection
+            self.upstreamTLS = upstreamTLS
+        }
+
+        /// Istio's default connect timeout.
+        public static let defaultConnectTimeout: Duration = .seconds(10)
+
+        /// `outbound|9080|v1|reviews.default.svc.cluster.local`.
+        public static func name(host: String, port: UInt32, subset: String?) -> String {
+            "outbound|\(port)|\(subset ?? "")|\(host)"
+        }
+    }
+
+    /// xDS `Cluster.LbPolicy` with its config.
+    public enum LoadBalancingPolicy: Sendable, Hashable, Codable {
+        case roundRobin
+        case leastRequest
+        case random
+        case ringHash(minimumRingSize: UInt64?)
+        case maglev(tableSize: UInt64?)
+    }
+
+    /// xDS `CircuitBreakers.Thresholds` (default priority); nil fields keep Envoy's defaults.
+    public struct CircuitBreakers: Sendable, Hashable, Codable {
+        public var maxConnections: UInt32?
+        public var maxPendingRequests: UInt32?
+        public var maxRequests: UInt32?
+        public var maxRetries: UInt32?
+
+        public init(
+            maxConnections: UInt32? = nil,
+            maxPendingRequests: UInt32? = nil,
+            maxRequests: UInt32? = nil,
+            maxRetries: UInt32? = nil
+        ) {
+            self.maxConnections = maxConnections
+            self.maxPendingRequests = maxPendingRequests
+            self.maxRequests = maxRequests
+            self.maxRetries = maxRetries
+        }
+    }
+
+    /// xDS `OutlierDetection`; nil fields keep Envoy's defaults.
+    public struct OutlierDetection: Sendable, Hashable, Codable {
+        public var consecutive5xx: UInt32?
+        public var consecutiveGatewayErrors: UInt32?
+        public var interval: Duration?
+        public var baseEjectionTime: Duration?
+        public var maxEjectionPercent: UInt32?
+        /// Below this share of healthy endpoints, ejection stops (Envoy's healthy panic threshold).
+        public var minHealthPercent: UInt32?
+
+        public init(
+            consecutive5xx: UInt32? = nil,
+            consecutiveGatewayErrors: UInt32? = nil,
+            interval: Duration? = nil,
+            baseEjectionTime: Duration? = nil,
+            maxEjectionPercent: UInt32? = nil,
+            minHealthPercent: UInt32? = nil
+        ) {
+            self.consecutive5xx = consecutive5xx
+            self.consecutiveGatewayErrors = consecutiveGatewayErrors
+            self.interval = interval
+            self.baseEjectionTime = baseEjectionTime
+            self.maxEjectionPercent = maxEjectionPercent
+            self.minHealthPercent = minHealthPercent
+        }
+    }
+
+    /// TLS towards a cluster's endpoints (xDS `UpstreamTlsContext`).
+    public struct UpstreamTLS: Sendable, Hashable, Codable {
+        public enum Mode: String, Sendable, Hashable, Codable {
+            case simple
+            case mutual
+            /// Mutual TLS with the mesh's own workload certificates (SPIFFE).
+            case istioMutual
+        }
+
+        public var mode: Mode
+        public var sni: String?
+        public var subjectAltNames: [String]
+        /// The client certificate for `mutual`.
+        public var certificateSecretName: String?
+        /// The CA that verifies the server; nil uses the system trust (simple) or the mesh CA (istioMutual).
+        public var caSecretName: String?
+        public var insecureSkipVerify: Bool
+
+        public init(
+            mode: Mode,
+            sni: String? = nil,
+            subjectAltNames: [String] = [],
+            certificateSecretName: String? = nil,
+            caSecretName: String? = nil,
+            insecureSkipVerify: Bool = false
+        ) {
+            self.mode = mode
+            self.sni = sni
+            self.subjectAltNames = subjectAltNames
+            self.certificateSecretName = certificateSecretName
+            self.caSecretName = caSecretName
+            self.insecureSkipVerify = insecureSkipVerify
+        }
+    }
+}
