@@ -5,20 +5,27 @@ public enum Analyzer {
         let index = Index(resources)
         var issues: [FieldIssue] = []
         for resource in resources {
-            var collector = IssueCollector(resource: resource.key.description)
-            switch resource.spec {
-            case .virtualService(let spec):
-                checkVirtualService(spec, namespace: resource.metadata.namespace, index: index, into: &collector)
-            case .gateway(let spec):
-                checkGateway(spec, key: resource.key, index: index, into: &collector)
-            case .destinationRule(let spec):
-                checkDestinationRule(spec, key: resource.key, index: index, into: &collector)
-            default:
-                break
-            }
-            issues += collector.issues
+            issues += analyze(resource, index: index)
         }
         return issues
+    }
+
+    // Kept out of line: with the loop and the switch in one function, Swift 6.3.1's optimizer
+    // crashes in CopyPropagation ("Found ownership error") when building with -c release.
+    @inline(never)
+    static func analyze(_ resource: Resource, index: Index) -> [FieldIssue] {
+        var collector = IssueCollector(resource: resource.key.description)
+        switch resource.spec {
+        case .virtualService(let spec):
+            checkVirtualService(spec, namespace: resource.metadata.namespace, index: index, into: &collector)
+        case .gateway(let spec):
+            checkGateway(spec, key: resource.key, index: index, into: &collector)
+        case .destinationRule(let spec):
+            checkDestinationRule(spec, key: resource.key, index: index, into: &collector)
+        default:
+            break
+        }
+        return collector.issues
     }
 
     /// Lookups over the resource set.
