@@ -15,6 +15,7 @@ extension AdminConsole {
         addHealthRoutes(to: router)
         addConfigRoutes(to: router)
         addRegistryRoutes(to: router)
+        addCertificateAuthorityRoutes(to: router)
         router.get("/api/v1/status") { _, _ in
             JSONBody.response(await status())
         }
@@ -72,6 +73,11 @@ extension AdminConsole {
     func requireConfig() throws -> any ConfigAPI {
         guard let config else { throw APIError.unavailable(role: "config") }
         return config
+    }
+
+    func requireCertificateAuthority() throws -> any CertificateAuthorityAPI {
+        guard let ca else { throw APIError.unavailable(role: "ca") }
+        return ca
     }
 
     func requireRegistry() throws -> any RegistryAPI {

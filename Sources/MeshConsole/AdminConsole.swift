@@ -27,6 +27,7 @@ public struct AdminConsole: Service {
     let configuration: Configuration
     let config: (any ConfigAPI)?
     let registry: (any RegistryAPI)?
+    let ca: (any CertificateAuthorityAPI)?
     let token: AdminToken
     let metricsText: @Sendable () -> String
     let status: @Sendable () async -> ConsoleStatus
@@ -38,6 +39,7 @@ public struct AdminConsole: Service {
         configuration: Configuration = Configuration(),
         config: (any ConfigAPI)?,
         registry: (any RegistryAPI)?,
+        ca: (any CertificateAuthorityAPI)? = nil,
         token: AdminToken,
         metricsText: @escaping @Sendable () -> String,
         status: @escaping @Sendable () async -> ConsoleStatus,
@@ -48,6 +50,7 @@ public struct AdminConsole: Service {
         self.configuration = configuration
         self.config = config
         self.registry = registry
+        self.ca = ca
         self.token = token
         self.metricsText = metricsText
         self.status = status

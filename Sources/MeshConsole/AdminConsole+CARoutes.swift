@@ -1,0 +1,67 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MeshAPI
+import MeshCore
+import NIOCore
+
+/// `POST /api/v1/ca/sign` body.
+struct SignRequest: Codable {
+    var csr: String
+    var ttl: String?
+}
+
+/// `POST /api/v1/ca/tokens` body.
+struct JoinTokenRequest: Codable {
+    var ttl: String?
+    var nodeName: String?
+}
+
+/// `POST /join/v1/node` body: the one route a node calls before it has any credential.
+struct JoinRequest: Codable {
+    var token: String
+    var nodeName: String
+    var csr: String
+}
+
+extension AdminConsole {
+    func addCertificateAuthorityRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/api/v1/ca/sign") { request, _ in
+            let ca = try requireCertificateAuthority()
+            let body = try JSONBody.decode(SignRequest.self, from: try await collectBody(request))
+            let ttl = try body.ttl.map { try Self.duration($0, field: "ttl") }
+            return JSONBody.response(try await ca.sign(csrPEM: body.csr, ttl: ttl, requester: .admin))
+        }
+        router.get("/api/v1/ca/bundle") { _, _ in
+            let ca = try requireCertificateAuthority()
+            return Self.text(await ca.trustBundlePEM(), status: .ok, contentType: "application/x-pem-file")
+        }
+        router.get("/api/v1/ca/status") { _, _ in
+            let ca = try requireCertificateAuthority()
+            return JSONBody.response(await ca.status())
+        }
+        router.post("/api/v1/ca/tokens") { request, _ in
+            let ca = try requireCertificateAuthority()
+            let body = try JSONBody.decode(JoinTokenRequest.self, from: try await collectBody(request))
+            let ttl = try Self.duration(body.ttl ?? "1h", field: "ttl")
+            return JSONBody.response(try await ca.createJoinToken(ttl: ttl, nodeName: body.nodeName), status: .created)
+        }
+        router.post("/api/v1/ca/rotate-root") { _, _ in
+            let ca = try requireCertificateAuthority()
+            return JSONBody.response(try await ca.rotateRoot())
+        }
+        // Outside /api: the join token is the credential here, not the admin token.
+        router.post("/join/v1/node") { request, _ in
+            let ca = try requireCertificateAuthority()
+            let body = try JSONBody.decode(JoinRequest.self, from: try await collectBody(request))
+            return JSONBody.response(try await ca.joinNode(token: body.token, nodeName: body.nodeName, csrPEM: body.csr))
+        }
+    }
+
+    static func duration(_ text: String, field: String) throws -> Duration {
+        guard let duration = DurationText.parse(text), duration > .zero else {
+            throw MeshError(.invalidArgument, "body.\(field): invalid duration \"\(text)\" (e.g. 30m, 24h)")
+        }
+        return duration
+    }
+}
