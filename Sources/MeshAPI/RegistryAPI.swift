@@ -54,7 +54,7 @@ public struct InstancePort: Sendable, Hashable, Codable {
 
 /// What a caller sends to register an instance.
 public struct InstanceRegistration: Sendable, Hashable, Codable {
-    /// Stable id; default `<namespace>/<service>/<address>:<first port>`.
+    /// Stable id; default `<service>.<namespace>-<address>:<first port>` (IPv6 in brackets).
     public var id: String?
     public var service: String
     public var namespace: String?
