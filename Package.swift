@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0", traits: []),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // Vocabulary and runtime kernel: errors, Watch, durations. No NIO, no SQLite.
@@ -92,6 +96,47 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // ca role: root/intermediate CA, SPIFFE workload certificates, join tokens, rotation.
+        .target(
+            name: "MeshCA",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
+        // Data-plane plumbing shared by gateway and proxy: TLS contexts, peer identity, ….
+        .target(
+            name: "MeshNet",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        // Pure compiler: config + registry (+ CA material) → data-plane Snapshot.
+        .target(
+            name: "MeshCompiler",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
         // Client side of the admin API, used by the CLI and tests.
         .target(
             name: "MeshRemote",
@@ -102,7 +147,7 @@ let package = Package(
         .target(
             name: "MeshAppliance",
             dependencies: [
-                "MeshCore", "MeshModel", "MeshAPI", "MeshStore", "MeshRegistry", "MeshConsole",
+                "MeshCore", "MeshModel", "MeshAPI", "MeshStore", "MeshRegistry", "MeshCA", "MeshConsole",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,7 +161,7 @@ let package = Package(
         .executableTarget(
             name: "meshbox",
             dependencies: [
-                "MeshCore", "MeshModel", "MeshAPI", "MeshAppliance", "MeshRemote",
+                "MeshCore", "MeshModel", "MeshAPI", "MeshAppliance", "MeshRemote", "MeshCA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -124,7 +169,12 @@ let package = Package(
         ),
         .target(
             name: "MeshTesting",
-            dependencies: ["MeshCore", "MeshModel", "MeshAPI"],
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             swiftSettings: settings
         ),
         .testTarget(
@@ -149,6 +199,35 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshCATests",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshCA", "MeshTesting",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshNetTests",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshNet", "MeshTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshCompilerTests",
+            dependencies: ["MeshCore", "MeshModel", "MeshAPI", "MeshCompiler", "MeshTesting"],
             swiftSettings: settings
         ),
         .testTarget(

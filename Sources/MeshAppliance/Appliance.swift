@@ -1,0 +1,255 @@
+import Foundation
+import Logging
+import MeshAPI
+import MeshCA
+import MeshCore
+import MeshConsole
+import MeshRegistry
+import MeshStore
+import Metrics
+import NIOPosix
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The composition root: builds the roles a configuration asks for, wires their contracts
+/// together in-process, and runs them as one `ServiceGroup`.
+///
+/// Roles are constructed in dependency order (config, registry, …, console) — construction opens
+/// their state (the SQLite files), so a role's dependencies are usable before any role runs.
+/// SIGTERM/SIGINT shut the group down gracefully, in reverse order.
+public struct Appliance: Sendable {
+    public let configuration: ApplianceConfiguration
+
+    public init(configuration: ApplianceConfiguration) {
+        self.configuration = configuration
+    }
+
+    public func run() async throws {
+        let metricsRegistry = Self.bootstrapObservability(configuration)
+        let logger = Logger(label: "meshbox")
+        let started = ContinuousClock.now
+
+        let dataDirectory = configuration.dataDirectory
+        try Self.prepareDataDirectory(dataDirectory)
+        let lock = try DataDirectoryLock(directory: dataDirectory)
+        defer { lock.release() }
+
+        let readiness = Readiness(pending: Set(configuration.roles))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var store: ConfigStore?
+        var registry: Registry?
+
+        if configuration.roles.contains(.config) {
+            let opened = try ConfigStore(
+                path: dataDirectory + "/config.db",
+                options: .init(historyDepth: configuration.historyDepth, synchronousFull: configuration.durability == .full),
+                logger: Logger(label: "meshbox.config"))
+            store = opened
+            services.append(.init(service: ConfigRole(store: opened), serviceName: "config"))
+            readiness.markReady(.config)
+        }
+        if configuration.roles.contains(.registry) {
+            let opened = try await Registry(
+                path: dataDirectory + "/registry.db", eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                options: .init(nodeName: configuration.nodeName), logger: Logger(label: "meshbox.registry"))
+            registry = opened
+            services.append(.init(service: RegistryRole(registry: opened, configUpdates: store?.watch()), serviceName: "registry"))
+            readiness.markReady(.registry)
+        }
+        var authority: CertificateAuthority?
+        if configuration.roles.contains(.ca) {
+            let registryForIdentities = registry
+            let plugged = configuration.caIntermediateCertificate.flatMap { certificate in
+                configuration.caIntermediateKey.flatMap { key in
+                    configuration.caIntermediateChain.map { chain in
+                        CertificateAuthority.Options.PluggedIntermediate(certificatePath: certificate, keyPath: key, chainPath: chain)
+                    }
+                }
+            }
+            let opened: CertificateAuthority
+            do {
+                opened = try CertificateAuthority(
+                    directory: dataDirectory + "/ca", trustDomain: configuration.trustDomain,
+                    options: .init(
+                        rootTTL: configuration.caRootTTL, defaultLeafTTL: configuration.caLeafTTL,
+                        maxLeafTTL: configuration.caMaxLeafTTL, pluggedIntermediate: plugged),
+                    workloadIdentities: { node in
+                        await Self.workloadIdentities(on: node, registry: registryForIdentities, trustDomain: configuration.trustDomain)
+                    },
+                    logger: Logger(label: "meshbox.ca"))
+            } catch let error as MeshError {
+                throw ApplianceError("ca: \(error.description)")
+            }
+            authority = opened
+            services.append(.init(service: CARole(authority: opened), serviceName: "ca"))
+            readiness.markReady(.ca)
+        }
+        if configuration.roles.contains(.console) {
+            let token = try AdminToken.loadOrCreate(dataDirectory: dataDirectory)
+            let roles = configuration.roles.map(\.rawValue)
+            let storeForStatus: (any ConfigAPI)? = store
+            let console = AdminConsole(
+                configuration: .init(host: configuration.consoleHost, port: configuration.consolePort),
+                config: store, registry: registry, ca: authority, token: token,
+                metricsText: { metricsRegistry.emitToString() },
+                status: {
+                    let uptime = (ContinuousClock.now - started).seconds
+                    let revision = try? await storeForStatus?.currentRevision()
+                    return ConsoleStatus(version: MeshboxVersion.current, roles: roles, uptimeSeconds: uptime, configRevision: revision)
+                },
+                isReady: { readiness.isReady },
+                onListening: { port in
+                    let url = Self.consoleURL(host: configuration.consoleHost, port: port)
+                    Self.writeAtomically(url + "\n", to: dataDirectory + "/console.url")
+                    Self.printBanner(configuration: configuration, url: url, tokenPath: token.path)
+                    readiness.markReady(.console)
+                },
+                logger: Logger(label: "meshbox.console"))
+            services.append(.init(service: console, serviceName: "console"))
+        } else {
+            Self.printBanner(configuration: configuration, url: nil, tokenPath: nil)
+        }
+        services.append(
+            .init(
+                service: SystemdNotifier(logger: Logger(label: "meshbox.systemd")) { await readiness.waitUntilReady() },
+                serviceName: "systemd-notify"))
+
+        logger.info(
+            "Starting roles",
+            metadata: ["roles": "\(configuration.roles.map(\.rawValue).joined(separator: ","))", "data.dir": "\(dataDirectory)"])
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory + "/console.url") }
+        try await group.run()
+        logger.info("Stopped")
+    }
+
+    // MARK: set-up helpers
+
+    /// The SPIFFE identities of the workloads registered on a node, which that node may request
+    /// certificates for: `spiffe://<td>/ns/<namespace>/sa/<service-account>`, the service account
+    /// being the instance's `serviceAccount` label, else its service name.
+    static func workloadIdentities(on node: String, registry: Registry?, trustDomain: String) async -> Set<String> {
+        guard let registry, let instances = try? await registry.instances(service: nil, namespace: nil) else { return [] }
+        return Set(
+            instances.filter { $0.node == node }.map {
+                "spiffe://\(trustDomain)/ns/\($0.namespace)/sa/\($0.labels["serviceAccount"] ?? $0.service)"
+            })
+    }
+
+    /// Logging and metrics are process-wide; bootstrap them once, before any role is built.
+    static func bootstrapObservability(_ configuration: ApplianceConfiguration) -> PrometheusCollectorRegistry {
+        let level = Logger.Level(rawValue: configuration.logLevel.rawValue) ?? .info
+        LoggingSystem.bootstrap { label in
+            switch configuration.logFormat {
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }
+
+    static func prepareDataDirectory(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw ApplianceError("data dir \(path): exists and is not a directory") }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw ApplianceError("data dir \(path): cannot create: \(error.localizedDescription)")
+            }
+        }
+        guard access(path, W_OK) == 0 else { throw ApplianceError("data dir \(path): not writable by this user") }
+    }
+
+    static func consoleURL(host: String, port: Int) -> String {
+        let shown = host == "0.0.0.0" ? "127.0.0.1" : (host == "::" ? "::1" : host)
+        return shown.contains(":") ? "http://[\(shown)]:\(port)" : "http://\(shown):\(port)"
+    }
+
+    static func writeAtomically(_ text: String, to path: String) {
+        try? Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    static func printBanner(configuration: ApplianceConfiguration, url: String?, tokenPath: String?) {
+        var lines = ["meshbox \(MeshboxVersion.current): roles \(configuration.roles.map(\.rawValue).joined(separator: ", "))"]
+        lines.append("  data dir:    \(configuration.dataDirectory)")
+        if let url, let tokenPath {
+            lines.append("  console:     \(url)/")
+            lines.append("  admin API:   \(url)/api/v1  (Authorization: Bearer <token>)")
+            lines.append("  admin token: \(tokenPath)  (log in with its contents; the CLI reads it from there)")
+            lines.append("  try:         meshbox apply -f etc/examples && meshbox get all -A")
+        }
+        print(lines.joined(separator: "\n"))
+        fflush(nil)
+    }
+}
+
+/// Which roles have reported ready; `READY=1` and `/readyz` wait for all of them.
+final class Readiness: Sendable {
+    private let state: Mutex<(pending: Set<MeshRole>, waiters: [CheckedContinuation<Void, Never>])>
+
+    init(pending: Set<MeshRole>) {
+        state = Mutex((pending, []))
+    }
+
+    var isReady: Bool { state.withLock { $0.pending.isEmpty } }
+
+    func markReady(_ role: MeshRole) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.pending.remove(role)
+            guard state.pending.isEmpty else { return [] }
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func waitUntilReady() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.pending.isEmpty { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+}
+
+/// An exclusive `flock` on `<data-dir>/lock`: two meshbox processes must not share a data dir.
+final class DataDirectoryLock: Sendable {
+    private let descriptor: Int32
+
+    init(directory: String) throws {
+        let path = directory + "/lock"
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw ApplianceError("data dir \(directory): cannot open lock file: errno \(errno)") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw ApplianceError("data dir \(directory): another meshbox process is using it")
+        }
+        let pid = "\(getpid())\n"
+        _ = ftruncate(descriptor, 0)
+        _ = pid.withCString { write(descriptor, $0, strlen($0)) }
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

@@ -1,0 +1,260 @@
+public import Foundation
+import MeshCore
+import Yams
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything `meshbox serve` needs, from the YAML config file with flags on top.
+/// Every key is documented in docs/configuration.md; etc/meshbox.yaml sets them all.
+public struct ApplianceConfiguration: Sendable, Equatable {
+    public enum LogFormat: String, Sendable, Equatable { case text, json }
+    public enum LogLevel: String, Sendable, Equatable, CaseIterable { case trace, debug, info, notice, warning, error, critical }
+    public enum Durability: String, Sendable, Equatable { case full, normal }
+
+    public var roles: [MeshRole] = MeshRole.available
+    public var dataDirectory: String = ApplianceConfiguration.defaultDataDirectory()
+    public var nodeName: String = ProcessInfo.processInfo.hostName
+    public var trustDomain: String = "cluster.local"
+    public var serviceCIDR: String = "10.96.0.0/16"
+    public var logLevel: LogLevel = .info
+    public var logFormat: LogFormat = .text
+    public var consoleHost: String = "127.0.0.1"
+    public var consolePort: Int = 15000
+    public var historyDepth: Int = 50
+    public var durability: Durability = .full
+    /// CA: default and maximum lifetime of issued certificates, lifetime of a generated root.
+    public var caLeafTTL: Duration = .seconds(24 * 3600)
+    public var caMaxLeafTTL: Duration = .seconds(7 * 24 * 3600)
+    public var caRootTTL: Duration = .seconds(10 * 365 * 24 * 3600)
+    /// CA: an organisation's intermediate ("plug-in CA"): certificate, key and chain files.
+    public var caIntermediateCertificate: String?
+    public var caIntermediateKey: String?
+    public var caIntermediateChain: String?
+
+    public init() {}
+
+    /// `$MESHBOX_DATA_DIR`, else `/var/lib/meshbox` for root, else `~/.local/share/meshbox`.
+    public static func defaultDataDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let dir = environment["MESHBOX_DATA_DIR"], !dir.isEmpty { return dir }
+        if getuid() == 0 { return "/var/lib/meshbox" }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + "/.local/share/meshbox"
+    }
+
+    /// The console listener as `host:port`.
+    public var consoleListen: String {
+        get { consoleHost.contains(":") ? "[\(consoleHost)]:\(consolePort)" : "\(consoleHost):\(consolePort)" }
+    }
+
+    /// Sets the console listener from `HOST:PORT` (`[::1]:15000` for IPv6).
+    public mutating func setConsoleListen(_ text: String, source: String) throws {
+        let (host, port) = try Self.parseHostPort(text, source: source)
+        consoleHost = host
+        consolePort = port
+    }
+
+    static func parseHostPort(_ text: String, source: String) throws -> (String, Int) {
+        var host: Substring
+        var portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                throw ApplianceError("\(source): expected [IPv6]:PORT, got '\(text)'")
+            }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { throw ApplianceError("\(source): expected HOST:PORT, got '\(text)'") }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw ApplianceError("\(source): port must be 0-65535, got '\(portText)'")
+        }
+        if host.isEmpty { host = "0.0.0.0" }
+        return (String(host), port)
+    }
+}
+
+extension ApplianceConfiguration {
+    /// Reads a config file. Unknown keys and wrong types are errors naming the key path;
+    /// nothing is half-applied: the result is either a whole configuration or an error.
+    public static func load(file path: String, base: ApplianceConfiguration = ApplianceConfiguration()) throws -> ApplianceConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ApplianceError("\(path): cannot read config file: \(error.localizedDescription)")
+        }
+        return try parse(yaml: text, source: path, base: base)
+    }
+
+    public static func parse(yaml text: String, source: String, base: ApplianceConfiguration = ApplianceConfiguration()) throws -> ApplianceConfiguration {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ApplianceError("\(source): invalid YAML: \(error)")
+        }
+        var config = base
+        guard let node else { return config }
+        let reader = KeyReader(source: source)
+        try reader.object(node, path: "") { key, value, path in
+            switch key {
+            case "roles":
+                let names = try reader.stringList(value, path: path)
+                do { config.roles = try MeshRole.parseList(names.joined(separator: ",")) } catch let error as ApplianceError {
+                    throw ApplianceError("\(source): \(path): \(error.description.replacingOccurrences(of: "--roles: ", with: ""))")
+                }
+            case "dataDir": config.dataDirectory = try reader.string(value, path: path)
+            case "nodeName": config.nodeName = try reader.string(value, path: path)
+            case "trustDomain":
+                let domain = try reader.string(value, path: path)
+                guard Self.isValidTrustDomain(domain) else { throw reader.error(path, "invalid trust domain '\(domain)' (lower-case DNS name)") }
+                config.trustDomain = domain
+            case "serviceCIDR":
+                let cidr = try reader.string(value, path: path)
+                guard Self.isValidCIDR(cidr) else { throw reader.error(path, "invalid CIDR '\(cidr)'") }
+                config.serviceCIDR = cidr
+            case "log":
+                try reader.object(value, path: path) { key, value, path in
+                    switch key {
+                    case "level":
+                        let text = try reader.string(value, path: path)
+                        guard let level = LogLevel(rawValue: text) else {
+                            throw reader.error(path, "must be one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+                        }
+                        config.logLevel = level
+                    case "format":
+                        let text = try reader.string(value, path: path)
+                        guard let format = LogFormat(rawValue: text) else { throw reader.error(path, "must be text or json, got '\(text)'") }
+                        config.logFormat = format
+                    default: throw reader.unknown(path)
+                    }
+                }
+            case "console":
+                try reader.object(value, path: path) { key, value, path in
+                    switch key {
+                    case "listen":
+                        let text = try reader.string(value, path: path)
+                        do { try config.setConsoleListen(text, source: path) } catch let error as ApplianceError {
+                            throw ApplianceError("\(source): \(error.description)")
+                        }
+                    default: throw reader.unknown(path)
+                    }
+                }
+            case "config":
+                try reader.object(value, path: path) { key, value, path in
+                    switch key {
+                    case "historyDepth":
+                        let depth = try reader.int(value, path: path)
+                        guard (1...100_000).contains(depth) else { throw reader.error(path, "must be 1-100000, got \(depth)") }
+                        config.historyDepth = depth
+                    case "durability":
+                        let text = try reader.string(value, path: path)
+                        guard let durability = Durability(rawValue: text) else { throw reader.error(path, "must be full or normal, got '\(text)'") }
+                        config.durability = durability
+                    default: throw reader.unknown(path)
+                    }
+                }
+            case "ca":
+                try reader.object(value, path: path) { key, value, path in
+                    switch key {
+                    case "leafTTL": config.caLeafTTL = try reader.duration(value, path: path)
+                    case "maxLeafTTL": config.caMaxLeafTTL = try reader.duration(value, path: path)
+                    case "rootTTL": config.caRootTTL = try reader.duration(value, path: path)
+                    case "intermediate":
+                        try reader.object(value, path: path) { key, value, path in
+                            switch key {
+                            case "certificate": config.caIntermediateCertificate = try reader.string(value, path: path)
+                            case "key": config.caIntermediateKey = try reader.string(value, path: path)
+                            case "chain": config.caIntermediateChain = try reader.string(value, path: path)
+                            default: throw reader.unknown(path)
+                            }
+                        }
+                        let set = [config.caIntermediateCertificate, config.caIntermediateKey, config.caIntermediateChain].compactMap { $0 }
+                        guard set.count == 3 else { throw reader.error(path, "needs certificate, key and chain") }
+                    default: throw reader.unknown(path)
+                    }
+                }
+                guard config.caLeafTTL <= config.caMaxLeafTTL else {
+                    throw reader.error("ca.leafTTL", "must not exceed ca.maxLeafTTL")
+                }
+            default:
+                throw reader.unknown(path)
+            }
+        }
+        return config
+    }
+
+    static func isValidTrustDomain(_ text: String) -> Bool {
+        guard !text.isEmpty, text.count <= 255 else { return false }
+        return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
+                && label.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
+        }
+    }
+
+    static func isValidCIDR(_ text: String) -> Bool {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let bits = Int(parts[1]) else { return false }
+        let octets = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        if octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) { return (0...32).contains(bits) }
+        if parts[0].contains(":") { return (0...128).contains(bits) && parts[0].allSatisfy { $0.isHexDigit || $0 == ":" } }
+        return false
+    }
+}
+
+/// Walks a YAML node tree with key paths for error messages.
+struct KeyReader {
+    let source: String
+
+    func error(_ path: String, _ message: String) -> ApplianceError {
+        ApplianceError("\(source): \(path): \(message)")
+    }
+
+    func unknown(_ path: String) -> ApplianceError {
+        error(path, "unknown key (see docs/configuration.md)")
+    }
+
+    func object(_ node: Node, path: String, _ body: (String, Node, String) throws -> Void) throws {
+        guard case .mapping(let mapping) = node else {
+            throw error(path.isEmpty ? "(top level)" : path, "expected a map")
+        }
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.scalar?.string else { throw error(path, "keys must be strings") }
+            try body(key, value, path.isEmpty ? key : path + "." + key)
+        }
+    }
+
+    func string(_ node: Node, path: String) throws -> String {
+        guard case .scalar(let scalar) = node, scalar.string != "~", scalar.string != "null" || scalar.style != .plain else {
+            throw error(path, "expected a string")
+        }
+        return scalar.string
+    }
+
+    func duration(_ node: Node, path: String) throws -> Duration {
+        let text = try string(node, path: path)
+        guard let duration = DurationText.parse(text), duration > .zero else {
+            throw error(path, "invalid duration '\(text)' (e.g. 30m, 24h, 87600h)")
+        }
+        return duration
+    }
+
+    func int(_ node: Node, path: String) throws -> Int {
+        guard case .scalar(let scalar) = node, let value = Int(scalar.string) else { throw error(path, "expected an integer") }
+        return value
+    }
+
+    func stringList(_ node: Node, path: String) throws -> [String] {
+        switch node {
+        case .sequence(let sequence):
+            return try sequence.enumerated().map { try string($0.element, path: "\(path)[\($0.offset)]") }
+        case .scalar(let scalar):
+            return scalar.string.split(separator: ",").map { String($0) }
+        default:
+            throw error(path, "expected a list of strings")
+        }
+    }
+}
