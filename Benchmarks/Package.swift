@@ -1,0 +1,24 @@
+// swift-tools-version:6.2
+// System benchmarks of meshbox's control plane. A separate package so the main build and CI
+// never resolve or build it. Run: `cd Benchmarks && swift run -c release meshbox-bench`.
+import PackageDescription
+
+let package = Package(
+    name: "meshbox-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "meshbox-bench",
+            dependencies: [
+                .product(name: "MeshboxControlPlane", package: "main"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        )
+    ]
+)
