@@ -24,6 +24,32 @@ struct AnalyzerTests {
         #expect(Analyzer.analyze(try Self.resources(text)).map(\.description) == [])
     }
 
+    @Test("analysing a subset against the whole set gives exactly that subset's issues")
+    func subsetAnalysis() throws {
+        let text = """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: a}
+            spec:
+              hosts: [a.example.com]
+              gateways: [missing-gateway]
+              http: [{route: [{destination: {host: reviews, subset: v9}}]}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: b}
+            spec:
+              hosts: [b.example.com]
+              gateways: [other-missing]
+              http: [{route: [{destination: {host: reviews}}]}]
+            """
+        let all = try Self.resources(Self.service + "\n---\n" + text)
+        let subject = all.filter { $0.metadata.name == "a" }
+        let expected = Analyzer.analyze(all).filter { $0.resource == "VirtualService default/a" }
+        #expect(!expected.isEmpty)
+        #expect(Analyzer.analyze(subject, in: all) == expected)
+    }
+
     @Test("all-kinds.yaml raises no warnings")
     func allKindsIsConsistent() throws {
         #expect(Analyzer.analyze(try Self.resources(try Examples.text("all-kinds.yaml"))).map(\.description) == [])

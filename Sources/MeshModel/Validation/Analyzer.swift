@@ -10,6 +10,17 @@ public enum Analyzer {
         return issues
     }
 
+    /// Issues about `subjects` only, analysed against the whole set `all` (which should contain
+    /// the subjects). Cheaper than `analyze(all)` filtered: the store calls it on every apply.
+    public static func analyze(_ subjects: [Resource], in all: [Resource]) -> [FieldIssue] {
+        let index = Index(all)
+        var issues: [FieldIssue] = []
+        for resource in subjects {
+            issues += analyze(resource, index: index)
+        }
+        return issues
+    }
+
     // Kept out of line: with the loop and the switch in one function, Swift 6.3.1's optimizer
     // crashes in CopyPropagation ("Found ownership error") when building with -c release.
     @inline(never)
