@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A fresh directory under the system temp dir, removed by `remove()` (call it in a `defer`).
 public struct TemporaryDirectory: Sendable {

@@ -127,6 +127,9 @@ func benchRegistry() async throws {
     say("registry: \(total) instances of \(services) services registered in \(String(format: "%.1f", registerElapsed)) s (\(String(format: "%.0f", Double(total) / registerElapsed))/s)")
     say("registry: RSS \(String(format: "%.0f", after.current)) MiB (before \(String(format: "%.0f", before.current)) MiB, peak \(String(format: "%.0f", after.peak)) MiB)")
 
+    // The registry coalesces publishes (at most every 20 ms): wait until watchers see everything.
+    for await state in await registry.watch() where state.instances.count == total { break }
+
     var deliveries: [Double] = []
     var encodings: [Double] = []
     let encoder = JSONEncoder()
