@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MeshAPI
 import MeshCA
+import MeshCompiler
 import MeshCore
 import MeshConsole
 import MeshRegistry
@@ -61,6 +62,17 @@ public struct Appliance: Sendable {
             services.append(.init(service: RegistryRole(registry: opened, configUpdates: store?.watch()), serviceName: "registry"))
             readiness.markReady(.registry)
         }
+        // The compiler runs wherever both of its inputs do; it is what the data-plane roles consume.
+        var publisher: SnapshotPublisher?
+        if let store, let registry {
+            let compiler = SnapshotPublisher()
+            publisher = compiler
+            services.append(
+                .init(
+                    service: CompilerRole(publisher: compiler, configUpdates: store.watch(), registryUpdates: registry.watch()),
+                    serviceName: "compiler"))
+        }
+
         var authority: CertificateAuthority?
         if configuration.roles.contains(.ca) {
             let registryForIdentities = registry
@@ -95,7 +107,7 @@ public struct Appliance: Sendable {
             let storeForStatus: (any ConfigAPI)? = store
             let console = AdminConsole(
                 configuration: .init(host: configuration.consoleHost, port: configuration.consolePort),
-                config: store, registry: registry, ca: authority, token: token,
+                config: store, registry: registry, ca: authority, snapshots: publisher, token: token,
                 metricsText: { metricsRegistry.emitToString() },
                 status: {
                     let uptime = (ContinuousClock.now - started).seconds

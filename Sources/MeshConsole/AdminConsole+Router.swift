@@ -16,6 +16,14 @@ extension AdminConsole {
         addConfigRoutes(to: router)
         addRegistryRoutes(to: router)
         addCertificateAuthorityRoutes(to: router)
+        // The compiled data-plane snapshot, like Envoy's config_dump: what the gateway and
+        // proxies are (or will be) serving, for debugging and the console's Traffic view.
+        router.get("/api/v1/snapshot") { _, _ in
+            guard let snapshots else { throw APIError.unavailable(role: "compiler") }
+            var iterator = snapshots.snapshots().makeAsyncIterator()
+            guard let current = await iterator.next() else { throw APIError.unavailable(role: "compiler") }
+            return JSONBody.response(current)
+        }
         router.get("/api/v1/status") { _, _ in
             JSONBody.response(await status())
         }

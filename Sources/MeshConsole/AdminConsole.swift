@@ -28,6 +28,7 @@ public struct AdminConsole: Service {
     let config: (any ConfigAPI)?
     let registry: (any RegistryAPI)?
     let ca: (any CertificateAuthorityAPI)?
+    let snapshots: (any SnapshotSource)?
     let token: AdminToken
     let metricsText: @Sendable () -> String
     let status: @Sendable () async -> ConsoleStatus
@@ -40,6 +41,7 @@ public struct AdminConsole: Service {
         config: (any ConfigAPI)?,
         registry: (any RegistryAPI)?,
         ca: (any CertificateAuthorityAPI)? = nil,
+        snapshots: (any SnapshotSource)? = nil,
         token: AdminToken,
         metricsText: @escaping @Sendable () -> String,
         status: @escaping @Sendable () async -> ConsoleStatus,
@@ -51,6 +53,7 @@ public struct AdminConsole: Service {
         self.config = config
         self.registry = registry
         self.ca = ca
+        self.snapshots = snapshots
         self.token = token
         self.metricsText = metricsText
         self.status = status

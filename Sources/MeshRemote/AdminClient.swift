@@ -220,6 +220,15 @@ extension String {
     var trimmingSlash: String { hasSuffix("/") ? String(dropLast()) : self }
 }
 
+// MARK: data plane
+
+extension AdminClient {
+    /// The compiled data-plane snapshot (`GET /api/v1/snapshot`).
+    public func snapshot() async throws -> Snapshot {
+        try await get("/api/v1/snapshot")
+    }
+}
+
 // MARK: certificate authority
 
 extension AdminClient {

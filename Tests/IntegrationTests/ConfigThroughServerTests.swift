@@ -164,3 +164,31 @@ struct ConfigThroughServerTests {
         await again.stop()
     }
 }
+
+@Suite("compiler role through the real binary")
+struct SnapshotThroughServerTests {
+    @Test("applied config and registered instances compile into the served snapshot")
+    func snapshotFollowsConfigAndRegistry() async throws {
+        let server = try await RunningServer.start()
+        defer { server.cleanUp() }
+        let text = try ["gateway.yaml", "virtualservice-reviews.yaml", "destinationrule-reviews.yaml", "service-reviews.yaml"]
+            .map(example).joined(separator: "\n---\n")
+        _ = try await server.client.apply(text)
+        for (index, version) in ["v1", "v2", "v3"].enumerated() {
+            _ = try await server.client.register(
+                InstanceRegistration(
+                    service: "reviews", address: "127.0.0.\(index + 10)", ports: [InstancePort(name: "http", number: 9080)],
+                    labels: ["version": version]))
+        }
+        try await eventually("the snapshot to hold the reviews endpoints") {
+            let snapshot = try await server.client.snapshot()
+            let endpoints = snapshot.endpoints.filter { $0.clusterName.hasSuffix("reviews.default.svc.cluster.local") }
+            return endpoints.reduce(0) { $0 + $1.endpoints.count } == 3
+        }
+        let snapshot = try await server.client.snapshot()
+        #expect(snapshot.listeners.contains { $0.port == 8080 }, "the Gateway's HTTP server becomes a listener")
+        let v2 = snapshot.endpoints.first { $0.clusterName.contains("|v2|") }
+        #expect(v2?.endpoints.map(\.address) == ["127.0.0.11"], "subset v2 selects the version=v2 instance")
+        await server.process.stop()
+    }
+}
