@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian packages meshbox's build and tests need, if any is missing.
+set -euo pipefail
+need=(libsqlite3-dev zlib1g-dev python3 openssl "$@")
+missing=()
+for package in "${need[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}"
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
