@@ -99,12 +99,7 @@ public struct AdminClient: Sendable {
 
     /// A raw request, for callers that need the status and body themselves (tests, `curl`-like use).
     public func raw(_ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, authorized: Bool = true) async throws -> (Int, Data, [String: String]) {
-        var request = URLRequest(url: baseURL.appendingPathComponent(String(path.dropFirst())))
-        if path.contains("?") { request = URLRequest(url: URL(string: baseURL.absoluteString.trimmingSlash + path)!) }
-        request.httpMethod = method
-        if authorized, let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
-        request.httpBody = body
+        let request = makeRequest(method, path, body: body, contentType: contentType, authorized: authorized)
         let (data, response) = try await session.data(for: request)
         guard let http = response as? HTTPURLResponse else { throw AdminClientError(status: 0, code: "io", message: "not an HTTP response") }
         var headers: [String: String] = [:]
@@ -112,16 +107,26 @@ public struct AdminClient: Sendable {
         return (http.statusCode, data, headers)
     }
 
-    private func send<T: Decodable>(_ method: String, _ path: String, query: [String: String] = [:], body: Data? = nil, contentType: String? = nil) async throws -> T {
+    /// One request to `path` (which may carry its own `?query`) under the base URL.
+    private func makeRequest(
+        _ method: String, _ path: String, query: [String: String] = [:], body: Data?, contentType: String?, authorized: Bool = true
+    ) -> URLRequest {
+        let parts = path.split(separator: "?", maxSplits: 1)
         var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false)!
-        components.percentEncodedPath = baseURL.path.trimmingSlash + path
+        components.percentEncodedPath = baseURL.path.trimmingSlash + parts[0]
+        if parts.count == 2 { components.percentEncodedQuery = String(parts[1]) }
         if !query.isEmpty { components.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) } }
         var request = URLRequest(url: components.url!)
         request.httpMethod = method
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if authorized, let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         request.setValue("application/json", forHTTPHeaderField: "Accept")
         if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         request.httpBody = body
+        return request
+    }
+
+    private func send<T: Decodable>(_ method: String, _ path: String, query: [String: String] = [:], body: Data? = nil, contentType: String? = nil) async throws -> T {
+        let request = makeRequest(method, path, query: query, body: body, contentType: contentType)
         let data: Data
         let response: URLResponse
         do {

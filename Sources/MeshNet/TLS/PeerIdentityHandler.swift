@@ -1,5 +1,6 @@
 public import NIOCore
 import NIOSSL
+import NIOTLS
 import SwiftASN1
 import X509
 
@@ -28,9 +29,9 @@ public final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelH
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         context.fireUserInboundEventTriggered(event)
-        // NIOTLS's TLSUserEvent.handshakeCompleted, matched by its description because MeshNet does not
-        // declare the NIOTLS product (Package.swift); the only event NIOSSL fires before data is this one.
-        if !announced, String(describing: event).hasPrefix("handshakeCompleted") { announceIdentity(context: context) }
+        if !announced, let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent {
+            announceIdentity(context: context)
+        }
     }
 
     private func announceIdentity(context: ChannelHandlerContext) {
