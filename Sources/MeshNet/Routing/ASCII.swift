@@ -1,0 +1,53 @@
+/// Byte-level ASCII helpers for the routing hot path.
+///
+/// `String.lowercased()` and `==` go through Unicode case mapping and normalisation and allocate;
+/// host names, header names, methods and the bytes routing compares are ASCII, so comparing UTF-8
+/// bytes with ASCII case folding is both correct for them and free of allocations.
+enum ASCII {
+    @inline(__always)
+    static func lower(_ byte: UInt8) -> UInt8 {
+        byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
+    }
+
+    static func hasUppercase(_ bytes: some Sequence<UInt8>) -> Bool {
+        bytes.contains { $0 &- UInt8(ascii: "A") < 26 }
+    }
+
+    /// `value` lower-cased, or `value` itself (no copy) when it has no ASCII upper-case letter.
+    static func lowercased(_ value: String) -> String {
+        hasUppercase(value.utf8) ? value.lowercased() : value
+    }
+
+    static func equalsIgnoringCase(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        return zip(lhs, rhs).allSatisfy { lower($0) == lower($1) }
+    }
+
+    /// Whether `value` starts with `prefix`, whose bytes are already lower case when `ignoringCase`.
+    static func hasPrefix(_ value: Substring.UTF8View, _ prefix: [UInt8], ignoringCase: Bool) -> Bool {
+        guard value.count >= prefix.count else { return false }
+        if !ignoringCase { return value.starts(with: prefix) }
+        return zip(value, prefix).allSatisfy { lower($0) == $1 }
+    }
+
+    /// Whether `value` ends with `suffix` (exact bytes).
+    static func hasSuffix(_ value: Substring.UTF8View, _ suffix: [UInt8]) -> Bool {
+        guard value.count >= suffix.count else { return false }
+        return value[value.index(value.endIndex, offsetBy: -suffix.count)...].elementsEqual(suffix)
+    }
+
+    /// Whether `value` equals `other`, whose bytes are already lower case when `ignoringCase`.
+    static func equals(_ value: Substring.UTF8View, _ other: [UInt8], ignoringCase: Bool) -> Bool {
+        guard value.count == other.count else { return false }
+        if !ignoringCase { return value.elementsEqual(other) }
+        return zip(value, other).allSatisfy { lower($0) == $1 }
+    }
+
+    /// Leading and trailing spaces and tabs removed, as HTTP list elements are written (`a, b`).
+    static func trimmed(_ value: Substring) -> Substring {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = value.firstIndex(where: { !isSpace($0) }) else { return value[value.endIndex...] }
+        let last = value.lastIndex(where: { !isSpace($0) }) ?? first
+        return value[first...last]
+    }
+}
