@@ -1,0 +1,108 @@
+public import NIOCore
+import NIOPosix
+
+/// Relays a downstream connection to an upstream address, byte for byte: the TCP proxy of tcp,
+/// tls (after termination) and tls-passthrough filter chains.
+///
+/// The upstream is connected on the downstream's event loop, so the two `GlueHandler`s talk without
+/// locks or hops. Downstream reads pause until the upstream is connected; bytes an earlier handler
+/// already holds (the ClientHello in `SNIHandler`) reach the glue when that handler leaves.
+public enum TCPRelay {
+    /// Connects to `address` and joins it with `downstream`, whose pipeline gets the glue handler at
+    /// the end. The future succeeds once the relay runs; it fails, after closing `downstream`, when the
+    /// upstream cannot be reached. `onClose` is called once: when both connections have closed, or
+    /// right away on a failed connect (with `connectError`).
+    public static func relay(
+        downstream: any Channel,
+        to address: SocketAddress,
+        connectTimeout: TimeAmount,
+        onClose: @escaping @Sendable (Stats) -> Void
+    ) -> EventLoopFuture<Void> {
+        let loop = downstream.eventLoop
+        if loop.inEventLoop {
+            return start(downstream: downstream, to: address, connectTimeout: connectTimeout, onClose: onClose)
+        }
+        return loop.flatSubmit {
+            start(downstream: downstream, to: address, connectTimeout: connectTimeout, onClose: onClose)
+        }
+    }
+
+    private static func start(
+        downstream: any Channel,
+        to address: SocketAddress,
+        connectTimeout: TimeAmount,
+        onClose: @escaping @Sendable (Stats) -> Void
+    ) -> EventLoopFuture<Void> {
+        let loop = downstream.eventLoop
+        let started = NIODeadline.now()
+        let (downstreamGlue, upstreamGlue) = GlueHandler.matchedPair()
+        do {
+            try setOption(.autoRead, false, on: downstream)
+            try setOption(.allowRemoteHalfClosure, true, on: downstream)
+        } catch {
+            downstream.close(promise: nil)
+            onClose(Stats(upstreamAddress: address, connectError: error))
+            return loop.makeFailedFuture(error)
+        }
+        let upstreamHandler = NIOLoopBound(upstreamGlue, eventLoop: loop)
+        let connected = ClientBootstrap(group: loop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(upstreamHandler.value)
+                }
+            }
+            .connect(to: address)
+        let relaying = loop.makePromise(of: Void.self)
+        connected.hop(to: loop).assumeIsolated().whenComplete { result in
+            switch result {
+            case .failure(let error):
+                downstream.close(promise: nil)
+                onClose(Stats(upstreamAddress: address, duration: elapsed(since: started), connectError: error))
+                relaying.fail(error)
+            case .success(let upstream):
+                do {
+                    try downstream.pipeline.syncOperations.addHandler(downstreamGlue)
+                    try setOption(.autoRead, true, on: downstream)
+                } catch {
+                    // The client left while the upstream was connecting: nothing was relayed.
+                    upstream.close(promise: nil)
+                    downstream.close(promise: nil)
+                    onClose(Stats(upstreamAddress: address, duration: elapsed(since: started)))
+                    relaying.fail(error)
+                    return
+                }
+                downstream.closeFuture.and(upstream.closeFuture).assumeIsolated().whenComplete { _ in
+                    onClose(
+                        Stats(
+                            upstreamAddress: address,
+                            bytesIn: downstreamGlue.bytesRead,
+                            bytesOut: upstreamGlue.bytesRead,
+                            duration: elapsed(since: started)
+                        )
+                    )
+                }
+                relaying.succeed()
+            }
+        }
+        return relaying.futureResult
+    }
+
+    private static func setOption<Option: ChannelOption>(
+        _ option: Option,
+        _ value: Option.Value,
+        on channel: any Channel
+    ) throws {
+        if let options = channel.syncOptions {
+            try options.setOption(option, value: value)
+        } else {
+            // On the event loop a socket channel applies the option at once.
+            channel.setOption(option, value: value).whenFailure { _ in channel.close(promise: nil) }
+        }
+    }
+
+    private static func elapsed(since start: NIODeadline) -> Duration {
+        .nanoseconds((NIODeadline.now() - start).nanoseconds)
+    }
+}
