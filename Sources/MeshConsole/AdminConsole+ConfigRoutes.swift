@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import MeshAPI
@@ -23,13 +24,7 @@ extension AdminConsole {
 
         router.get("/api/v1/resources") { request, _ in
             let config = try requireConfig()
-            var kind: ResourceKind?
-            if let name = Self.queryParameter("kind", in: request) {
-                guard let parsed = ResourceKind(name: name) else {
-                    throw MeshError(.invalidArgument, "query parameter kind: unknown resource kind \"\(name)\"")
-                }
-                kind = parsed
-            }
+            let kind = try Self.kindParameter(in: request)
             var selector: LabelSelector?
             if let text = Self.queryParameter("selector", in: request) {
                 do {
@@ -54,11 +49,15 @@ extension AdminConsole {
 
         let resource = "/api/v1/resources/{kind}/{namespace}/{name}"
 
-        router.get(RouterPath(resource)) { _, context in
+        router.get(RouterPath(resource)) { request, context in
             let config = try requireConfig()
             let key = try Self.resourceKey(in: context)
+            let yaml = try Self.wantsYAML(request)
             guard let stored = try await config.get(key) else {
                 throw MeshError(.notFound, "\(key) not found")
+            }
+            if yaml {
+                return Self.text(ResourceEncoder.yaml([stored.resource]), status: .ok, contentType: "application/yaml; charset=utf-8")
             }
             return JSONBody.response(stored)
         }
@@ -68,9 +67,13 @@ extension AdminConsole {
             return JSONBody.response(try await config.delete([try Self.resourceKey(in: context)]))
         }
 
-        router.get(RouterPath(resource + "/history")) { _, context in
+        router.get(RouterPath(resource + "/history")) { request, context in
             let config = try requireConfig()
+            let yaml = try Self.wantsYAML(request)
             let history = try await config.history(try Self.resourceKey(in: context))
+            if yaml {
+                return JSONBody.response(ItemsBody(revision: nil, items: history.map(YAMLHistoryEntry.init)))
+            }
             return JSONBody.response(ItemsBody<HistoryEntry>(revision: nil, items: history))
         }
 
@@ -92,9 +95,28 @@ extension AdminConsole {
             return JSONBody.response(RevisionBody(revision: try await config.currentRevision()))
         }
 
-        router.get("/api/v1/watch/config") { _, _ in
+        router.get("/api/v1/watch/config") { request, _ in
             let config = try requireConfig()
-            return ServerSentEvents.configStates(config.watch())
+            let kind = try Self.kindParameter(in: request)
+            return ServerSentEvents.configStates(config.watch(), kind: kind, until: streamLimit(for: request))
+        }
+    }
+
+    /// `?kind=`, in any spelling `ResourceKind(name:)` takes; nil when absent.
+    static func kindParameter(in request: Request) throws -> ResourceKind? {
+        guard let name = queryParameter("kind", in: request) else { return nil }
+        guard let kind = ResourceKind(name: name) else {
+            throw MeshError(.invalidArgument, "query parameter kind: unknown resource kind \"\(name)\"")
+        }
+        return kind
+    }
+
+    /// `?format=yaml` (resources as `meshbox get -o yaml` prints them) or `?format=json` (default).
+    static func wantsYAML(_ request: Request) throws -> Bool {
+        switch queryParameter("format", in: request)?.lowercased() {
+        case nil, "json": return false
+        case "yaml": return true
+        case let other?: throw MeshError(.invalidArgument, "query parameter format must be json or yaml, not \"\(other)\"")
         }
     }
 
@@ -108,5 +130,20 @@ extension AdminConsole {
             namespace: try pathParameter("namespace", in: context),
             name: try pathParameter("name", in: context)
         )
+    }
+}
+
+/// A history entry with the resource as YAML text (empty for a deletion): what the console diffs.
+struct YAMLHistoryEntry: Encodable, Sendable {
+    var revision: Int64
+    var action: HistoryEntry.Action
+    var timestamp: Date
+    var yaml: String
+
+    init(_ entry: HistoryEntry) {
+        revision = entry.revision
+        action = entry.action
+        timestamp = entry.timestamp
+        yaml = entry.resource.map { ResourceEncoder.yaml([$0]) } ?? ""
     }
 }

@@ -11,9 +11,12 @@ extension AdminConsole {
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: AccessMiddleware(logger: logger))
-        router.add(middleware: AuthenticationMiddleware(token: token))
+        router.add(middleware: AuthenticationMiddleware(token: token, sessions: sessions, secureCookies: configuration.usesTLS))
         addHealthRoutes(to: router)
+        addWebRoutes(to: router)
+        addSessionRoutes(to: router, sessions: sessions)
         addConfigRoutes(to: router)
+        addViewRoutes(to: router)
         addRegistryRoutes(to: router)
         addCertificateAuthorityRoutes(to: router)
         // The compiled data-plane snapshot, like Envoy's config_dump: what the gateway and

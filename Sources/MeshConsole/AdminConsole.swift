@@ -4,8 +4,8 @@ public import MeshAPI
 import NIOCore
 public import ServiceLifecycle
 
-/// The console role: the admin JSON API under `/api/v1`, `/healthz`, `/readyz` and `/metrics`,
-/// served over HTTP/1.1 by Hummingbird.
+/// The console role: the admin JSON API under `/api/v1`, `/healthz`, `/readyz`, `/metrics` and
+/// the browser console (`/` and `/ui/`, see docs/console.md), served over HTTP/1.1 by Hummingbird.
 ///
 /// Roles are injected as their contracts; a role that does not run in this process is nil and
 /// its routes answer 503.
@@ -16,11 +16,28 @@ public struct AdminConsole: Service {
         public var port: Int
         /// Largest request body accepted (413 beyond).
         public var maxBodySize: Int
+        /// Serve the console's files from this directory instead of the copy built into the
+        /// binary (for working on them without rebuilding).
+        public var webRoot: String?
+        /// A console session ends this long after login at the latest…
+        public var sessionTTL: Duration
+        /// …or after this long without a request.
+        public var sessionIdleTimeout: Duration
+        /// Whether the listener speaks TLS; session cookies then carry `Secure`.
+        public var usesTLS: Bool
 
-        public init(host: String = "127.0.0.1", port: Int = 15000, maxBodySize: Int = 8 << 20) {
+        public init(
+            host: String = "127.0.0.1", port: Int = 15000, maxBodySize: Int = 8 << 20, webRoot: String? = nil,
+            sessionTTL: Duration = .seconds(12 * 3600), sessionIdleTimeout: Duration = .seconds(3600),
+            usesTLS: Bool = false
+        ) {
             self.host = host
             self.port = port
             self.maxBodySize = maxBodySize
+            self.webRoot = webRoot
+            self.sessionTTL = sessionTTL
+            self.sessionIdleTimeout = sessionIdleTimeout
+            self.usesTLS = usesTLS
         }
     }
 
@@ -35,6 +52,8 @@ public struct AdminConsole: Service {
     let isReady: @Sendable () -> Bool
     let onListening: @Sendable (Int) async -> Void
     let logger: Logger
+    let sessions: SessionStore
+    let assets: WebAssets
 
     public init(
         configuration: Configuration = Configuration(),
@@ -47,6 +66,7 @@ public struct AdminConsole: Service {
         status: @escaping @Sendable () async -> ConsoleStatus,
         isReady: @escaping @Sendable () -> Bool,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        clock: any Clock<Duration> = ContinuousClock(),
         logger: Logger
     ) {
         self.configuration = configuration
@@ -60,6 +80,10 @@ public struct AdminConsole: Service {
         self.isReady = isReady
         self.onListening = onListening
         self.logger = logger
+        self.sessions = SessionStore(
+            ttl: configuration.sessionTTL, idleTimeout: configuration.sessionIdleTimeout, clock: clock
+        )
+        self.assets = configuration.webRoot.map { WebAssets.directory($0) } ?? .embedded
     }
 
     public func run() async throws {

@@ -25,8 +25,14 @@ struct ConsoleHarness: Sendable {
     static func with<Result: Sendable>(
         config: (any ConfigAPI)? = nil,
         registry: (any RegistryAPI)? = nil,
+        ca: (any CertificateAuthorityAPI)? = nil,
         ready: Bool = true,
         maxBodySize: Int = 8 << 20,
+        usesTLS: Bool = false,
+        webRoot: String? = nil,
+        sessionTTL: Duration = .seconds(3600),
+        sessionIdleTimeout: Duration = .seconds(600),
+        clock: any Clock<Duration> = ContinuousClock(),
         _ body: @Sendable (ConsoleHarness) async throws -> Result
     ) async throws -> Result {
         var logger = Logger(label: "meshbox.console.test")
@@ -35,9 +41,13 @@ struct ConsoleHarness: Sendable {
         logger.logLevel = .critical
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let console = AdminConsole(
-            configuration: .init(host: "127.0.0.1", port: 0, maxBodySize: maxBodySize),
+            configuration: .init(
+                host: "127.0.0.1", port: 0, maxBodySize: maxBodySize, webRoot: webRoot, sessionTTL: sessionTTL,
+                sessionIdleTimeout: sessionIdleTimeout, usesTLS: usesTLS
+            ),
             config: config,
             registry: registry,
+            ca: ca,
             token: AdminToken(secret: secret, path: "/nonexistent/admin-token"),
             metricsText: { metricsText },
             status: { status },
@@ -46,6 +56,7 @@ struct ConsoleHarness: Sendable {
                 portContinuation.yield(port)
                 portContinuation.finish()
             },
+            clock: clock,
             logger: logger
         )
         return try await withThrowingTaskGroup(of: Void.self) { group in

@@ -1,0 +1,119 @@
+// Services: each service with its VIP, ports, instances and their health, kept live by the
+// config and registry watches. Renders one page of rows at a time, so 1,000 services cost
+// no more than 100.
+import { h, replace, badge } from './dom.js';
+import { relative, plural } from './format.js';
+import { watch, frameScheduler } from './live.js';
+import { ServicesModel, serviceHealth } from './services-model.js';
+
+const PAGE_SIZE = 100;
+
+export async function renderServices(view, route) {
+  const model = new ServicesModel();
+  const expanded = new Set();
+  let page = 0;
+  const filter = h('input', {
+    type: 'search', class: 'grow', id: 'services-filter', 'data-filter': true,
+    placeholder: 'Filter by name, namespace, VIP or address (press /)', 'aria-label': 'Filter services',
+    value: route.query.get('q') || '',
+  });
+  const live = h('span', { class: 'live', id: 'services-live', role: 'status' }, 'connecting…');
+  const summary = h('span', { class: 'muted', id: 'services-summary' });
+  const body = h('tbody', { id: 'services-rows' });
+  const pager = h('div', { class: 'pager' });
+  const problems = h('div', { role: 'alert' });
+  const loaded = { config: false, registry: false };
+
+  replace(view,
+    h('h1', {}, 'Services'),
+    h('div', { class: 'toolbar' }, filter, summary, live),
+    problems,
+    h('div', { class: 'panel table-wrap' },
+      h('table', { id: 'services-table' },
+        h('thead', {}, h('tr', {},
+          h('th', {}, 'Service'), h('th', {}, 'VIP'), h('th', {}, 'Ports'),
+          h('th', {}, 'Instances'), h('th', {}, 'Health'))),
+        body),
+      pager));
+
+  const render = () => {
+    const rows = model.filtered(filter.value);
+    const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
+    page = Math.min(page, pages - 1);
+    const shown = rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+    const fragment = document.createDocumentFragment();
+    for (const row of shown) {
+      fragment.append(serviceRow(row, expanded, render));
+      if (expanded.has(row.key)) fragment.append(instancesRow(row));
+    }
+    body.replaceChildren(fragment);
+    if (!rows.length) {
+      body.append(h('tr', {}, h('td', { colspan: 5, class: 'muted' },
+        loaded.config || loaded.registry ? 'No service matches.' : 'Loading…')));
+    }
+    summary.textContent = `${plural(rows.length, 'service')}${rows.length !== model.allRows().length ? ` of ${model.allRows().length}` : ''}`;
+    replace(pager,
+      h('button', { type: 'button', disabled: page === 0, onclick: () => { page -= 1; render(); } }, 'Previous'),
+      h('span', { class: 'muted' }, rows.length ? `${page * PAGE_SIZE + 1}–${page * PAGE_SIZE + shown.length} of ${rows.length}` : ''),
+      h('button', { type: 'button', disabled: page >= pages - 1, onclick: () => { page += 1; render(); } }, 'Next'));
+  };
+  const schedule = frameScheduler(render);
+  filter.addEventListener('input', () => { page = 0; schedule(); });
+
+  const statuses = { config: 'connecting', registry: 'connecting' };
+  const showStatus = () => {
+    const values = Object.values(statuses);
+    const failed = Object.entries(statuses).filter(([, status]) => status instanceof Error);
+    live.className = `live ${values.every((s) => s === 'live') ? 'on' : failed.length ? 'off' : ''}`;
+    live.textContent = values.every((s) => s === 'live') ? 'live' : failed.length ? 'not live' : 'reconnecting…';
+    replace(problems, failed.map(([name, error]) => h('p', { class: 'error-text' }, `${name}: ${error.message}`)));
+  };
+  const stops = [
+    watch('/api/v1/watch/config?kind=Service', (state) => {
+      loaded.config = true; model.setServiceResources(state.items); schedule();
+    }, (status) => { statuses.config = status; showStatus(); }),
+    watch('/api/v1/watch/registry', (state) => {
+      loaded.registry = true; model.setInstances(state.items); schedule();
+    }, (status) => { statuses.registry = status; showStatus(); }),
+  ];
+  render();
+  return () => stops.forEach((stop) => stop());
+}
+
+function serviceRow(row, expanded, render) {
+  const open = expanded.has(row.key);
+  const toggle = h('button', {
+    type: 'button', class: 'quiet', 'aria-expanded': String(open),
+    'aria-label': `${open ? 'Hide' : 'Show'} instances of ${row.key}`,
+    onclick: () => { if (open) expanded.delete(row.key); else expanded.add(row.key); render(); },
+  }, open ? '▾' : '▸');
+  const health = serviceHealth(row);
+  const total = row.instances.length;
+  const bar = h('span', { class: 'healthbar', 'aria-hidden': 'true' },
+    ['passing', 'critical', 'unknown'].map((state) => (row.counts[state]
+      ? h('span', { class: state, 'data-width': row.counts[state] / total }) : null)));
+  for (const part of bar.children) part.style.width = `${part.dataset.width * 100}%`;
+  return h('tr', { 'data-service': row.key },
+    h('td', {}, toggle, ' ', h('strong', {}, row.name), h('span', { class: 'muted' }, ` ${row.namespace}`),
+      row.declared ? null : h('span', { class: 'muted', title: 'No Service resource declares it; known from the registry only' }, ' (registry only)')),
+    h('td', { class: 'mono' }, row.vip || '—'),
+    h('td', { class: 'mono' }, row.ports.map((port) => `${port.name ? port.name + ' ' : ''}${port.number}/${port.protocol || 'TCP'}`).join(', ') || '—'),
+    h('td', {}, total ? bar : null, `${row.counts.passing}/${total}`),
+    h('td', {}, badge(health, health === 'degraded' ? 'warning' : health)));
+}
+
+function instancesRow(row) {
+  const content = row.instances.length === 0
+    ? h('p', { class: 'muted' }, 'No instance is registered.')
+    : h('table', {}, h('thead', {}, h('tr', {},
+      h('th', {}, 'Address'), h('th', {}, 'Node'), h('th', {}, 'Health'), h('th', {}, 'Check'),
+      h('th', { class: 'hide-narrow' }, 'Labels'), h('th', {}, 'Since'))),
+    h('tbody', {}, row.instances.map((instance) => h('tr', { 'data-instance': instance.id },
+      h('td', { class: 'mono' }, `${instance.address}:${instance.ports.map((p) => p.number).join(',')}`),
+      h('td', {}, instance.node),
+      h('td', {}, badge(instance.health)),
+      h('td', {}, instance.check ? `${instance.check.kind}${instance.healthOutput ? ': ' + instance.healthOutput : ''}` : (instance.source === 'serviceEntry' ? 'ServiceEntry' : 'none')),
+      h('td', { class: 'hide-narrow' }, Object.entries(instance.labels).map(([k, v]) => h('span', { class: 'chip' }, `${k}=${v}`))),
+      h('td', {}, relative(instance.healthChangedAt))))));
+  return h('tr', { class: 'sub' }, h('td', { colspan: 5 }, content));
+}

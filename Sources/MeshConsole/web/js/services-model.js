@@ -1,0 +1,68 @@
+// The Services page's data: meshbox Service resources (VIP, ports) joined with the registry's
+// instances, one row per namespace/name. Kept apart from rendering so updates stay cheap.
+
+export class ServicesModel {
+  constructor() {
+    this.services = new Map(); // "ns/name" → Service resource (StoredResource)
+    this.instances = new Map(); // "ns/name" → [Instance]
+    this.rows = [];
+    this.dirty = true;
+  }
+
+  setServiceResources(items) {
+    this.services = new Map(items.map((stored) => {
+      const meta = stored.resource.metadata;
+      return [`${meta.namespace || 'default'}/${meta.name}`, stored];
+    }));
+    this.dirty = true;
+  }
+
+  setInstances(items) {
+    const grouped = new Map();
+    for (const instance of items) {
+      const key = `${instance.namespace}/${instance.service}`;
+      if (!grouped.has(key)) grouped.set(key, []);
+      grouped.get(key).push(instance);
+    }
+    this.instances = grouped;
+    this.dirty = true;
+  }
+
+  /** Every service, sorted by namespace then name. */
+  allRows() {
+    if (!this.dirty) return this.rows;
+    const keys = new Set([...this.services.keys(), ...this.instances.keys()]);
+    this.rows = [...keys].sort().map((key) => {
+      const [namespace, name] = key.split('/');
+      const stored = this.services.get(key);
+      const instances = this.instances.get(key) || [];
+      const counts = { passing: 0, critical: 0, unknown: 0 };
+      for (const instance of instances) counts[instance.health] = (counts[instance.health] || 0) + 1;
+      return {
+        key, namespace, name, instances, counts,
+        vip: stored ? stored.resource.spec.vip : undefined,
+        ports: stored ? stored.resource.spec.ports || [] : [],
+        declared: Boolean(stored),
+        search: `${namespace}/${name} ${stored && stored.resource.spec.vip || ''} ${instances.map((i) => i.address).join(' ')}`.toLowerCase(),
+      };
+    });
+    this.dirty = false;
+    return this.rows;
+  }
+
+  /** Rows whose name, namespace, VIP or an instance address contains every word of the filter. */
+  filtered(text) {
+    const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+    const rows = this.allRows();
+    return words.length ? rows.filter((row) => words.every((word) => row.search.includes(word))) : rows;
+  }
+}
+
+/** "passing" when every instance passes, "critical" when none does, else "degraded". */
+export function serviceHealth(row) {
+  const total = row.instances.length;
+  if (total === 0) return 'no instances';
+  if (row.counts.passing === total) return 'passing';
+  if (row.counts.passing === 0) return row.counts.critical ? 'critical' : 'unknown';
+  return 'degraded';
+}
