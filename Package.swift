@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // Vocabulary and runtime kernel: errors, Watch, durations. No NIO, no SQLite.
@@ -81,7 +83,7 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        // console role: admin JSON API, health, metrics (and later the web console).
+        // console role: admin JSON API, health, metrics and the browser console (web/).
         .target(
             name: "MeshConsole",
             dependencies: [
@@ -94,6 +96,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The browser console's files, compiled into the binary (`PackageResources`, see
+            // Web/WebAssets+Embedded.swift); `--web-root` serves a directory instead.
+            resources: [.embedInCode("web")],
             swiftSettings: settings
         ),
         // ca role: root/intermediate CA, SPIFFE workload certificates, join tokens, rotation.
@@ -111,19 +116,36 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        // Data-plane plumbing shared by gateway and proxy: TLS contexts, peer identity, ….
+        // Data-plane engine shared by gateway and proxy: listeners, HTTP codecs, routing, upstream
+        // pools, load balancers, outlier detection, TLS contexts, peer identity, drain.
         .target(
             name: "MeshNet",
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: settings
+        ),
+        // gateway role: serves the Snapshot's listeners with the MeshNet engine (north-south).
+        .target(
+            name: "MeshGateway",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshNet",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: settings
         ),
@@ -149,7 +171,9 @@ let package = Package(
             name: "MeshAppliance",
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI", "MeshStore", "MeshRegistry", "MeshCA", "MeshCompiler", "MeshConsole",
+                "MeshGateway", "MeshNet",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -172,6 +196,9 @@ let package = Package(
             name: "MeshTesting",
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -218,10 +245,25 @@ let package = Package(
                 "MeshCore", "MeshModel", "MeshAPI", "MeshNet", "MeshTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshGatewayTests",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshNet", "MeshGateway", "MeshCompiler", "MeshTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings
@@ -246,7 +288,11 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["MeshCore", "MeshModel", "MeshAPI", "MeshRemote", "MeshTesting"],
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshRemote", "MeshTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: settings
         ),
     ]

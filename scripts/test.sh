@@ -10,3 +10,4 @@ bash scripts/install-deps.sh
 swift build --build-tests --explicit-target-dependency-import-check error
 python3 scripts/check-dependency-rule.py
 swift test --skip-build
+bash scripts/browser-test.sh

@@ -5,9 +5,13 @@ import MeshCA
 import MeshCompiler
 import MeshCore
 import MeshConsole
+import MeshGateway
+import MeshModel
+import MeshNet
 import MeshRegistry
 import MeshStore
 import Metrics
+import NIOCore
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
@@ -51,6 +55,9 @@ public struct Appliance: Sendable {
                 options: .init(historyDepth: configuration.historyDepth, synchronousFull: configuration.durability == .full),
                 logger: Logger(label: "meshbox.config"))
             store = opened
+            for file in configuration.applyFiles {
+                try await Self.applyAtStart(file: file, store: opened)
+            }
             services.append(.init(service: ConfigRole(store: opened), serviceName: "config"))
             readiness.markReady(.config)
         }
@@ -65,7 +72,11 @@ public struct Appliance: Sendable {
         // The compiler runs wherever both of its inputs do; it is what the data-plane roles consume.
         var publisher: SnapshotPublisher?
         if let store, let registry {
-            let compiler = SnapshotPublisher()
+            let gateway = configuration.gateway
+            let compiler = SnapshotPublisher(
+                options: .init(
+                    gateways: gateway.gateways.isEmpty ? .all : .named(gateway.gateways),
+                    listenerAddress: gateway.listenAddress, portOffset: gateway.portOffset))
             publisher = compiler
             services.append(
                 .init(
@@ -101,12 +112,39 @@ public struct Appliance: Sendable {
             services.append(.init(service: CARole(authority: opened), serviceName: "ca"))
             readiness.markReady(.ca)
         }
+        var dataPlaneGroup: MultiThreadedEventLoopGroup?
+        if configuration.roles.contains(.gateway) {
+            guard let publisher else {
+                throw ApplianceError(
+                    "the gateway role needs the config and registry roles in the same process (remote snapshots over xDS are not built yet)")
+            }
+            let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.gateway.threads)
+            dataPlaneGroup = eventLoops
+            let plane = DataPlane(
+                group: eventLoops, settings: configuration.gateway.proxySettings,
+                accessLog: try configuration.gateway.accessLogTarget(), reporter: "gateway",
+                logger: Logger(label: "meshbox.gateway"))
+            services.append(
+                .init(
+                    service: GatewayRole(dataPlane: plane, snapshots: publisher, logger: Logger(label: "meshbox.gateway")) { _ in
+                        readiness.markReady(.gateway)
+                    },
+                    serviceName: "gateway"))
+        }
         if configuration.roles.contains(.console) {
+            if let webRoot = configuration.consoleWebRoot {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: webRoot + "/index.html", isDirectory: &isDirectory), !isDirectory.boolValue else {
+                    throw ApplianceError("console.webRoot (--web-root) \(webRoot): no index.html there")
+                }
+            }
             let token = try AdminToken.loadOrCreate(dataDirectory: dataDirectory)
             let roles = configuration.roles.map(\.rawValue)
             let storeForStatus: (any ConfigAPI)? = store
             let console = AdminConsole(
-                configuration: .init(host: configuration.consoleHost, port: configuration.consolePort),
+                configuration: .init(
+                    host: configuration.consoleHost, port: configuration.consolePort, webRoot: configuration.consoleWebRoot,
+                    sessionTTL: configuration.consoleSessionTTL, sessionIdleTimeout: configuration.consoleSessionIdleTimeout),
                 config: store, registry: registry, ca: authority, snapshots: publisher, token: token,
                 metricsText: { metricsRegistry.emitToString() },
                 status: {
@@ -137,11 +175,33 @@ public struct Appliance: Sendable {
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         defer { try? FileManager.default.removeItem(atPath: dataDirectory + "/console.url") }
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await dataPlaneGroup?.shutdownGracefully()
+            throw error
+        }
+        try? await dataPlaneGroup?.shutdownGracefully()
         logger.info("Stopped")
     }
 
     // MARK: set-up helpers
+
+    /// `serve --apply FILE`: resources applied (validated, in one transaction) before any role starts,
+    /// so a gateway that comes up serves them from its first snapshot.
+    static func applyAtStart(file: String, store: ConfigStore) async throws {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ApplianceError("--apply \(file): cannot read: \(error.localizedDescription)")
+        }
+        do {
+            _ = try await store.apply(try ResourceDecoder.decode(text), dryRun: false)
+        } catch {
+            throw ApplianceError("--apply \(file): \(error)")
+        }
+    }
 
     /// The SPIFFE identities of the workloads registered on a node, which that node may request
     /// certificates for: `spiffe://<td>/ns/<namespace>/sa/<service-account>`, the service account

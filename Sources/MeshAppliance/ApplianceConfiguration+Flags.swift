@@ -3,7 +3,8 @@ import MeshCore
 extension ApplianceConfiguration {
     /// The configuration `meshbox serve` runs with: defaults, then the file, then flags.
     public static func resolve(
-        file: String?, roles: String?, dataDirectory: String?, consoleListen: String?, logLevel: String?, logFormat: String?
+        file: String?, roles: String?, dataDirectory: String?, consoleListen: String?, logLevel: String?, logFormat: String?,
+        webRoot: String? = nil, gatewayListen: String? = nil, gatewayThreads: Int? = nil, accessLog: String? = nil
     ) throws -> ApplianceConfiguration {
         var configuration = ApplianceConfiguration()
         if let file { configuration = try load(file: file, base: configuration) }
@@ -13,6 +14,22 @@ extension ApplianceConfiguration {
             configuration.dataDirectory = dataDirectory
         }
         if let consoleListen { try configuration.setConsoleListen(consoleListen, source: "--console-listen") }
+        if let webRoot {
+            guard !webRoot.isEmpty else { throw ApplianceError("--web-root: must not be empty") }
+            configuration.consoleWebRoot = webRoot
+        }
+        if let gatewayListen {
+            guard !gatewayListen.isEmpty else { throw ApplianceError("--gateway-listen: must not be empty") }
+            configuration.gateway.listenAddress = gatewayListen
+        }
+        if let gatewayThreads {
+            guard (1...256).contains(gatewayThreads) else { throw ApplianceError("--gateway-threads: must be 1-256, got \(gatewayThreads)") }
+            configuration.gateway.threads = gatewayThreads
+        }
+        if let accessLog {
+            guard !accessLog.isEmpty else { throw ApplianceError("--access-log: must not be empty") }
+            configuration.gateway.accessLog = accessLog
+        }
         if let logLevel {
             guard let level = LogLevel(rawValue: logLevel) else {
                 throw ApplianceError("--log-level: must be one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", ")), got '\(logLevel)'")
@@ -37,6 +54,9 @@ extension ApplianceConfiguration {
             "log.level: \(logLevel.rawValue)",
             "log.format: \(logFormat.rawValue)",
             "console.listen: \(consoleListen)",
+            "console.webRoot: \(consoleWebRoot ?? "")",
+            "console.sessionTTL: \(DurationText.format(consoleSessionTTL))",
+            "console.sessionIdleTimeout: \(DurationText.format(consoleSessionIdleTimeout))",
             "config.historyDepth: \(historyDepth)",
             "config.durability: \(durability.rawValue)",
             "ca.leafTTL: \(DurationText.format(caLeafTTL))",
@@ -45,7 +65,7 @@ extension ApplianceConfiguration {
             "ca.intermediate.certificate: \(caIntermediateCertificate ?? "")",
             "ca.intermediate.key: \(caIntermediateKey ?? "")",
             "ca.intermediate.chain: \(caIntermediateChain ?? "")",
-        ].joined(separator: "\n")
+        ].joined(separator: "\n") + "\n" + gateway.summary.joined(separator: "\n")
     }
 }
 

@@ -21,6 +21,11 @@ public struct ApplianceConfiguration: Sendable, Equatable {
     public var logFormat: LogFormat = .text
     public var consoleHost: String = "127.0.0.1"
     public var consolePort: Int = 15000
+    /// Console: serve the web files from this directory instead of the built-in copy (development).
+    public var consoleWebRoot: String?
+    /// Console: browser sessions end this long after login, or after `consoleSessionIdleTimeout` unused.
+    public var consoleSessionTTL: Duration = .seconds(12 * 3600)
+    public var consoleSessionIdleTimeout: Duration = .seconds(3600)
     public var historyDepth: Int = 50
     public var durability: Durability = .full
     /// CA: default and maximum lifetime of issued certificates, lifetime of a generated root.
@@ -31,6 +36,9 @@ public struct ApplianceConfiguration: Sendable, Equatable {
     public var caIntermediateCertificate: String?
     public var caIntermediateKey: String?
     public var caIntermediateChain: String?
+    public var gateway = GatewaySettings()
+    /// `serve --apply FILE` (repeatable): resources applied at start. A flag only, not a file key.
+    public var applyFiles: [String] = []
 
     public init() {}
 
@@ -140,6 +148,12 @@ extension ApplianceConfiguration {
                         do { try config.setConsoleListen(text, source: path) } catch let error as ApplianceError {
                             throw ApplianceError("\(source): \(error.description)")
                         }
+                    case "webRoot":
+                        let directory = try reader.string(value, path: path)
+                        guard !directory.isEmpty else { throw reader.error(path, "must not be empty") }
+                        config.consoleWebRoot = directory
+                    case "sessionTTL": config.consoleSessionTTL = try reader.duration(value, path: path)
+                    case "sessionIdleTimeout": config.consoleSessionIdleTimeout = try reader.duration(value, path: path)
                     default: throw reader.unknown(path)
                     }
                 }
@@ -180,6 +194,8 @@ extension ApplianceConfiguration {
                 guard config.caLeafTTL <= config.caMaxLeafTTL else {
                     throw reader.error("ca.leafTTL", "must not exceed ca.maxLeafTTL")
                 }
+            case "gateway":
+                try config.gateway.read(value, reader: reader, path: path)
             default:
                 throw reader.unknown(path)
             }

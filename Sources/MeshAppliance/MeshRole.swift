@@ -10,7 +10,7 @@ public enum MeshRole: String, Sendable, Hashable, CaseIterable, Comparable {
     case console
 
     /// Roles this build implements. The others are planned (see the issues) and refused by name.
-    public static let available: [MeshRole] = [.config, .registry, .ca, .console]
+    public static let available: [MeshRole] = [.config, .registry, .ca, .gateway, .console]
 
     /// Start order: a role only depends on roles before it. Shutdown runs in reverse.
     public static func < (lhs: Self, rhs: Self) -> Bool {

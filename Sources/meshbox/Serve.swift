@@ -18,6 +18,21 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Console/admin API listener, HOST:PORT (port 0 picks a free port).")
     var consoleListen: String?
 
+    @Option(name: .long, help: "Serve the browser console's files from this directory instead of the built-in copy (development).")
+    var webRoot: String?
+
+    @Option(name: .long, help: "Apply the resources in this YAML file at start, before any role serves (repeatable).")
+    var apply: [String] = []
+
+    @Option(name: .long, help: "Address the gateway's listeners bind to (default 0.0.0.0).")
+    var gatewayListen: String?
+
+    @Option(name: .long, help: "Event loops (threads) carrying gateway traffic (default: one per core).")
+    var gatewayThreads: Int?
+
+    @Option(name: .long, help: "Gateway access log: off, stdout, or a file path (JSON lines).")
+    var accessLog: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
@@ -28,11 +43,14 @@ struct Serve: AsyncParsableCommand {
         let configuration: ApplianceConfiguration
         do {
             configuration = try ApplianceConfiguration.resolve(
-                file: config, roles: roles, dataDirectory: dataDir, consoleListen: consoleListen, logLevel: logLevel, logFormat: logFormat)
+                file: config, roles: roles, dataDirectory: dataDir, consoleListen: consoleListen, logLevel: logLevel, logFormat: logFormat,
+                webRoot: webRoot, gatewayListen: gatewayListen, gatewayThreads: gatewayThreads, accessLog: accessLog)
         } catch let error as ApplianceError {
             throw ValidationError(error.description)
         }
-        try await Appliance(configuration: configuration).run()
+        var withFiles = configuration
+        withFiles.applyFiles = apply
+        try await Appliance(configuration: withFiles).run()
     }
 }
 

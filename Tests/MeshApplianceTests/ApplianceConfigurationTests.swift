@@ -78,7 +78,7 @@ struct ApplianceConfigurationTests {
 
     @Test("a role that has not landed is refused by name")
     func unavailableRole() {
-        #expect(throws: ApplianceError.self) { try MeshRole.parseList("config,gateway") }
+        #expect(throws: ApplianceError.self) { try MeshRole.parseList("config,proxy") }
         #expect((try? MeshRole.parseList("all")) == MeshRole.available)
     }
 }

@@ -1,0 +1,99 @@
+import Foundation
+import MeshCore
+import Yams
+import MeshNet
+import NIOCore
+
+/// The `gateway:` section of the config file: where the gateway binds, how many event loops
+/// carry its traffic, its access log and its limits against hostile clients.
+public struct GatewaySettings: Sendable, Hashable {
+    /// Address every Gateway server port binds to.
+    public var listenAddress = "0.0.0.0"
+    /// Added to every Gateway server port (serve port 80 as 8080 without privileges: 8000).
+    public var portOffset: Int?
+    /// Gateway resources to serve, `namespace/name` or `name`; empty serves all.
+    public var gateways: [String] = []
+    /// Event loops (threads) carrying traffic.
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// `off`, `stdout`, or a file path for JSON access log lines.
+    public var accessLog = "off"
+    public var maxRequestHeaderBytes = 60 * 1024
+    public var maxRequestHeaderCount = 100
+    public var maxRequestBodyBytes: Int?
+    public var requestHeaderTimeout: Duration = .seconds(10)
+    public var idleTimeout: Duration = .seconds(60)
+    public var maxConnections = 16_384
+    public var drainTimeout: Duration = .seconds(5)
+
+    public init() {}
+
+    mutating func read(_ node: Node, reader: KeyReader, path base: String) throws {
+        try reader.object(node, path: base) { key, value, path in
+            switch key {
+            case "listenAddress": listenAddress = try reader.string(value, path: path)
+            case "portOffset": portOffset = try reader.int(value, path: path)
+            case "gateways": gateways = try reader.stringList(value, path: path)
+            case "threads":
+                threads = try reader.int(value, path: path)
+                guard (1...256).contains(threads) else { throw reader.error(path, "must be 1-256, got \(threads)") }
+            case "accessLog": accessLog = try reader.string(value, path: path)
+            case "maxRequestHeaderBytes": maxRequestHeaderBytes = try positive(reader, value, path)
+            case "maxRequestHeaderCount": maxRequestHeaderCount = try positive(reader, value, path)
+            case "maxRequestBodyBytes": maxRequestBodyBytes = try positive(reader, value, path)
+            case "requestHeaderTimeout": requestHeaderTimeout = try reader.duration(value, path: path)
+            case "idleTimeout": idleTimeout = try reader.duration(value, path: path)
+            case "maxConnections": maxConnections = try positive(reader, value, path)
+            case "drainTimeout": drainTimeout = try reader.duration(value, path: path)
+            default: throw reader.unknown(path)
+            }
+        }
+    }
+
+    private func positive(_ reader: KeyReader, _ node: Node, _ path: String) throws -> Int {
+        let value = try reader.int(node, path: path)
+        guard value > 0 else { throw reader.error(path, "must be positive, got \(value)") }
+        return value
+    }
+
+    var summary: [String] {
+        [
+            "gateway.listenAddress: \(listenAddress)",
+            "gateway.portOffset: \(portOffset.map(String.init) ?? "")",
+            "gateway.gateways: \(gateways.joined(separator: ","))",
+            "gateway.threads: \(threads)",
+            "gateway.accessLog: \(accessLog)",
+            "gateway.maxRequestHeaderBytes: \(maxRequestHeaderBytes)",
+            "gateway.maxRequestHeaderCount: \(maxRequestHeaderCount)",
+            "gateway.maxRequestBodyBytes: \(maxRequestBodyBytes.map(String.init) ?? "")",
+            "gateway.requestHeaderTimeout: \(DurationText.format(requestHeaderTimeout))",
+            "gateway.idleTimeout: \(DurationText.format(idleTimeout))",
+            "gateway.maxConnections: \(maxConnections)",
+            "gateway.drainTimeout: \(DurationText.format(drainTimeout))",
+        ]
+    }
+}
+
+extension GatewaySettings {
+    /// The engine's limits from these settings.
+    var proxySettings: ProxySettings {
+        var settings = ProxySettings()
+        settings.maxRequestHeaderBytes = maxRequestHeaderBytes
+        settings.maxRequestHeaderCount = maxRequestHeaderCount
+        settings.maxRequestBodyBytes = maxRequestBodyBytes
+        settings.requestHeaderTimeout = TimeAmount(requestHeaderTimeout)
+        settings.idleTimeout = TimeAmount(idleTimeout)
+        settings.maxConnectionsPerListener = maxConnections
+        settings.drainTimeout = TimeAmount(drainTimeout)
+        return settings
+    }
+
+    /// nil when the access log is off.
+    func accessLogTarget() throws -> AccessLogTarget? {
+        if accessLog == "off" || accessLog.isEmpty { return nil }
+        do {
+            return try AccessLogTarget(path: accessLog)
+        } catch {
+            throw ApplianceError("gateway.accessLog: \(error)")
+        }
+    }
+}

@@ -1,0 +1,79 @@
+public import MeshModel
+public import NIOSSL
+
+/// A `Snapshot` prepared for the hot path: route tables with their regexes compiled, clusters
+/// with their healthy endpoints, listeners by name. Immutable and shared by every event loop;
+/// a request holds the one it started with, so a new snapshot never changes a request mid-way.
+public final class CompiledSnapshot: Sendable {
+    /// One cluster with the endpoints it balances over.
+    public struct ClusterEntry: Sendable {
+        public let cluster: Snapshot.Cluster
+        /// Healthy endpoints only; unhealthy ones never get traffic.
+        public let endpoints: [UpstreamEndpoint]
+        /// All endpoints the registry knows, healthy or not (to tell "no healthy upstream" apart).
+        public let knownEndpoints: Int
+    }
+
+    public let version: UInt64
+    public let routeTables: [String: RouteTable]
+    public let clusters: [String: ClusterEntry]
+    public let listeners: [String: Snapshot.Listener]
+    /// Problems found while compiling (a regex that does not compile, a route to a missing cluster).
+    public let problems: [String]
+    /// TLS contexts of terminating filter chains, by `TLSKey.of(listener:chain:)`.
+    public let tlsContexts: [String: NIOSSLContext]
+
+    /// - Parameter tls: builds the contexts of TLS-terminating chains (nil: such chains refuse).
+    public init(_ snapshot: Snapshot, tls: ServerTLSContexts? = nil) {
+        version = snapshot.version
+        var problems: [String] = []
+        var contexts: [String: NIOSSLContext] = [:]
+        for listener in snapshot.listeners {
+            for chain in listener.filterChains {
+                guard var settings = chain.tls else { continue }
+                // The engine speaks HTTP/1.1 to clients for now: offering h2 would make clients
+                // that prefer it (curl, browsers) send frames the HTTP/1 parser refuses.
+                if settings.alpnProtocols.contains("h2") {
+                    settings.alpnProtocols = settings.alpnProtocols.filter { $0 != "h2" }
+                    if settings.alpnProtocols.isEmpty { settings.alpnProtocols = ["http/1.1"] }
+                }
+                guard let tls else {
+                    problems.append("listener \(listener.name) chain \(chain.name): no TLS secrets available")
+                    continue
+                }
+                do {
+                    contexts[Self.tlsKey(listener: listener.name, chain: chain.name)] =
+                        try tls.context(for: settings, secrets: snapshot.secrets)
+                } catch {
+                    problems.append("listener \(listener.name) chain \(chain.name): \(error)")
+                }
+            }
+        }
+        self.tlsContexts = contexts
+        var tables: [String: RouteTable] = [:]
+        for configuration in snapshot.routeConfigurations {
+            let table = RouteTable(configuration)
+            problems.append(contentsOf: table.problems)
+            tables[configuration.name] = table
+        }
+        var endpointsByCluster: [String: Snapshot.ClusterLoadAssignment] = [:]
+        for assignment in snapshot.endpoints { endpointsByCluster[assignment.clusterName] = assignment }
+        var clusters: [String: ClusterEntry] = [:]
+        for cluster in snapshot.clusters {
+            let assignment = endpointsByCluster[cluster.name]
+            let healthy = (assignment?.endpoints ?? []).filter { $0.health == .healthy }.map(UpstreamEndpoint.init)
+            clusters[cluster.name] = ClusterEntry(
+                cluster: cluster, endpoints: healthy, knownEndpoints: assignment?.endpoints.count ?? 0)
+        }
+        var listeners: [String: Snapshot.Listener] = [:]
+        for listener in snapshot.listeners { listeners[listener.name] = listener }
+        self.routeTables = tables
+        self.clusters = clusters
+        self.listeners = listeners
+        self.problems = problems
+    }
+
+    public static let empty = CompiledSnapshot(.empty)
+
+    public static func tlsKey(listener: String, chain: String) -> String { listener + "/" + chain }
+}

@@ -1,0 +1,158 @@
+public import Logging
+public import MeshModel
+public import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The data-plane engine shared by the gateway and the node proxy: binds the snapshot's
+/// listeners and proxies their traffic on a group of event loops.
+///
+/// `apply` installs a snapshot make-before-break: every loop switches to the new clusters and
+/// routes in one step, then new listeners are bound and removed ones stop accepting. Requests in
+/// flight finish on the snapshot they started with; connections of a removed listener close
+/// after their current response.
+public actor DataPlane {
+    /// What `apply` did.
+    public struct ApplyReport: Sendable {
+        public var version: UInt64
+        /// Listener name → the address it is bound to.
+        public var bound: [String: String]
+        /// Listener name → why it could not be bound (the others still serve).
+        public var failed: [String: String]
+        /// Problems in the snapshot the engine cannot honour (e.g. a regex that does not compile).
+        public var problems: [String]
+    }
+
+    private struct BoundListener {
+        let listener: Snapshot.Listener
+        let channel: any Channel
+    }
+
+    nonisolated let group: any EventLoopGroup
+    nonisolated let settings: ProxySettings
+    private let states: LoopStates
+    private let logger: Logger
+    private var listeners: [String: BoundListener] = [:]
+    private let tls: ServerTLSContexts
+    private var current: CompiledSnapshot = .empty
+
+    /// - Parameters:
+    ///   - group: the event loops that carry traffic; one `LoopState` each.
+    ///   - accessLog: where JSON access log lines go; nil for none.
+    ///   - reporter: the `reporter` label of request metrics (`gateway`, `proxy`).
+    public init(
+        group: any EventLoopGroup, settings: ProxySettings = ProxySettings(), accessLog: AccessLogTarget? = nil,
+        secrets: any SecretResolver = FileSecretResolver(), reporter: String = "gateway", logger: Logger
+    ) {
+        self.group = group
+        self.tls = ServerTLSContexts(resolver: secrets)
+        self.settings = settings
+        self.logger = logger
+        self.states = LoopStates(group: group) { loop in
+            LoopState(
+                eventLoop: loop, settings: settings, logger: logger,
+                accessLog: accessLog.map(AccessLogWriter.init), metrics: ProxyMetrics(reporter: reporter))
+        }
+    }
+
+    /// The version of the snapshot being served.
+    public var version: UInt64 { current.version }
+
+    /// Where each listener is bound (`127.0.0.1:8080`).
+    public var boundAddresses: [String: SocketAddress] {
+        listeners.compactMapValues { $0.channel.localAddress }
+    }
+
+    @discardableResult
+    public func apply(_ snapshot: Snapshot) async -> ApplyReport {
+        let compiled = CompiledSnapshot(snapshot, tls: tls)
+        tls.sweep()
+        // Make: every loop gets the new clusters and routes before any new listener accepts.
+        for box in states.all {
+            try? await box.eventLoop.submit { box.value.install(compiled) }.get()
+        }
+        current = compiled
+        var report = ApplyReport(version: snapshot.version, bound: [:], failed: [:], problems: compiled.problems)
+        // Break: listeners that went away (or changed address or protocol) stop accepting.
+        for (name, bound) in listeners {
+            if let next = compiled.listeners[name], next.address == bound.listener.address, next.port == bound.listener.port,
+                next.protocol == bound.listener.protocol
+            {
+                listeners[name] = BoundListener(listener: next, channel: bound.channel)
+                continue
+            }
+            listeners[name] = nil
+            try? await bound.channel.close()
+            logger.info("Listener closed", metadata: ["listener.name": "\(name)"])
+        }
+        for listener in snapshot.listeners where listeners[listener.name] == nil {
+            do {
+                let channel = try await bind(listener)
+                listeners[listener.name] = BoundListener(listener: listener, channel: channel)
+                logger.info(
+                    "Listener bound",
+                    metadata: ["listener.name": "\(listener.name)", "listener.protocol": "\(listener.protocol.rawValue)"])
+            } catch {
+                report.failed[listener.name] = "\(error)"
+                logger.error(
+                    "Listener could not be bound",
+                    metadata: ["listener.name": "\(listener.name)", "error.message": "\(error)"])
+            }
+        }
+        for (name, bound) in listeners {
+            report.bound[name] = bound.channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+        }
+        for problem in compiled.problems {
+            logger.warning("Snapshot problem", metadata: ["problem": "\(problem)"])
+        }
+        return report
+    }
+
+    /// Stops accepting, lets requests in flight finish for up to `drainTimeout`, closes the rest.
+    public func shutdown() async {
+        for (_, bound) in listeners { try? await bound.channel.close() }
+        listeners = [:]
+        let drained = CompiledSnapshot.empty
+        for box in states.all {
+            try? await box.eventLoop.submit { box.value.install(drained) }.get()
+        }
+        let deadline = ContinuousClock.now + .nanoseconds(settings.drainTimeout.nanoseconds)
+        while ContinuousClock.now < deadline {
+            var open = 0
+            for box in states.all {
+                open += (try? await box.eventLoop.submit { box.value.connections.values.reduce(0, +) }.get()) ?? 0
+            }
+            if open == 0 { break }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        for box in states.all {
+            try? await box.eventLoop.submit { box.value.shutdown() }.get()
+        }
+    }
+
+    private func bind(_ listener: Snapshot.Listener) async throws -> any Channel {
+        let states = self.states
+        let name = listener.name
+        let maxPerLoop = max(1, settings.maxConnectionsPerListener / max(1, states.all.count))
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let state = states.state(for: channel.eventLoop)
+                    guard let listener = state.config.listeners[name],
+                        state.connections[name, default: 0] < maxPerLoop
+                    else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    state.connections[name, default: 0] += 1
+                    try ListenerPipeline.configure(channel, listener: listener, state: state, states: states)
+                }
+            }
+            .bind(host: listener.address, port: Int(listener.port))
+            .get()
+    }
+}

@@ -1,0 +1,129 @@
+import Logging
+import MeshModel
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// Builds the handlers of a new downstream connection from its listener's protocol: HTTP/1.1,
+/// TLS terminated by the chain the SNI picks (then HTTP or TCP), TLS passed through by SNI, or TCP.
+enum ListenerPipeline {
+    static func configure(_ channel: any Channel, listener: Snapshot.Listener, state: LoopState, states: LoopStates) throws {
+        switch listener.protocol {
+        case .http:
+            guard let chain = listener.filterChains.first(where: { $0.serverNames.isEmpty }) ?? listener.filterChains.first,
+                case .http(let routeConfigurationName) = chain.destination
+            else {
+                channel.close(promise: nil)
+                return
+            }
+            try addHTTP1(
+                to: channel, listenerName: listener.name, routeConfigurationName: routeConfigurationName, scheme: "http",
+                port: Int(listener.port), state: state)
+        case .tcp:
+            guard let chain = listener.filterChains.first, case .tcp(let clusters) = chain.destination else {
+                channel.close(promise: nil)
+                return
+            }
+            relayTCP(channel, clusters: clusters, state: state)
+        case .https, .tls, .tlsPassthrough:
+            let name = listener.name
+            let port = Int(listener.port)
+            let handler = SNIChainHandler(chains: listener.filterChains, logger: state.logger) { channel, index, _ in
+                let state = states.state(for: channel.eventLoop)
+                guard let listener = state.config.listeners[name], listener.filterChains.indices.contains(index) else {
+                    return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+                }
+                let chain = listener.filterChains[index]
+                return channel.eventLoop.makeCompletedFuture {
+                    try configureChain(channel, chain: chain, listenerName: name, port: port, state: state)
+                }
+            }
+            try channel.pipeline.syncOperations.addHandler(handler)
+        }
+    }
+
+    /// After the SNI picked `chain`: terminate its TLS (then HTTP or TCP), or pass the bytes through.
+    private static func configureChain(
+        _ channel: any Channel, chain: Snapshot.FilterChain, listenerName: String, port: Int, state: LoopState
+    ) throws {
+        guard let tls = chain.tls else {
+            guard case .tcp(let clusters) = chain.destination else { throw ChannelError.ioOnClosedChannel }
+            relayTCP(channel, clusters: clusters, state: state)
+            return
+        }
+        guard let context = state.config.tlsContexts[CompiledSnapshot.tlsKey(listener: listenerName, chain: chain.name)] else {
+            state.logger.info(
+                "TLS connection refused: the chain has no usable certificate",
+                metadata: ["listener.name": "\(listenerName)", "chain.name": "\(chain.name)"])
+            throw ChannelError.ioOnClosedChannel
+        }
+        let destination = chain.destination
+        try SNIChainHandler.addTLSTermination(
+            context: context, tls: tls, to: channel.pipeline.syncOperations, logger: state.logger
+        ) { channel, _ in
+            channel.eventLoop.makeCompletedFuture {
+                switch destination {
+                case .http(let routeConfigurationName):
+                    try addHTTP1(
+                        to: channel, listenerName: listenerName, routeConfigurationName: routeConfigurationName,
+                        scheme: "https", port: port, state: state)
+                case .tcp(let clusters):
+                    relayTCP(channel, clusters: clusters, state: state)
+                }
+            }
+        }
+    }
+
+    /// TCP proxy to an endpoint of one of the weighted clusters.
+    private static func relayTCP(_ channel: any Channel, clusters: [Snapshot.WeightedCluster], state: LoopState) {
+        let total = clusters.reduce(0) { $0 + UInt64($1.weight) }
+        var pick = clusters.first
+        if total > 0 {
+            var point = state.random.next() % total
+            for cluster in clusters {
+                if point < UInt64(cluster.weight) {
+                    pick = cluster
+                    break
+                }
+                point -= UInt64(cluster.weight)
+            }
+        }
+        guard let name = pick?.name, let runtime = state.cluster(named: name),
+            let endpoint = runtime.pickEndpoint(hash: nil, tried: [], now: .now()),
+            let address = try? SocketAddress(ipAddress: endpoint.address, port: endpoint.port)
+        else {
+            state.logger.info("TCP connection refused: no healthy upstream", metadata: ["cluster.name": "\(pick?.name ?? "-")"])
+            channel.close(promise: nil)
+            return
+        }
+        let logger = state.logger
+        _ = TCPRelay.relay(downstream: channel, to: address, connectTimeout: TimeAmount(runtime.cluster.connectTimeout)) { stats in
+            logger.debug(
+                "TCP connection finished",
+                metadata: [
+                    "upstream.address": "\(stats.upstreamAddress)", "bytes.in": "\(stats.bytesIn)", "bytes.out": "\(stats.bytesOut)",
+                ])
+        }
+    }
+
+    /// HTTP/1.1 on a plain or TLS-terminated connection.
+    static func addHTTP1(
+        to channel: any Channel, listenerName: String, routeConfigurationName: String, scheme: String, port: Int,
+        state: LoopState
+    ) throws {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = state.settings.maxRequestHeaderBytes
+        limits.maxHeaderFieldSize = state.settings.maxRequestHeaderBytes
+        limits.maxHeaderFieldCount = state.settings.maxRequestHeaderCount + 1
+        let timeouts = ConnectionTimeouts(settings: state.settings)
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(timeouts)
+        try sync.configureHTTPServerPipeline(
+            withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false,
+            withEncoderConfiguration: HTTPResponseEncoder.Configuration(), withDecoderLimitConfiguration: limits)
+        try sync.addHandler(
+            HTTPProxyHandler(
+                state: state, listenerName: listenerName, routeConfigurationName: routeConfigurationName, scheme: scheme,
+                listenerPort: port, timeouts: timeouts))
+    }
+}

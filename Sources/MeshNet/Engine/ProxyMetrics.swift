@@ -1,0 +1,55 @@
+import Metrics
+import NIOCore
+
+/// Request metrics in the shape of Istio's standard metrics (`istio_requests_total`,
+/// `istio_request_duration_milliseconds`, `istio_request_bytes`, `istio_response_bytes`), with
+/// labels of bounded cardinality: reporter, destination service, response code and flags.
+/// One per event loop: the metric objects are cached by label set, so a request costs a few
+/// atomic increments and no factory lookups.
+final class ProxyMetrics {
+    private struct Key: Hashable {
+        let service: String
+        let status: Int
+        let flags: UInt32
+    }
+
+    private struct Instruments {
+        let requests: Counter
+        let duration: Recorder
+        let requestBytes: Recorder
+        let responseBytes: Recorder
+    }
+
+    private let reporter: String
+    private var cache: [Key: Instruments] = [:]
+    /// Totals this loop has served, for the console's live view.
+    private(set) var requestCount = 0
+
+    init(reporter: String) {
+        self.reporter = reporter
+    }
+
+    func record(service: String?, status: Int, flags: ResponseFlags, duration: TimeAmount, requestBytes: Int, responseBytes: Int) {
+        requestCount += 1
+        let key = Key(service: service ?? "unknown", status: status, flags: flags.rawValue)
+        let instruments: Instruments
+        if let cached = cache[key] {
+            instruments = cached
+        } else {
+            let dimensions = [
+                ("reporter", reporter), ("destination_service", key.service),
+                ("response_code", String(status)), ("response_flags", flags.text),
+            ]
+            instruments = Instruments(
+                requests: Counter(label: "istio_requests_total", dimensions: dimensions),
+                duration: Recorder(label: "istio_request_duration_milliseconds", dimensions: dimensions, aggregate: true),
+                requestBytes: Recorder(label: "istio_request_bytes", dimensions: dimensions, aggregate: true),
+                responseBytes: Recorder(label: "istio_response_bytes", dimensions: dimensions, aggregate: true))
+            if cache.count < 4096 { cache[key] = instruments }
+        }
+        instruments.requests.increment()
+        instruments.duration.record(Double(duration.nanoseconds) / 1_000_000)
+        instruments.requestBytes.record(requestBytes)
+        instruments.responseBytes.record(responseBytes)
+    }
+}

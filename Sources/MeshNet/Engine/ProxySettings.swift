@@ -1,0 +1,33 @@
+public import NIOCore
+
+/// Limits and timeouts of the data plane's downstream and upstream sides, the same for every
+/// listener. Defaults follow Envoy's where it has one (header size and count) and nginx's
+/// otherwise; each is a key of the gateway's configuration (docs/configuration.md).
+public struct ProxySettings: Sendable, Hashable {
+    /// All request header names and values together (Envoy's `max_request_headers_kb`: 60 KiB).
+    public var maxRequestHeaderBytes: Int = 60 * 1024
+    /// Header fields in one request (Envoy's `max_headers_count`: 100).
+    public var maxRequestHeaderCount: Int = 100
+    /// The request target (path and query); longer gets 414.
+    public var maxRequestURIBytes: Int = 16 * 1024
+    /// Request bodies larger than this get 413; nil for no limit.
+    public var maxRequestBodyBytes: Int? = nil
+    /// From the first byte of a request to its complete header; slower clients get 408 and are closed.
+    public var requestHeaderTimeout: TimeAmount = .seconds(10)
+    /// A keep-alive connection with no request in flight is closed after this.
+    public var idleTimeout: TimeAmount = .seconds(60)
+    /// Downstream connections per listener; more are accepted and closed at once.
+    public var maxConnectionsPerListener: Int = 16_384
+    /// Request bodies up to this size are kept so that a retry or a mirror can replay them.
+    public var retryBufferBytes: Int = 64 * 1024
+    /// Idle upstream connections kept per endpoint and event loop.
+    public var maxIdleConnectionsPerEndpoint: Int = 128
+    /// An idle upstream connection is closed after this unless the cluster sets `idleTimeout`.
+    public var upstreamIdleTimeout: TimeAmount = .seconds(60)
+    /// On shutdown or when a listener goes away, how long in-flight requests may take to finish.
+    public var drainTimeout: TimeAmount = .seconds(5)
+    /// Add `x-forwarded-for` / `x-forwarded-proto` to upstream requests.
+    public var addForwardedHeaders: Bool = true
+
+    public init() {}
+}

@@ -1,0 +1,216 @@
+import NIOCore
+import NIOHTTP1
+
+/// The downstream end of an HTTP/1.1 connection (or of one HTTP/2 stream): checks each request
+/// against the limits, hands it to a `ProxyExchange`, and writes what comes back. NIO's
+/// `HTTPServerPipelineHandler` in front of it serialises pipelined requests, so at most one
+/// exchange is open at a time.
+final class HTTPProxyHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let state: LoopState
+    let listenerName: String
+    let routeConfigurationName: String
+    let scheme: String
+    let listenerPort: Int
+    private(set) var context: ChannelHandlerContext?
+    private(set) var sourceAddress: String?
+    private var exchange: ProxyExchange?
+    /// Between a request's head and its end.
+    private var requestOpen = false
+    /// The current request announced a body (Content-Length > 0 or chunked).
+    private var requestHasBody = false
+    /// The current request's client wants the connection kept open.
+    private var keepAlive = true
+    /// The response to the current request is complete while its body still arrives.
+    private var closeWhenRequestEnds = false
+    private var readingPaused = false
+    private let timeouts: ConnectionTimeouts?
+
+    init(
+        state: LoopState, listenerName: String, routeConfigurationName: String, scheme: String, listenerPort: Int,
+        timeouts: ConnectionTimeouts?
+    ) {
+        self.timeouts = timeouts
+        self.state = state
+        self.listenerName = listenerName
+        self.routeConfigurationName = routeConfigurationName
+        self.scheme = scheme
+        self.listenerPort = listenerPort
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        sourceAddress = context.channel.remoteAddress?.ipAddress
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        isReading = true
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            timeouts?.requestStarted()
+            requestOpen = true
+            closeWhenRequestEnds = false
+            keepAlive = head.isKeepAlive
+            if let problem = RequestScreen.check(head, settings: state.settings) {
+                requestHasBody = true  // unknown framing: close after answering
+                keepAlive = false
+                sendLocalReply(problem.status, body: problem.message, head: head)
+                return
+            }
+            requestHasBody = RequestScreen.announcesBody(head)
+            if head.headers.contains(name: "expect") {
+                if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                    context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+                } else {
+                    keepAlive = false
+                    sendLocalReply(.expectationFailed, body: "unsupported expectation\n", head: head)
+                    return
+                }
+            }
+            let exchange = ProxyExchange(handler: self, head: head)
+            self.exchange = exchange
+            exchange.start()
+        case .body(let buffer):
+            exchange?.requestBody(buffer)
+        case .end(let trailers):
+            requestOpen = false
+            if let exchange {
+                exchange.requestEnd(trailers)
+            } else if closeWhenRequestEnds {
+                context.close(promise: nil)
+            } else {
+                timeouts?.awaitRequest()
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        isReading = false
+        exchange?.downstreamReadComplete()
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        exchange?.downstreamWritabilityChanged(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timeouts?.cancel()
+        if let exchange {
+            self.exchange = nil
+            exchange.downstreamClosed()
+        }
+        state.connections[listenerName, default: 1] -= 1
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Parse errors are answered with 400 by HTTPServerProtocolErrorHandler before they get
+        // here; anything else (a reset, a TLS failure) ends the connection.
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ConnectionTimeouts.Expired {
+            if exchange == nil, requestOpen {
+                keepAlive = false
+                requestHasBody = true
+                sendLocalReply(.requestTimeout, body: "request header timeout\n", head: nil)
+            } else if exchange == nil {
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    // MARK: Called by the exchange
+
+    func writeHead(_ head: HTTPResponseHead) {
+        guard let context else { return }
+        var head = head
+        if !keepAlive || isDraining {
+            head.headers.replaceOrAdd(name: "connection", value: "close")
+        } else if head.version.major == 1 && head.version.minor == 0 {
+            head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
+        }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+    }
+
+    func writeBody(_ buffer: ByteBuffer) {
+        context?.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+    }
+
+    func flush() {
+        context?.flush()
+    }
+
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    /// Inside `channelRead` of the client connection: its read-complete follows and can flush.
+    private(set) var isReading = false
+
+    /// Pauses or resumes reading from the client (back-pressure from a slow upstream).
+    func setReading(_ on: Bool) {
+        guard on == readingPaused, let context else { return }
+        readingPaused = !on
+        _ = context.channel.setOption(.autoRead, value: on)
+    }
+
+    /// Ends the response; keeps the connection for the next request or closes it.
+    /// - Parameter flushLater: the upstream connection whose read-complete flushes this response,
+    ///   so that responses arriving in one read leave in one write; nil flushes now.
+    func writeEnd(trailers: HTTPHeaders? = nil, flushLater: UpstreamResponseHandler? = nil) {
+        guard let context else { return }
+        exchange = nil
+        setReading(true)
+        let close = !keepAlive || isDraining || (requestOpen && requestHasBody)
+        if close {
+            context.writeAndFlush(wrapOutboundOut(.end(trailers))).whenComplete { _ in context.close(promise: nil) }
+            return
+        }
+        if let flushLater {
+            context.write(wrapOutboundOut(.end(trailers)), promise: nil)
+            flushLater.pendingFlush = self
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+        }
+        if requestOpen {
+            closeWhenRequestEnds = false
+        } else {
+            timeouts?.awaitRequest()
+        }
+    }
+
+    /// The response cannot be completed (the upstream broke off mid-body): close at once.
+    func abortResponse() {
+        exchange = nil
+        context?.close(promise: nil)
+    }
+
+    /// Answers without an upstream: 400s, 404 (no route), 503 (no upstream), redirects, direct responses.
+    func sendLocalReply(_ status: HTTPResponseStatus, body: String, head: HTTPRequestHead?, headers extra: HTTPHeaders = [:]) {
+        var headers = extra
+        var buffer = context?.channel.allocator.buffer(capacity: body.utf8.count)
+        buffer?.writeString(body)
+        headers.replaceOrAdd(name: "content-length", value: String(body.utf8.count))
+        if !body.isEmpty, !headers.contains(name: "content-type") {
+            headers.add(name: "content-type", value: "text/plain")
+        }
+        let version = head?.version ?? .http1_1
+        writeHead(HTTPResponseHead(version: version, status: status, headers: headers))
+        if let buffer, head?.method != .HEAD { writeBody(buffer) }
+        writeEnd()
+    }
+
+    private var isDraining: Bool {
+        state.config.listeners[listenerName] == nil
+    }
+}

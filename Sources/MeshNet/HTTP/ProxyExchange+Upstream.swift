@@ -1,0 +1,294 @@
+import MeshModel
+import NIOCore
+import NIOHTTP1
+
+extension ProxyExchange: UpstreamExchange {
+    // MARK: Attempts
+
+    /// Sends the request to one endpoint: the first try, or a retry after `retryInFlight`.
+    func attempt() {
+        guard !finished, let cluster else { return }
+        let now = NIODeadline.now()
+        guard let picked = cluster.pickEndpoint(hash: hash, tried: tried, now: now) else {
+            if retriesDone > 0 { flags.insert(.upstreamRetryLimitExceeded) }
+            return localReply(.serviceUnavailable, "no healthy upstream\n", flag: .noHealthyUpstream)
+        }
+        guard cluster.breaker.canStartRequest() else {
+            return localReply(.serviceUnavailable, "upstream overflow\n", flag: .upstreamOverflow)
+        }
+        cluster.breaker.requestStarted()
+        cluster.requestStarted(picked)
+        endpoint = picked
+        lastUpstreamHost = picked.key
+        tried.append(picked.key)
+        attemptStarted = now
+        if let perTry = action?.retryPolicy?.perTryTimeout, perTry > .zero {
+            tryTimer = state.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(perTry)) { [self] in
+                tryTimer = nil
+                tryTimedOut()
+            }
+        }
+        cluster.acquire(picked) { [self] result, reused in
+            switch result {
+            case .success(let connection):
+                attach(connection, reused: reused)
+            case .failure(ProxyFailure.overflow):
+                endAttempt(.connectFailure, record: false)
+                localReply(.serviceUnavailable, "upstream overflow\n", flag: .upstreamOverflow)
+            case .failure:
+                guard !finished, endpoint == picked else { return }
+                endAttempt(.connectFailure)
+                if retryAllowed(conditions()?.retriesConnectFailure ?? false) {
+                    scheduleRetry()
+                } else {
+                    localReply(
+                        .serviceUnavailable, "upstream connect error or disconnect/reset before headers\n",
+                        flag: .upstreamConnectionFailure)
+                }
+            }
+        }
+    }
+
+    private func attach(_ connection: UpstreamConnection, reused: Bool) {
+        guard !finished, let upstreamHead else {
+            cluster?.release(connection)
+            return
+        }
+        self.connection = connection
+        retryInFlight = false
+        connection.handler.exchange = self
+        connection.requestCount += 1
+        reusedConnection = reused
+        connection.write(.head(upstreamHead))
+        while let part = pending.popFirst() { connection.write(.body(.byteBuffer(part))) }
+        handler.setReading(true)
+        if requestComplete {
+            connection.write(.end(requestTrailers))
+        }
+        // From the pool, inside the client's read: the read-complete flushes, batching requests.
+        if reused && handler.isReading {
+            upstreamNeedsFlush = true
+        } else {
+            connection.flush()
+        }
+        connection.setReading(handler.isWritable)
+    }
+
+    /// Ends the current attempt's bookkeeping; `record` feeds the outlier detector.
+    func endAttempt(_ outcome: UpstreamOutcome, record: Bool = true) {
+        tryTimer?.cancel()
+        tryTimer = nil
+        guard let cluster, let endpoint else { return }
+        self.endpoint = nil
+        cluster.breaker.requestFinished()
+        cluster.requestFinished(endpoint)
+        if record, let outlier = cluster.outlier {
+            outlier.record(outcome, for: endpoint.key, now: .now())
+        }
+    }
+
+    func conditions() -> RetryConditions? {
+        action?.retryPolicy.map { RetryConditions($0.retryOn) }
+    }
+
+    /// Whether one more attempt may run for a failure `matches` covers.
+    func retryAllowed(_ matches: Bool) -> Bool {
+        guard matches, let policy = action?.retryPolicy, !responseStarted, replayable, let cluster else { return false }
+        guard retriesDone < Int(policy.numRetries) else {
+            flags.insert(.upstreamRetryLimitExceeded)
+            return false
+        }
+        return cluster.breaker.canRetry()
+    }
+
+    /// Waits the back-off (Envoy's: full jitter over base × 2^n, capped) and tries again.
+    func scheduleRetry() {
+        guard let cluster else { return }
+        retriesDone += 1
+        retryInFlight = true
+        cluster.breaker.retryStarted()
+        pending = CircularBuffer(replay)
+        let policy = action?.retryPolicy
+        let base = policy?.backoffBaseInterval.map(TimeAmount.init) ?? .milliseconds(25)
+        let cap = policy?.backoffMaxInterval.map(TimeAmount.init) ?? base * 10
+        let ceiling = min(cap.nanoseconds, base.nanoseconds << min(retriesDone - 1, 20))
+        let delay = TimeAmount.nanoseconds(Int64(state.random.next() % UInt64(max(ceiling, 1))))
+        retryTimer = state.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            retryTimer = nil
+            cluster.breaker.retryFinished()
+            attempt()
+        }
+    }
+
+    /// Gives up the current connection without reusing it (its response is not wanted).
+    func dropConnection() {
+        if let connection {
+            self.connection = nil
+            cluster?.discard(connection)
+        }
+    }
+
+    // MARK: From the upstream connection
+
+    func upstreamReceived(_ part: HTTPClientResponsePart) {
+        switch part {
+        case .head(let head):
+            let status = Int(head.status.code)
+            if status < 200 { return }  // 1xx: the decoder drops them; 101 is not proxied yet
+            if let started = attemptStarted { upstreamServiceTime = .now() - started }
+            if status >= 500 || (status == 409) {
+                if retryAllowed(conditions()?.retries(status: status) ?? false) {
+                    endAttempt(.httpError(status: status))
+                    dropConnection()
+                    return scheduleRetry()
+                }
+            }
+            endAttempt(status >= 500 ? .httpError(status: status) : .success)
+            responseStarted = true
+            responseStatus = status
+            upstreamKeepAlive = head.isKeepAlive
+            handler.writeHead(makeDownstreamHead(head))
+        case .body(let buffer):
+            bytesSent += buffer.readableBytes
+            handler.writeBody(buffer)
+        case .end(let trailers):
+            guard let connection else { return }
+            self.connection = nil
+            connection.handler.exchange = nil
+            let keep = upstreamKeepAlive && requestComplete
+            // Written now, flushed when this upstream read completes: one write per batch.
+            handler.writeEnd(trailers: trailers, flushLater: keep ? connection.handler : nil)
+            if keep {
+                cluster?.release(connection)
+            } else {
+                cluster?.discard(connection)
+            }
+            finish(status: responseStatus)
+        }
+    }
+
+    func upstreamReadComplete() {
+        if responseStarted { handler.flush() }
+    }
+
+    func upstreamWritabilityChanged(_ writable: Bool) {
+        handler.setReading(writable)
+    }
+
+    func upstreamClosed(_ closed: UpstreamConnection) {
+        guard !finished, closed === connection else { return }
+        connection = nil
+        cluster?.discard(closed)
+        if responseStarted {
+            // The body broke off: the client must not take a truncated response as complete.
+            flags.insert(.upstreamConnectionTermination)
+            return abandon(flag: .upstreamConnectionTermination)
+        }
+        endAttempt(.reset)
+        // A pooled connection the upstream closed while idle: one quiet retry for idempotent requests.
+        let staleReuse = reusedConnection && downstreamHead.method.isIdempotent && replayable && retriesDone == 0
+            && bytesSentUpstreamWasNotAnswered
+        if staleReuse || retryAllowed(conditions()?.retriesReset ?? false) {
+            if staleReuse { tried.removeAll() }
+            return scheduleRetry()
+        }
+        localReply(
+            .serviceUnavailable, "upstream connect error or disconnect/reset before headers\n",
+            flag: .upstreamConnectionTermination)
+    }
+
+    func upstreamFailed(_ error: any Error) {
+        if !responseStarted, connection != nil { flags.insert(.upstreamProtocolError) }
+    }
+
+    /// True while no response byte came back on the current attempt (always, when called).
+    var bytesSentUpstreamWasNotAnswered: Bool { !responseStarted }
+
+    // MARK: Timeouts
+
+    func tryTimedOut() {
+        guard !finished, !responseStarted else { return }
+        endAttempt(.timeout)
+        dropConnection()
+        if retryAllowed(conditions()?.retriesTimeout ?? true) {
+            return scheduleRetry()
+        }
+        localReply(.gatewayTimeout, "upstream request timeout\n", flag: .upstreamRequestTimeout)
+    }
+
+    func routeTimedOut() {
+        guard !finished else { return }
+        if responseStarted { return abandon(flag: .upstreamRequestTimeout) }
+        endAttempt(.timeout)
+        dropConnection()
+        localReply(.gatewayTimeout, "upstream request timeout\n", flag: .upstreamRequestTimeout)
+    }
+
+    // MARK: Responses
+
+    private func makeDownstreamHead(_ upstream: HTTPResponseHead) -> HTTPResponseHead {
+        var head = HTTPResponseHead(version: downstreamHead.version, status: upstream.status, headers: upstream.headers)
+        HopByHopHeaders.remove(from: &head.headers, keepUpgrade: false)
+        if let route { route.route.headers.applyToResponse(&head.headers) }
+        clusterHeaders.applyToResponse(&head.headers)
+        if let corsHeaders {
+            for (name, value) in corsHeaders { head.headers.replaceOrAdd(name: name, value: value) }
+        }
+        if let upstreamServiceTime {
+            head.headers.add(name: "x-envoy-upstream-service-time", value: String(upstreamServiceTime.nanoseconds / 1_000_000))
+        }
+        return head
+    }
+
+    /// Answers from the proxy itself and ends the exchange.
+    func localReply(_ status: HTTPResponseStatus, _ body: String, flag: ResponseFlags = [], headers: HTTPHeaders = [:]) {
+        guard !finished else { return }
+        flags.formUnion(flag)
+        dropConnection()
+        if responseStarted { return abandon(flag: flag) }
+        responseStarted = true
+        responseStatus = Int(status.code)
+        bytesSent = body.utf8.count
+        var headers = headers
+        if let route, !route.route.headers.responseHeadersToAdd.isEmpty || !route.route.headers.responseHeadersToRemove.isEmpty {
+            route.route.headers.applyToResponse(&headers)
+        }
+        handler.sendLocalReply(status, body: body, head: downstreamHead, headers: headers)
+        finish(status: responseStatus)
+    }
+
+    /// Ends a response that cannot complete: the downstream connection is closed.
+    func abandon(flag: ResponseFlags) {
+        guard !finished else { return }
+        flags.formUnion(flag)
+        dropConnection()
+        handler.abortResponse()
+        finish(status: responseStatus)
+    }
+
+    /// Bookkeeping when the exchange is over, however it ended.
+    func finish(status: Int) {
+        guard !finished else { return }
+        finished = true
+        routeTimer?.cancel()
+        tryTimer?.cancel()
+        retryTimer?.cancel()
+        if retryInFlight { cluster?.breaker.retryFinished() }
+        endAttempt(.reset, record: false)
+        let duration = NIODeadline.now() - startTime
+        state.metrics.record(
+            service: cluster?.cluster.serviceHost, status: status, flags: flags, duration: duration,
+            requestBytes: bytesReceived, responseBytes: bytesSent)
+        state.accessLog?.append(self, status: status, duration: duration)
+    }
+}
+
+extension HTTPMethod {
+    /// RFC 9110's idempotent methods: safe to send again after a stale pooled connection.
+    var isIdempotent: Bool {
+        switch self {
+        case .GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE: true
+        default: false
+        }
+    }
+}

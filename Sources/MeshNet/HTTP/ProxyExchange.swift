@@ -1,0 +1,253 @@
+import MeshModel
+import NIOCore
+import NIOHTTP1
+
+/// One downstream request on its way through the proxy: routing, the attempts against upstream
+/// endpoints (retries, timeouts, back-pressure), and the response back. Lives on the
+/// connection's event loop and holds the compiled snapshot it started with, so a new snapshot
+/// never changes a request half-way.
+final class ProxyExchange {
+    unowned let handler: HTTPProxyHandler
+    let state: LoopState
+    let config: CompiledSnapshot
+    let downstreamHead: HTTPRequestHead
+    let startTime: NIODeadline
+    let startWallClock: Double
+
+    // Routing
+    var facts: RequestFacts
+    var route: CompiledRoute?
+    var action: Snapshot.RouteAction?
+    var cluster: ClusterRuntime?
+    var clusterHeaders = Snapshot.HeaderMutations()
+    var corsHeaders: HTTPHeaders?
+    var upstreamHead: HTTPRequestHead?
+    var hash: UInt64?
+
+    // Request body
+    var pending = CircularBuffer<ByteBuffer>()
+    var replay: [ByteBuffer] = []
+    var replayable = true
+    var requestComplete = false
+    var requestTrailers: HTTPHeaders?
+    var bytesReceived = 0
+    var upstreamNeedsFlush = false
+
+    // Attempts
+    var connection: UpstreamConnection?
+    var endpoint: UpstreamEndpoint?
+    var tried: [String] = []
+    var retriesDone = 0
+    var attemptStarted: NIODeadline?
+    var routeTimer: Scheduled<Void>?
+    var tryTimer: Scheduled<Void>?
+    var retryTimer: Scheduled<Void>?
+    var retryInFlight = false
+    var reusedConnection = false
+    var upstreamKeepAlive = true
+    /// `address:port` of the endpoint that answered (or was tried last), for the access log.
+    var lastUpstreamHost: String?
+
+    // Response
+    var responseStarted = false
+    var responseStatus = 0
+    var bytesSent = 0
+    var flags = ResponseFlags()
+    var upstreamServiceTime: TimeAmount?
+    var finished = false
+    var requestID = ""
+
+    init(handler: HTTPProxyHandler, head: HTTPRequestHead) {
+        self.handler = handler
+        self.state = handler.state
+        self.config = handler.state.config
+        self.downstreamHead = head
+        self.startTime = .now()
+        self.startWallClock = AccessLogWriter.wallClockSeconds()
+        self.facts = RequestFacts(
+            head: head, scheme: handler.scheme, listenerPort: handler.listenerPort, sourceAddress: handler.sourceAddress)
+    }
+
+    // MARK: Routing
+
+    func start() {
+        guard let table = config.routeTables[handler.routeConfigurationName] else {
+            return localReply(.notFound, "no route\n", flag: .noRoute)
+        }
+        let matched: CompiledRoute
+        switch table.match(facts) {
+        case .route(let route, let virtualHost):
+            if virtualHost.virtualHost.requireTLS && facts.scheme == "http" {
+                var headers = HTTPHeaders()
+                headers.add(name: "location", value: "https://\(facts.authority.split(separator: ":").first ?? "")\(downstreamHead.uri)")
+                return localReply(.movedPermanently, "", headers: headers)
+            }
+            matched = route
+        case .noVirtualHost, .noRoute:
+            return localReply(.notFound, "no route\n", flag: .noRoute)
+        }
+        route = matched
+        if let fault = matched.route.fault {
+            let decision = fault.decide(using: &state.random)
+            if let delay = decision.delay {
+                flags.insert(.delayInjected)
+                routeTimer = state.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) { [self] in
+                    routeTimer = nil
+                    guard !finished else { return }
+                    if let status = decision.abortStatus {
+                        abortFault(status)
+                    } else {
+                        dispatch(matched)
+                    }
+                }
+                return
+            }
+            if let status = decision.abortStatus { return abortFault(status) }
+        }
+        dispatch(matched)
+    }
+
+    private func abortFault(_ status: Int) {
+        localReply(HTTPResponseStatus(statusCode: status), "fault filter abort\n", flag: .faultInjected)
+    }
+
+    private func dispatch(_ matched: CompiledRoute) {
+        switch matched.route.action {
+        case .redirect(let redirect):
+            var headers = HTTPHeaders()
+            headers.add(name: "location", value: matched.redirectLocation(facts))
+            localReply(HTTPResponseStatus(statusCode: Int(redirect.responseCode)), "", headers: headers)
+        case .directResponse(let direct):
+            var headers = HTTPHeaders()
+            matched.route.headers.applyToResponse(&headers)
+            let body = direct.body.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            localReply(HTTPResponseStatus(statusCode: Int(direct.status)), body, headers: headers)
+        case .route(let action):
+            forward(matched, action)
+        }
+    }
+
+    private func forward(_ matched: CompiledRoute, _ action: Snapshot.RouteAction) {
+        self.action = action
+        if let cors = action.cors {
+            let decision = cors.evaluate(facts)
+            switch decision.action {
+            case .answerPreflight: return localReply(CorsDecision.preflightStatus, "", headers: decision.headers)
+            case .addToResponse: corsHeaders = decision.headers
+            case .passThrough: break
+            }
+        }
+        guard let picked = matched.pickCluster(using: &state.random) else {
+            return localReply(.serviceUnavailable, "no cluster\n", flag: .noClusterFound)
+        }
+        guard let runtime = state.cluster(named: picked.name) else {
+            return localReply(.serviceUnavailable, "no cluster\n", flag: .noClusterFound)
+        }
+        cluster = runtime
+        clusterHeaders = picked.headers
+        if !action.hashPolicies.isEmpty {
+            hash = RequestHash.compute(action.hashPolicies, facts: facts)
+        }
+        upstreamHead = makeUpstreamHead(matched)
+        if let timeout = action.timeout, timeout > .zero {
+            routeTimer = state.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) { [self] in
+                routeTimer = nil
+                routeTimedOut()
+            }
+        }
+        attempt()
+    }
+
+    private func makeUpstreamHead(_ matched: CompiledRoute) -> HTTPRequestHead {
+        var head = downstreamHead
+        head.version = .http1_1
+        let chunked = head.headers.contains(name: "transfer-encoding")
+        HopByHopHeaders.remove(from: &head.headers, keepUpgrade: false)
+        head.headers.remove(name: "expect")
+        if chunked { head.headers.add(name: "transfer-encoding", value: "chunked") }
+        if let path = matched.rewrittenPath(facts) { head.uri = path }
+        if let host = matched.hostRewrite { head.headers.replaceOrAdd(name: "host", value: host) }
+        if state.settings.addForwardedHeaders {
+            if let source = facts.sourceAddress {
+                if let existing = head.headers.first(name: "x-forwarded-for") {
+                    head.headers.replaceOrAdd(name: "x-forwarded-for", value: existing + ", " + source)
+                } else {
+                    head.headers.add(name: "x-forwarded-for", value: source)
+                }
+            }
+            head.headers.replaceOrAdd(name: "x-forwarded-proto", value: facts.scheme)
+        }
+        if let id = head.headers.first(name: "x-request-id"), !id.isEmpty {
+            requestID = id
+        } else {
+            requestID = RequestIDs.make(using: &state.random)
+            head.headers.add(name: "x-request-id", value: requestID)
+        }
+        matched.route.headers.applyToRequest(&head.headers)
+        clusterHeaders.applyToRequest(&head.headers)
+        return head
+    }
+
+    // MARK: Request body from downstream
+
+    func requestBody(_ buffer: ByteBuffer) {
+        guard !finished else { return }
+        bytesReceived += buffer.readableBytes
+        if let max = state.settings.maxRequestBodyBytes, bytesReceived > max {
+            if responseStarted { return abandon(flag: .downstreamProtocolError) }
+            return localReply(.payloadTooLarge, "request body too large\n", flag: .downstreamProtocolError)
+        }
+        if replayable {
+            if bytesReceived <= state.settings.retryBufferBytes {
+                replay.append(buffer)
+            } else {
+                replayable = false
+                replay = []
+            }
+        }
+        if let connection, !retryInFlight {
+            connection.write(.body(.byteBuffer(buffer)))
+            upstreamNeedsFlush = true
+        } else {
+            pending.append(buffer)
+            // While no connection takes the body, stop reading more than the retry buffer holds.
+            if pending.count > 16 { handler.setReading(false) }
+        }
+    }
+
+    func requestEnd(_ trailers: HTTPHeaders?) {
+        guard !finished else { return }
+        requestComplete = true
+        requestTrailers = trailers
+        if let connection, !retryInFlight {
+            connection.write(.end(trailers))
+            if handler.isReading {
+                upstreamNeedsFlush = true  // flushed by the client's read-complete
+            } else {
+                connection.flush()
+                upstreamNeedsFlush = false
+            }
+        }
+    }
+
+    func downstreamReadComplete() {
+        if upstreamNeedsFlush, let connection {
+            upstreamNeedsFlush = false
+            connection.flush()
+        }
+    }
+
+    func downstreamWritabilityChanged(_ writable: Bool) {
+        connection?.setReading(writable)
+    }
+
+    func downstreamClosed() {
+        guard !finished else { return }
+        flags.insert(.downstreamConnectionTermination)
+        if let connection {
+            self.connection = nil
+            cluster?.discard(connection)
+        }
+        finish(status: responseStarted ? responseStatus : 0)
+    }
+}

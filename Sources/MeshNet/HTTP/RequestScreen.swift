@@ -1,0 +1,94 @@
+import NIOHTTP1
+
+/// Checks a parsed request head before it is routed: framing that could smuggle a second
+/// request past a backend, oversize targets and bodies, missing or doubled Host. llhttp already
+/// refuses malformed syntax (answered 400 by `HTTPServerProtocolErrorHandler`); these are the
+/// well-formed requests a proxy must still refuse.
+enum RequestScreen {
+    struct Problem {
+        let status: HTTPResponseStatus
+        let message: String
+    }
+
+    static func check(_ head: HTTPRequestHead, settings: ProxySettings) -> Problem? {
+        if head.version.major != 1 || head.version.minor > 1 {
+            return Problem(status: .httpVersionNotSupported, message: "unsupported HTTP version\n")
+        }
+        if head.uri.utf8.count > settings.maxRequestURIBytes {
+            return Problem(status: .uriTooLong, message: "request target too long\n")
+        }
+        if head.headers.count > settings.maxRequestHeaderCount {
+            return Problem(status: .requestHeaderFieldsTooLarge, message: "too many header fields\n")
+        }
+        guard let first = head.uri.utf8.first, first == UInt8(ascii: "/") || isAbsoluteForm(head.uri)
+            || (head.uri == "*" && head.method == .OPTIONS)
+        else {
+            return Problem(status: .badRequest, message: "invalid request target\n")
+        }
+        if head.method == .CONNECT {
+            return Problem(status: .methodNotAllowed, message: "CONNECT is not supported\n")
+        }
+        let hosts = head.headers["host"]
+        if hosts.count > 1 {
+            return Problem(status: .badRequest, message: "more than one Host header\n")
+        }
+        if let host = hosts.first, !isValidHost(host) {
+            return Problem(status: .badRequest, message: "invalid Host header\n")
+        }
+        if hosts.isEmpty && head.version.minor == 1 && !isAbsoluteForm(head.uri) {
+            return Problem(status: .badRequest, message: "missing Host header\n")
+        }
+        let encodings = head.headers[canonicalForm: "transfer-encoding"]
+        let lengths = head.headers[canonicalForm: "content-length"]
+        if !encodings.isEmpty {
+            if !lengths.isEmpty {
+                return Problem(status: .badRequest, message: "both Content-Length and Transfer-Encoding\n")
+            }
+            if encodings.count != 1 || encodings[0].lowercased() != "chunked" || head.version.minor == 0 {
+                return Problem(status: .badRequest, message: "unsupported Transfer-Encoding\n")
+            }
+        }
+        if !lengths.isEmpty {
+            guard let length = Int(lengths[0]), length >= 0, lengths.allSatisfy({ $0 == lengths[0] }) else {
+                return Problem(status: .badRequest, message: "invalid Content-Length\n")
+            }
+            if let max = settings.maxRequestBodyBytes, length > max {
+                return Problem(status: .payloadTooLarge, message: "request body too large\n")
+            }
+            if head.method == .TRACE && length > 0 {
+                return Problem(status: .badRequest, message: "TRACE with a body\n")
+            }
+        }
+        if head.method == .TRACE && !encodings.isEmpty {
+            return Problem(status: .badRequest, message: "TRACE with a body\n")
+        }
+        return nil
+    }
+
+    /// Content-Length above zero or chunked.
+    static func announcesBody(_ head: HTTPRequestHead) -> Bool {
+        if head.headers.contains(name: "transfer-encoding") { return true }
+        if let length = head.headers.first(name: "content-length"), let value = Int(length) { return value > 0 }
+        return false
+    }
+
+    private static func isAbsoluteForm(_ uri: String) -> Bool {
+        uri.hasPrefix("http://") || uri.hasPrefix("https://")
+    }
+
+    /// `host[:port]`, a bracketed IPv6 literal, no spaces, slashes or other delimiters.
+    private static func isValidHost(_ host: String) -> Bool {
+        if host.isEmpty || host.utf8.count > 255 { return false }
+        for byte in host.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ":"),
+                UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "_"), UInt8(ascii: "*"):
+                continue
+            default:
+                return false
+            }
+        }
+        return true
+    }
+}

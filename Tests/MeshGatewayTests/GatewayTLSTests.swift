@@ -1,0 +1,82 @@
+import Foundation
+import MeshNet
+import MeshTesting
+import Testing
+
+/// HTTPS servers of a Gateway: TLS terminated with files, SNI choosing the certificate per host,
+/// checked with the real `curl` and `openssl s_client`.
+@Suite("Gateway TLS termination")
+struct GatewayTLSTests {
+    static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("HTTPS servers terminate TLS with their own certificate per SNI host and route the requests")
+    func sniAndRouting() async throws {
+        let directory = try TemporaryDirectory(prefix: "meshbox-gw-tls")
+        defer { directory.remove() }
+        let authority = try TestPKI.Authority(trustDomain: "example.com", commonName: "test CA")
+        var files: [String: (String, String)] = [:]
+        for host in ["app.example.com", "admin.example.com"] {
+            let leaf = try authority.issue(spiffeID: nil, dnsName: host)
+            let cert = directory.path + "/\(host).pem"
+            let key = directory.path + "/\(host)-key.pem"
+            try leaf.chainPEM.write(toFile: cert, atomically: true, encoding: .utf8)
+            try leaf.privateKeyPEM.write(toFile: key, atomically: true, encoding: .utf8)
+            files[host] = (cert, key)
+        }
+        let caFile = directory.path + "/ca.pem"
+        try authority.certificatePEM.write(toFile: caFile, atomically: true, encoding: .utf8)
+
+        let harness = try await GatewayHarness()
+        let backends = try await harness.backends(["v1"])
+        let port = try await GatewayHarness.freePort(group: harness.group)
+        let yaml = """
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: {name: tls, namespace: default}
+            spec:
+              servers:
+              - port: {number: \(port), name: https-app, protocol: HTTPS}
+                hosts: ["app.example.com"]
+                tls: {mode: SIMPLE, serverCertificate: "\(files["app.example.com"]!.0)", privateKey: "\(files["app.example.com"]!.1)"}
+              - port: {number: \(port), name: https-admin, protocol: HTTPS}
+                hosts: ["admin.example.com"]
+                tls: {mode: SIMPLE, serverCertificate: "\(files["admin.example.com"]!.0)", privateKey: "\(files["admin.example.com"]!.1)"}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: tls-app, namespace: default}
+            spec:
+              hosts: ["app.example.com", "admin.example.com"]
+              gateways: ["tls"]
+              http:
+              - route: [{destination: {host: app}}]
+            """
+        // The harness's own HTTP Gateway uses another port so both coexist.
+        let report = try await harness.apply(yaml, backends: backends)
+        #expect(report.problems.isEmpty, "\(report.problems)")
+        for host in ["app.example.com", "admin.example.com"] {
+            let curl = try Self.run(
+                "curl", ["-sS", "--max-time", "10", "--cacert", caFile, "--resolve", "\(host):\(port):127.0.0.1", "https://\(host):\(port)/x"])
+            #expect(curl.status == 0 && curl.output == "v1", "curl \(host): \(curl.output)")
+            let handshake = try Self.run(
+                "sh", ["-c", "openssl s_client -connect 127.0.0.1:\(port) -servername \(host) -CAfile \(caFile) </dev/null 2>/dev/null | openssl x509 -noout -ext subjectAltName"])
+            #expect(handshake.output.contains("DNS:\(host)"), "SNI \(host) got: \(handshake.output)")
+        }
+        // Plain text to the TLS port is not HTTP: the connection closes without an answer.
+        let plain = try await RawClient.exchange(port: port, bytes: Array("GET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n".utf8), quietPeriod: 3)
+        #expect(plain.firstStatus == nil)
+        await harness.shutdown(backends)
+    }
+}

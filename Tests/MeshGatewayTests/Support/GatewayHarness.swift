@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import MeshAPI
+import MeshCompiler
+import MeshModel
+import MeshNet
+import MeshTesting
+import NIOCore
+import NIOPosix
+
+/// The real engine on 127.0.0.1 with real backends: config written as users write it (YAML),
+/// compiled by the real compiler, served by a `DataPlane` on two event loops.
+final class GatewayHarness: Sendable {
+    let group: MultiThreadedEventLoopGroup
+    let plane: DataPlane
+    let port: Int
+    let host = "app.example.com"
+
+    init(settings: ProxySettings = ProxySettings(), accessLog: AccessLogTarget? = nil) async throws {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        var logger = Logger(label: "test.gateway")
+        logger.logLevel = .warning
+        var settings = settings
+        settings.drainTimeout = .milliseconds(300)
+        plane = DataPlane(group: group, settings: settings, accessLog: accessLog, logger: logger)
+        port = try await Self.freePort(group: group)
+    }
+
+    static func freePort(group: any EventLoopGroup) async throws -> Int {
+        let channel = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress!.port!
+        try await channel.close()
+        return port
+    }
+
+    func backends(_ names: [String], behaviour: TestBackend.Behaviour = .ok) async throws -> [TestBackend] {
+        var started: [TestBackend] = []
+        for name in names { started.append(try await TestBackend.start(name: name, behaviour: behaviour, group: group)) }
+        return started
+    }
+
+    /// A Gateway on `port` for `host`, a Service `app` on port 80, plus `extra` resources (a
+    /// VirtualService at least). Backends become instances of `app` labelled `version=<name>`.
+    @discardableResult
+    func apply(_ extra: String, backends: [TestBackend], service: String = "app", version: UInt64 = 1,
+               unhealthy: Set<String> = []) async throws -> DataPlane.ApplyReport {
+        let yaml = """
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: {name: gw, namespace: default}
+            spec:
+              servers:
+              - port: {number: \(port), name: http, protocol: HTTP}
+                hosts: ["\(host)"]
+            ---
+            apiVersion: meshbox.io/v1
+            kind: Service
+            metadata: {name: \(service), namespace: default}
+            spec:
+              ports:
+              - {name: http, number: 80, protocol: HTTP}
+            ---
+            \(extra)
+            """
+        let resources = try ResourceDecoder.decode(yaml)
+        var stored: [ResourceKey: StoredResource] = [:]
+        for resource in resources {
+            stored[resource.key] = StoredResource(
+                resource: resource, revision: 1, createRevision: 1, version: 1, updatedAt: Date(timeIntervalSince1970: 0))
+        }
+        var instances: [String: Instance] = [:]
+        for backend in backends {
+            let id = "default/\(service)/127.0.0.1:\(backend.port)"
+            let date = Date(timeIntervalSince1970: 0)
+            instances[id] = Instance(
+                id: id, service: service, namespace: "default", address: "127.0.0.1",
+                ports: [InstancePort(name: "http", number: backend.port)], labels: ["version": backend.name],
+                node: "node-1", weight: 1, check: nil, source: .api,
+                health: unhealthy.contains(backend.name) ? .critical : .passing, healthOutput: "", registeredAt: date,
+                healthChangedAt: date)
+        }
+        let snapshot = SnapshotCompiler.compile(
+            config: ConfigState(revision: Int64(version), resources: stored),
+            registry: RegistryState(revision: Int64(version), instances: instances), version: version,
+            options: .init(listenerAddress: "127.0.0.1"))
+        return await plane.apply(snapshot)
+    }
+
+    func client() async throws -> ProxyClient {
+        try await ProxyClient.connect(port: port, group: group)
+    }
+
+    func shutdown(_ backends: [TestBackend] = []) async {
+        for backend in backends { await backend.stop() }
+        await plane.shutdown()
+        try? await group.shutdownGracefully()
+    }
+}
