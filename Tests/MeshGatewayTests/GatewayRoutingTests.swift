@@ -262,3 +262,32 @@ struct GatewayRoutingTests {
         await harness.shutdown(backends)
     }
 }
+
+@Suite("Gateway mirroring")
+struct GatewayMirrorTests {
+    @Test("the mirror receives a copy of each request with a -shadow authority; its answers never reach the client")
+    func mirror() async throws {
+        let harness = try await GatewayHarness()
+        let backends = try await harness.backends(["v1", "v2"], behaviour: .echo)
+        backends[1].behaviour = .status(500)
+        try await harness.apply(
+            GatewayRoutingTests.virtualService("""
+                  - route: [{destination: {host: app, subset: v1}}]
+                    mirror: {host: app, subset: v2}
+                    mirrorPercentage: {value: 100}
+                """) + "\n---\n" + GatewayRoutingTests.subsets, backends: backends)
+        let client = try await harness.client()
+        for index in 0..<20 {
+            let response = try await client.send("POST", "/m/\(index)", host: harness.host, body: Array("body \(index)".utf8))
+            #expect(response.status == 200)
+            #expect(response.text == "body \(index)")
+        }
+        await client.close()
+        try await eventually("the mirror to receive 20 copies") { backends[1].requestCount == 20 }
+        let copies = backends[1].received
+        #expect(copies.allSatisfy { $0.header("host") == "app.example.com-shadow" })
+        #expect(Set(copies.map { String(decoding: $0.body, as: UTF8.self) }) == Set((0..<20).map { "body \($0)" }))
+        #expect(backends[0].requestCount == 20)
+        await harness.shutdown(backends)
+    }
+}

@@ -219,6 +219,7 @@ final class ProxyExchange {
         guard !finished else { return }
         requestComplete = true
         requestTrailers = trailers
+        if let action, !action.requestMirrorPolicies.isEmpty { startMirrors(action.requestMirrorPolicies) }
         if let connection, !retryInFlight {
             connection.write(.end(trailers))
             if handler.isReading {
@@ -249,5 +250,15 @@ final class ProxyExchange {
             cluster?.discard(connection)
         }
         finish(status: responseStarted ? responseStatus : 0)
+    }
+
+    /// Copies of the whole request to the mirror clusters; only bodies the retry buffer holds.
+    private func startMirrors(_ policies: [Snapshot.MirrorPolicy]) {
+        guard replayable, let upstreamHead else { return }
+        let timeout = action?.timeout.map(TimeAmount.init) ?? .seconds(10)
+        for policy in policies where policy.shouldMirror(using: &state.random) {
+            guard let runtime = state.cluster(named: policy.cluster) else { continue }
+            MirrorExchange(cluster: runtime, head: upstreamHead, body: replay).start(on: state.eventLoop, timeout: timeout)
+        }
     }
 }
