@@ -77,9 +77,11 @@ final class ProxyExchange {
         let matched: CompiledRoute
         switch table.match(facts) {
         case .route(let route, let virtualHost):
-            if virtualHost.virtualHost.requireTLS && facts.scheme == "http" {
+            if virtualHost.virtualHost.requireTLS && facts.scheme == "http",
+                let location = virtualHost.tlsRedirectLocation(facts)
+            {
                 var headers = HTTPHeaders()
-                headers.add(name: "location", value: "https://\(facts.authority.split(separator: ":").first ?? "")\(downstreamHead.uri)")
+                headers.add(name: "location", value: location)
                 return localReply(.movedPermanently, "", headers: headers)
             }
             matched = route
@@ -129,7 +131,8 @@ final class ProxyExchange {
 
     private func forward(_ matched: CompiledRoute, _ action: Snapshot.RouteAction) {
         self.action = action
-        if let cors = action.cors {
+        if let cors = matched.cors {
+            // Built once with the route table (origin regexes compiled), not per request.
             let decision = cors.evaluate(facts)
             switch decision.action {
             case .answerPreflight: return localReply(CorsDecision.preflightStatus, "", headers: decision.headers)

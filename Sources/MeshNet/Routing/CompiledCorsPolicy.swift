@@ -22,7 +22,9 @@ public final class CompiledCorsPolicy: Sendable {
 
     init(_ policy: Snapshot.CorsPolicy, context: String, problems: inout [String]) {
         self.policy = policy
-        origins = policy.allowOrigins.map { CompiledStringMatcher($0, context: "\(context) CORS origin", problems: &problems) }
+        origins = policy.allowOrigins.map {
+            CompiledStringMatcher($0, context: "\(context) CORS origin", problems: &problems)
+        }
         allowsAnyOrigin = origins.contains { $0.matches("*") }
         let joined: ([String]) -> String? = { $0.isEmpty ? nil : $0.joined(separator: ",") }
         allowMethods = joined(policy.allowMethods)

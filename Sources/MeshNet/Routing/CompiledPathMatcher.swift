@@ -30,7 +30,9 @@ struct CompiledPathMatcher: Sendable {
             switch CompiledRegex.compile(pattern) {
             case .success(let regex): kind = .regex(regex)
             case .failure(let error):
-                problems.append("\(context): path regex '\(pattern)' does not compile, so the route never matches: \(error)")
+                problems.append(
+                    "\(context): path regex '\(pattern)' does not compile, so the route never matches: \(error)"
+                )
                 kind = .never
             }
         }

@@ -38,7 +38,12 @@ public final class CompiledRoute: Sendable {
         let context = context.isEmpty ? "route '\(route.name)'" : "\(context) route '\(route.name)'"
         self.route = route
         let match = route.match
-        path = CompiledPathMatcher(match.path, caseSensitive: match.caseSensitive, context: context, problems: &problems)
+        path = CompiledPathMatcher(
+            match.path,
+            caseSensitive: match.caseSensitive,
+            context: context,
+            problems: &problems
+        )
         headers = match.headers.map { CompiledHeaderMatcher($0, context: context, problems: &problems) }
         queryParameters = match.queryParameters.map {
             CompiledQueryParameterMatcher($0, context: context, problems: &problems)

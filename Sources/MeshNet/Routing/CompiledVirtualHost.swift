@@ -12,7 +12,8 @@ public final class CompiledVirtualHost: Sendable {
 
     init(_ virtualHost: Snapshot.VirtualHost, context: String, problems: inout [String]) {
         self.virtualHost = virtualHost
-        let context = context.isEmpty ? "virtual host '\(virtualHost.name)'" : "\(context) virtual host '\(virtualHost.name)'"
+        let context =
+            context.isEmpty ? "virtual host '\(virtualHost.name)'" : "\(context) virtual host '\(virtualHost.name)'"
         routes = virtualHost.routes.map { CompiledRoute($0, context: context, problems: &problems) }
     }
 

@@ -32,7 +32,8 @@ struct DomainIndex: Sendable {
             for domain in virtualHost.domains.map({ $0.lowercased() }) {
                 if let owner = seen[domain] {
                     problems.append(
-                        "virtual host '\(virtualHost.name)': domain '\(domain)' is already served by '\(owner)', so it is ignored here")
+                        "virtual host '\(virtualHost.name)': domain '\(domain)' is already served by '\(owner)', so it is ignored here"
+                    )
                     continue
                 }
                 seen[domain] = virtualHost.name

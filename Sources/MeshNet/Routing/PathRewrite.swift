@@ -25,7 +25,12 @@ struct PathRewrite: Sendable {
     /// A prefix rewrite on an exact or regex match replaces the whole path: Envoy replaces the
     /// "matched prefix", which for those matches is all of it. When both rewrites are set (Envoy
     /// refuses that), the prefix rewrite wins.
-    init?(_ action: Snapshot.RouteAction, path: Snapshot.RouteMatch.PathMatch, context: String, problems: inout [String]) {
+    init?(
+        _ action: Snapshot.RouteAction,
+        path: Snapshot.RouteMatch.PathMatch,
+        context: String,
+        problems: inout [String]
+    ) {
         if let replacement = action.prefixRewrite {
             if case .prefix(let prefix) = path {
                 kind = .prefix(replacement: replacement, length: prefix.utf8.count)
@@ -37,7 +42,8 @@ struct PathRewrite: Sendable {
             case .success(let regex): kind = .regex(regex, Self.parse(rewrite.substitution))
             case .failure(let error):
                 problems.append(
-                    "\(context): rewrite regex '\(rewrite.pattern)' does not compile, so the route never matches: \(error)")
+                    "\(context): rewrite regex '\(rewrite.pattern)' does not compile, so the route never matches: \(error)"
+                )
                 return nil
             }
         } else {
@@ -51,9 +57,12 @@ struct PathRewrite: Sendable {
         switch kind {
         case .prefix(let replacement, let length):
             let utf8 = path.utf8
-            let cut = length.flatMap { utf8.index(utf8.startIndex, offsetBy: $0, limitedBy: utf8.endIndex) } ?? path.endIndex
+            let cut =
+                length.flatMap { utf8.index(utf8.startIndex, offsetBy: $0, limitedBy: utf8.endIndex) } ?? path.endIndex
             result = replacement
-            result.reserveCapacity(replacement.utf8.count + utf8.distance(from: cut, to: utf8.endIndex) + (query?.utf8.count ?? 0) + 1)
+            result.reserveCapacity(
+                replacement.utf8.count + utf8.distance(from: cut, to: utf8.endIndex) + (query?.utf8.count ?? 0) + 1
+            )
             result += path[cut...]
         case .regex(let compiled, let parts):
             result = String(
@@ -67,7 +76,8 @@ struct PathRewrite: Sendable {
                         }
                     }
                     return piece
-                })
+                }
+            )
         }
         if let query {
             result += "?"

@@ -27,7 +27,8 @@ extension Snapshot.RedirectAction {
                 numericPort = newPort
             } else if let requestPort = parts.port {
                 let oldDefault = Self.defaultPort(of: facts.scheme)
-                if finalScheme != facts.scheme, let oldDefault, requestPort.utf8.elementsEqual(String(oldDefault).utf8) {
+                if finalScheme != facts.scheme, let oldDefault, requestPort.utf8.elementsEqual(String(oldDefault).utf8)
+                {
                     finalPort = nil
                 } else {
                     finalPort = requestPort

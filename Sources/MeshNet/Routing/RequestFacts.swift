@@ -66,7 +66,9 @@ struct RequestTarget {
         {
             let afterScheme = uri[separator.upperBound...]
             let authorityEnd =
-                afterScheme.utf8.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+                afterScheme.utf8.firstIndex {
+                    $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#")
+                }
                 ?? uri.endIndex
             var authority = uri[separator.upperBound..<authorityEnd]
             if let at = authority.utf8.lastIndex(of: UInt8(ascii: "@")) {

@@ -8,14 +8,18 @@ extension RoutingTests {
     @Suite("CompiledRoute")
     struct CompiledRouteTests {
         static func weighted(_ weights: [UInt32]) -> CompiledRoute {
-            let clusters = weights.enumerated().map { Snapshot.WeightedCluster(name: "c\($0.offset)", weight: $0.element) }
+            let clusters = weights.enumerated().map {
+                Snapshot.WeightedCluster(name: "c\($0.offset)", weight: $0.element)
+            }
             return CompiledRoute(
-                Snapshot.Route(name: "w", match: .all, action: .route(Snapshot.RouteAction(weightedClusters: clusters))))
+                Snapshot.Route(name: "w", match: .all, action: .route(Snapshot.RouteAction(weightedClusters: clusters)))
+            )
         }
 
         @Test(
             "weighted picks follow the weights over 10,000 requests",
-            arguments: [[80, 20], [50, 30, 20], [1, 1, 1, 1], [0, 100, 0], [90, 0, 10]] as [[UInt32]])
+            arguments: [[80, 20], [50, 30, 20], [1, 1, 1, 1], [0, 100, 0], [90, 0, 10]] as [[UInt32]]
+        )
         func distribution(weights: [UInt32]) {
             let route = Self.weighted(weights)
             var generator = SplitMix64(seed: 42)
@@ -51,7 +55,8 @@ extension RoutingTests {
         @Test("redirects and direct responses carry their status and body")
         func responseCodes() {
             let redirect = CompiledRoute(
-                Snapshot.Route(name: "r", match: .all, action: .redirect(.init(host: "b.com", responseCode: 308))))
+                Snapshot.Route(name: "r", match: .all, action: .redirect(.init(host: "b.com", responseCode: 308)))
+            )
             #expect(redirect.responseCode == 308)
             #expect(redirect.redirect?.host == "b.com")
             #expect(redirect.routeAction == nil)
@@ -59,7 +64,12 @@ extension RoutingTests {
             #expect(redirect.pickCluster(using: &generator) == nil)
 
             let direct = CompiledRoute(
-                Snapshot.Route(name: "d", match: .all, action: .directResponse(.init(status: 503, body: .init("down".utf8)))))
+                Snapshot.Route(
+                    name: "d",
+                    match: .all,
+                    action: .directResponse(.init(status: 503, body: .init("down".utf8)))
+                )
+            )
             #expect(direct.responseCode == 503)
             #expect(direct.directResponseBody?.readableBytesView.elementsEqual("down".utf8) == true)
 

@@ -12,12 +12,15 @@ extension RoutingTests {
             allowHeaders: ["content-type", "x-token"],
             exposeHeaders: ["x-request-id"],
             maxAge: .seconds(600),
-            allowCredentials: true)
+            allowCredentials: true
+        )
 
         static func preflight(origin: String) -> RequestFacts {
             makeFacts(
-                "/api", method: .OPTIONS,
-                headers: [("Origin", origin), ("Access-Control-Request-Method", "POST")])
+                "/api",
+                method: .OPTIONS,
+                headers: [("Origin", origin), ("Access-Control-Request-Method", "POST")]
+            )
         }
 
         @Test("an allowed preflight is answered with the allowed methods, headers and max age")
@@ -45,7 +48,8 @@ extension RoutingTests {
 
         @Test(
             "an origin that is not allowed gets nothing, preflight or not",
-            arguments: ["https://evil.example", "https://app.example.evil", "http://app.example"])
+            arguments: ["https://evil.example", "https://app.example.evil", "http://app.example"]
+        )
         func denied(origin: String) {
             #expect(Self.policy.evaluate(Self.preflight(origin: origin)) == .passThrough)
             #expect(Self.policy.evaluate(makeFacts("/", headers: [("Origin", origin)])) == .passThrough)
@@ -65,9 +69,15 @@ extension RoutingTests {
         @Test("a * origin allows every origin and echoes it; credentials only when allowed")
         func wildcard() {
             let policy = Snapshot.CorsPolicy(allowOrigins: [.exact("*")], allowMethods: ["GET"])
-            let decision = policy.evaluate(makeFacts("/", method: .OPTIONS, headers: [
-                ("Origin", "https://any.where"), ("Access-Control-Request-Method", "GET"),
-            ]))
+            let decision = policy.evaluate(
+                makeFacts(
+                    "/",
+                    method: .OPTIONS,
+                    headers: [
+                        ("Origin", "https://any.where"), ("Access-Control-Request-Method", "GET"),
+                    ]
+                )
+            )
             #expect(decision.action == .answerPreflight)
             #expect(decision.headers["access-control-allow-origin"] == ["https://any.where"])
             #expect(!decision.headers.contains(name: "access-control-allow-credentials"))
@@ -78,8 +88,11 @@ extension RoutingTests {
         func routeCompilesPolicy() {
             let route = CompiledRoute(
                 Snapshot.Route(
-                    name: "c", match: .all,
-                    action: .route(.init(weightedClusters: [.init(name: "b", weight: 1)], cors: Self.policy))))
+                    name: "c",
+                    match: .all,
+                    action: .route(.init(weightedClusters: [.init(name: "b", weight: 1)], cors: Self.policy))
+                )
+            )
             #expect(route.cors?.evaluate(Self.preflight(origin: "https://app.example")).action == .answerPreflight)
             #expect(CompiledRoute(makeRoute()).cors == nil)
         }

@@ -12,11 +12,13 @@ extension RoutingTests {
 
         @Test(
             "delays and aborts hit their share of 10,000 requests",
-            arguments: [(0.0, 0), (100.0, 10_000), (50.0, 5_000), (12.5, 1_250), (0.5, 50), (250.0, 10_000), (-1.0, 0)])
+            arguments: [(0.0, 0), (100.0, 10_000), (50.0, 5_000), (12.5, 1_250), (0.5, 50), (250.0, 10_000), (-1.0, 0)]
+        )
         func percentages(percentage: Double, expected: Int) {
             let fault = Snapshot.FaultInjection(
                 delay: .init(duration: .milliseconds(5), percentage: percentage),
-                abort: .init(httpStatus: 503, percentage: percentage))
+                abort: .init(httpStatus: 503, percentage: percentage)
+            )
             let delayed = Self.count(10_000) { fault.decide(using: &$0).delay == .milliseconds(5) }
             let aborted = Self.count(10_000) { fault.decide(using: &$0).abortStatus == 503 }
             let tolerance = max(expected / 10, 25)
@@ -38,7 +40,9 @@ extension RoutingTests {
         @Test("delay and abort are drawn independently")
         func independent() {
             let fault = Snapshot.FaultInjection(
-                delay: .init(duration: .seconds(1), percentage: 50), abort: .init(httpStatus: 500, percentage: 50))
+                delay: .init(duration: .seconds(1), percentage: 50),
+                abort: .init(httpStatus: 500, percentage: 50)
+            )
             let both = Self.count(10_000) {
                 let decision = fault.decide(using: &$0)
                 return decision.delay != nil && decision.abortStatus != nil

@@ -13,7 +13,8 @@ extension RoutingTests {
             ],
             requestHeadersToRemove: ["x-secret", "x-env"],
             responseHeadersToAdd: [.init(name: "cache-control", value: "no-store", append: false)],
-            responseHeadersToRemove: ["server"])
+            responseHeadersToRemove: ["server"]
+        )
 
         @Test("request headers: removals first, then set replaces every value and append adds one")
         func request() {

@@ -15,7 +15,8 @@ extension RoutingTests {
                 (.init(path: .prefix("/")), "/base/", "/x?y", "/base/x?y"),
                 (.init(path: .exact("/login")), "/auth/login", "/login?next=%2F", "/auth/login?next=%2F"),
                 (.init(path: .regex("/old/.*")), "/new", "/old/a/b?q", "/new?q"),
-            ])
+            ]
+        )
         func prefixRewrite(match: Snapshot.RouteMatch, rewrite: String, uri: String, expected: String) {
             let route = CompiledRoute(makeRoute(match: match, prefixRewrite: rewrite))
             #expect(route.matches(makeFacts(uri)))
@@ -30,7 +31,8 @@ extension RoutingTests {
                 ("^/(.*)$", "/prefix/\\1\\\\", "/x", "/prefix/x\\"),
                 ("^/nomatch$", "/y", "/x?z", "/x?z"),
                 ("^/(a)$", "/\\0-\\1-\\7", "/a", "//a-a-"),
-            ])
+            ]
+        )
         func regexRewrite(pattern: String, substitution: String, uri: String, expected: String) {
             let route = CompiledRoute(makeRoute(regexRewrite: .init(pattern: pattern, substitution: substitution)))
             #expect(route.rewrittenPath(makeFacts(uri)) == expected)
@@ -42,8 +44,11 @@ extension RoutingTests {
             #expect(CompiledRoute(makeRoute()).hostRewrite == nil)
             let route = CompiledRoute(
                 Snapshot.Route(
-                    name: "h", match: .all,
-                    action: .route(.init(weightedClusters: [.init(name: "c", weight: 1)], hostRewrite: "internal.svc"))))
+                    name: "h",
+                    match: .all,
+                    action: .route(.init(weightedClusters: [.init(name: "c", weight: 1)], hostRewrite: "internal.svc"))
+                )
+            )
             #expect(route.hostRewrite == "internal.svc")
         }
     }

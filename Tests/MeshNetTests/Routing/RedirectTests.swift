@@ -25,7 +25,8 @@ extension RoutingTests {
                 (.init(scheme: "https", host: "b.com", port: 8443, path: "/n"), "a.com", "https://b.com:8443/n?q=1"),
                 (.init(port: 9000), "[::1]:8080", "http://[::1]:9000/p?q=1"),
                 (.init(scheme: "https"), "[::1]:80", "https://[::1]/p?q=1"),
-            ])
+            ]
+        )
         func location(action: Snapshot.RedirectAction, host: String, expected: String) {
             let facts = makeFacts("/p?q=1", host: host, listenerPort: 9090)
             #expect(action.location(for: facts) == expected)
@@ -35,12 +36,17 @@ extension RoutingTests {
 
         @Test("a request without a query gets none added")
         func noQuery() {
-            #expect(Snapshot.RedirectAction(scheme: "https").location(for: makeFacts("/x", host: "a.com")) == "https://a.com/x")
+            #expect(
+                Snapshot.RedirectAction(scheme: "https").location(for: makeFacts("/x", host: "a.com"))
+                    == "https://a.com/x"
+            )
         }
 
         @Test("a virtual host that requires TLS redirects plain HTTP only")
         func requireTLS() {
-            let secure = CompiledVirtualHost(Snapshot.VirtualHost(name: "s", domains: ["*"], routes: [], requireTLS: true))
+            let secure = CompiledVirtualHost(
+                Snapshot.VirtualHost(name: "s", domains: ["*"], routes: [], requireTLS: true)
+            )
             #expect(secure.tlsRedirectLocation(makeFacts("/a?b", host: "Shop.com")) == "https://shop.com/a?b")
             #expect(secure.tlsRedirectLocation(makeFacts("/a", host: "shop.com", scheme: "https")) == nil)
             let open = CompiledVirtualHost(Snapshot.VirtualHost(name: "o", domains: ["*"], routes: []))

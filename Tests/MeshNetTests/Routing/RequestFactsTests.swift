@@ -15,7 +15,8 @@ extension RoutingTests {
                 ("http://Other.COM:8080/p?q=2", "/p", "q=2", "/p?q=2"),
                 ("http://other.com", "/", nil, "/"),
                 ("http://other.com?q", "/", "q", "/?q"),
-            ])
+            ]
+        )
         func splitsTarget(uri: String, path: String, query: String?, pathAndQuery: String) {
             let facts = makeFacts(uri)
             #expect(facts.path == path[...])
@@ -29,7 +30,8 @@ extension RoutingTests {
                 ("/", "Example.COM:8080" as String?, "example.com:8080"),
                 ("/", nil, ""),
                 ("http://user@Absolute.io:81/x", "ignored.com", "absolute.io:81"),
-            ])
+            ]
+        )
         func authority(uri: String, host: String?, expected: String) {
             #expect(makeFacts(uri, host: host).authority == expected)
         }

@@ -14,7 +14,8 @@ extension RoutingTests {
                 ("Nobody inspects the spammish repetition", 0xFBCE_A83C_8A37_8BF1),
                 ("10.0.0.1", 0xED16_CB68_C786_E3D7),
                 ("user-42", 0x397E_9D3A_76AF_7C81),
-            ])
+            ]
+        )
         func xxHash64(input: String, expected: UInt64) {
             #expect(RequestHash.hash(input.utf8) == expected)
             #expect(RequestHash.hash(Array(input.utf8)) == expected)
@@ -33,11 +34,14 @@ extension RoutingTests {
                 (.cookie(name: "session", path: nil, ttl: nil), "user-42"),
                 (.sourceIP, "10.0.0.1"),
                 (.queryParameter(name: "u"), "user-42"),
-            ])
+            ]
+        )
         func policyKinds(policy: Snapshot.HashPolicy, hashed: String) {
             let facts = makeFacts(
-                "/?a=1&u=user-42", headers: [("X-User", "user-42"), ("Cookie", "theme=dark; session=\"user-42\"")],
-                sourceAddress: "10.0.0.1")
+                "/?a=1&u=user-42",
+                headers: [("X-User", "user-42"), ("Cookie", "theme=dark; session=\"user-42\"")],
+                sourceAddress: "10.0.0.1"
+            )
             #expect(RequestHash.compute([policy], facts: facts) == RequestHash.hash(hashed.utf8))
         }
 
@@ -48,7 +52,11 @@ extension RoutingTests {
             ]
             let withCookie = makeFacts("/", headers: [("Cookie", "session=abc")], sourceAddress: "10.0.0.1")
             #expect(RequestHash.compute(policies, facts: withCookie) == RequestHash.hash("abc".utf8))
-            let withHeader = makeFacts("/", headers: [("x-user", "u"), ("Cookie", "session=abc")], sourceAddress: "1.2.3.4")
+            let withHeader = makeFacts(
+                "/",
+                headers: [("x-user", "u"), ("Cookie", "session=abc")],
+                sourceAddress: "1.2.3.4"
+            )
             #expect(RequestHash.compute(policies, facts: withHeader) == RequestHash.hash("u".utf8))
             let onlyAddress = makeFacts("/", headers: [("Cookie", "other=1")], sourceAddress: "10.0.0.1")
             #expect(RequestHash.compute(policies, facts: onlyAddress) == 0xED16_CB68_C786_E3D7)
@@ -60,7 +68,10 @@ extension RoutingTests {
         func stability() {
             let policies: [Snapshot.HashPolicy] = [.header(name: "x-user")]
             let first = RequestHash.compute(policies, facts: makeFacts("/a", headers: [("x-user", "alice")]))
-            let again = RequestHash.compute(policies, facts: makeFacts("/b", host: "other", headers: [("X-USER", "alice")]))
+            let again = RequestHash.compute(
+                policies,
+                facts: makeFacts("/b", host: "other", headers: [("X-USER", "alice")])
+            )
             let other = RequestHash.compute(policies, facts: makeFacts("/a", headers: [("x-user", "bob")]))
             #expect(first != nil && first == again)
             #expect(first != other)

@@ -27,7 +27,8 @@ extension RoutingTests {
                 (.regex("/users/[0-9]+"), true, "/users/42/posts", false),
                 (.regex("/users/[0-9]+"), true, "/v1/users/42", false),
                 (.regex("/Users/.*"), false, "/users/a", false),
-            ])
+            ]
+        )
         func path(_ path: Snapshot.RouteMatch.PathMatch, caseSensitive: Bool, uri: String, expected: Bool) {
             let match = Snapshot.RouteMatch(path: path, caseSensitive: caseSensitive)
             #expect(Self.matches(match, makeFacts(uri)) == expected)
@@ -50,7 +51,8 @@ extension RoutingTests {
                 (.init(name: "x-user", match: .exact("jason"), invert: true), [("x-user", "bob")], true),
                 (.init(name: "x-user", match: .exact("jason"), invert: true), [], true),
                 (.init(name: "x-user", match: nil, invert: true), [("x-user", "a")], false),
-            ] as [(Snapshot.HeaderMatcher, [(String, String)], Bool)])
+            ] as [(Snapshot.HeaderMatcher, [(String, String)], Bool)]
+        )
         func header(_ matcher: Snapshot.HeaderMatcher, headers: [(String, String)], expected: Bool) {
             let match = Snapshot.RouteMatch(headers: [matcher])
             #expect(Self.matches(match, makeFacts("/", headers: headers)) == expected)
@@ -67,7 +69,8 @@ extension RoutingTests {
                 (.init(name: ":path", match: .exact("/cart?id=7")), true),
                 (.init(name: ":path", match: .prefix("/cart")), true),
                 (.init(name: ":method", match: .exact("POST"), invert: true), false),
-            ])
+            ]
+        )
         func pseudoHeader(_ matcher: Snapshot.HeaderMatcher, expected: Bool) {
             let facts = makeFacts("/cart?id=7", host: "Shop.example:8080", method: .POST, scheme: "https")
             #expect(Self.matches(Snapshot.RouteMatch(headers: [matcher]), facts) == expected)
@@ -87,7 +90,8 @@ extension RoutingTests {
                 (.init(name: "v", match: .regex("[a-z]+")), "/?v=beta2", false),
                 (.init(name: "q", match: .exact("a%20b")), "/?q=a%20b", true),
                 (.init(name: "q", match: .exact("")), "/?q=", true),
-            ])
+            ]
+        )
         func queryParameter(_ matcher: Snapshot.QueryParameterMatcher, uri: String, expected: Bool) {
             #expect(Self.matches(Snapshot.RouteMatch(queryParameters: [matcher]), makeFacts(uri)) == expected)
         }
@@ -97,7 +101,8 @@ extension RoutingTests {
             let match = Snapshot.RouteMatch(
                 path: .prefix("/api"),
                 headers: [.init(name: "x-canary", match: .exact("1"))],
-                queryParameters: [.init(name: "v", match: .exact("2"))])
+                queryParameters: [.init(name: "v", match: .exact("2"))]
+            )
             #expect(Self.matches(match, makeFacts("/api?v=2", headers: [("x-canary", "1")])))
             #expect(!Self.matches(match, makeFacts("/api?v=2")))
             #expect(!Self.matches(match, makeFacts("/api?v=3", headers: [("x-canary", "1")])))

@@ -20,7 +20,9 @@ extension RoutingTests {
                     host("prefix", ["foo.*"]),
                     host("longer-prefix", ["foo.bar.*"]),
                     host("any", ["*"]),
-                ]))
+                ]
+            )
+        )
 
         @Test(
             "domains match exact, then longest suffix, then longest prefix, then *",
@@ -39,7 +41,8 @@ extension RoutingTests {
                 (".foo.com", "any"),
                 ("other.org", "any"),
                 ("", "any"),
-            ])
+            ]
+        )
         func domainPrecedence(authority: String, expected: String) {
             let outcome = Self.table.match(makeFacts("/", host: authority.isEmpty ? nil : authority))
             #expect(describe(outcome) == "\(expected)/all")
@@ -49,7 +52,8 @@ extension RoutingTests {
         @Test("without a * virtual host an unknown authority has no virtual host")
         func noVirtualHost() {
             let table = RouteTable(
-                Snapshot.RouteConfiguration(name: "t", virtualHosts: [Self.host("a", ["a.com", "a.com:8080"])]))
+                Snapshot.RouteConfiguration(name: "t", virtualHosts: [Self.host("a", ["a.com", "a.com:8080"])])
+            )
             #expect(describe(table.match(makeFacts("/", host: "b.com"))) == "no virtual host")
             #expect(describe(table.match(makeFacts("/", host: "a.com:9090"))) == "no virtual host")
             #expect(table.virtualHost(for: "A.com:8080")?.name == "a")
@@ -59,7 +63,10 @@ extension RoutingTests {
         @Test("a virtual host without a matching route says so")
         func noRoute() {
             let virtualHost = Snapshot.VirtualHost(
-                name: "a", domains: ["*"], routes: [makeRoute("api", match: .init(path: .prefix("/api")))])
+                name: "a",
+                domains: ["*"],
+                routes: [makeRoute("api", match: .init(path: .prefix("/api")))]
+            )
             let table = RouteTable(Snapshot.RouteConfiguration(name: "t", virtualHosts: [virtualHost]))
             #expect(describe(table.match(makeFacts("/web"))) == "a/no route")
             #expect(describe(table.match(makeFacts("/api/x"))) == "a/api")
@@ -69,7 +76,10 @@ extension RoutingTests {
         func duplicateDomain() {
             let table = RouteTable(
                 Snapshot.RouteConfiguration(
-                    name: "t", virtualHosts: [Self.host("first", ["a.com"]), Self.host("second", ["A.com", "b.com"])]))
+                    name: "t",
+                    virtualHosts: [Self.host("first", ["a.com"]), Self.host("second", ["A.com", "b.com"])]
+                )
+            )
             #expect(describe(table.match(makeFacts("/", host: "a.com"))) == "first/all")
             #expect(describe(table.match(makeFacts("/", host: "b.com"))) == "second/all")
             #expect(table.problems.count == 1)
@@ -79,12 +89,14 @@ extension RoutingTests {
         @Test("the first matching route wins, whatever is more specific")
         func firstMatchWins() {
             let virtualHost = Snapshot.VirtualHost(
-                name: "v", domains: ["*"],
+                name: "v",
+                domains: ["*"],
                 routes: [
                     makeRoute("broad", match: .init(path: .prefix("/api"))),
                     makeRoute("specific", match: .init(path: .exact("/api/users"))),
                     makeRoute("fallback"),
-                ])
+                ]
+            )
             let table = RouteTable(Snapshot.RouteConfiguration(name: "t", virtualHosts: [virtualHost]))
             #expect(describe(table.match(makeFacts("/api/users"))) == "v/broad")
             #expect(describe(table.match(makeFacts("/web"))) == "v/fallback")
@@ -93,14 +105,18 @@ extension RoutingTests {
         @Test("a route whose regex does not compile never matches and is reported")
         func brokenRegex() {
             let virtualHost = Snapshot.VirtualHost(
-                name: "v", domains: ["*"],
+                name: "v",
+                domains: ["*"],
                 routes: [
                     makeRoute("bad-path", match: .init(path: .regex("/(unclosed"))),
                     makeRoute(
-                        "bad-header", match: .init(headers: [.init(name: "x", match: .regex("[z-a]"), invert: true)])),
+                        "bad-header",
+                        match: .init(headers: [.init(name: "x", match: .regex("[z-a]"), invert: true)])
+                    ),
                     makeRoute("bad-rewrite", regexRewrite: .init(pattern: "(", substitution: "/")),
                     makeRoute("good"),
-                ])
+                ]
+            )
             let table = RouteTable(Snapshot.RouteConfiguration(name: "t", virtualHosts: [virtualHost]))
             #expect(describe(table.match(makeFacts("/(unclosed"))) == "v/good")
             #expect(table.problems.count == 3)

@@ -65,7 +65,10 @@ func makeRoute(
             Snapshot.RouteAction(
                 weightedClusters: [Snapshot.WeightedCluster(name: cluster, weight: 100)],
                 prefixRewrite: prefixRewrite,
-                regexRewrite: regexRewrite)))
+                regexRewrite: regexRewrite
+            )
+        )
+    )
 }
 
 /// The name of the route an outcome chose, or a word for the other outcomes.
