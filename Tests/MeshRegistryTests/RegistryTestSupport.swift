@@ -43,7 +43,7 @@ struct WaitTimedOut: Error, CustomStringConvertible {
 /// Consumes `registry.watch()` until a state satisfies `condition`; throws after `timeout`.
 @discardableResult
 func waitFor(
-    _ registry: Registry, timeout: Duration = .seconds(5),
+    _ registry: Registry, timeout: Duration = .seconds(15),
     _ condition: @escaping @Sendable (RegistryState) -> Bool
 ) async throws -> RegistryState {
     let stream = registry.watch()

@@ -7,7 +7,9 @@ import NIOCore
 /// when it becomes writable again, so a slow side stops the fast side's reads instead of buffering
 /// without bound. Half-close: end of input on one side shuts the partner's output (with
 /// `allowRemoteHalfClosure` on both channels); NIO closes a channel fully once both halves are shut.
-/// Any error or close on one side closes both. Same pattern as swift-nio's connect-proxy example.
+/// A close or error on one side closes the other once the bytes relayed to it are written (a peer
+/// that never reads keeps it open: bound that with an idle timeout). Same pattern as swift-nio's
+/// connect-proxy example, plus the flush before closing.
 final class GlueHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = NIOAny
@@ -39,15 +41,28 @@ final class GlueHandler: ChannelDuplexHandler {
     }
 
     private func partnerWriteEOF() {
-        guard let context else { return }
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        // A channel that cannot half-close (or already closed its output) is closed whole instead.
-        promise.futureResult.assumeIsolated().whenFailure { [weak self] _ in self?.context?.close(promise: nil) }
-        context.close(mode: .output, promise: promise)
+        closeAfterPendingWrites(mode: .output)
     }
 
     private func partnerCloseFull() {
-        context?.close(promise: nil)
+        closeAfterPendingWrites(mode: .all)
+    }
+
+    /// Closes (one half or all) once every byte already relayed has reached the socket, as Envoy's
+    /// `FlushWrite` close does. NIO's close drops queued writes, and it turns an output close into a
+    /// full one when the input is already shut, so closing at once would cut off the tail of a
+    /// response a slow reader has not taken yet.
+    private func closeAfterPendingWrites(mode: CloseMode) {
+        guard let context else { return }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        // An empty write completes after all writes queued before it.
+        context.writeAndFlush(NIOAny(ByteBuffer()), promise: written)
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            let closed = context.eventLoop.makePromise(of: Void.self)
+            // A channel that cannot half-close (or already closed its output) is closed whole instead.
+            closed.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+            context.close(mode: mode, promise: closed)
+        }
     }
 
     private func partnerBecameWritable() {

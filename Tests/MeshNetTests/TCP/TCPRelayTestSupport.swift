@@ -70,10 +70,24 @@ final class BulkClientHandler: ChannelInboundHandler {
     }
 }
 
+/// Counts how often the relay's client-facing channel stopped being writable: proof that
+/// back-pressure engaged rather than everything fitting in socket buffers.
+final class WritabilityProbe: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+    private let unwritable = Mutex(0)
+    var timesUnwritable: Int { unwritable.withLock { $0 } }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if !context.channel.isWritable { unwritable.withLock { $0 += 1 } }
+        context.fireChannelWritabilityChanged()
+    }
+}
+
 /// An event loop group, an upstream server, a relaying listener and the stats the relay reported.
 final class RelayBed: Sendable {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
     let stats: AsyncStream<TCPRelay.Stats>
+    let probe = WritabilityProbe()
     private let statsContinuation: AsyncStream<TCPRelay.Stats>.Continuation
 
     init() {
@@ -106,9 +120,17 @@ final class RelayBed: Sendable {
     /// A listener that relays each connection to `upstream` as soon as it is accepted.
     func startRelay(to upstream: SocketAddress) async throws -> any Channel {
         let continuation = statsContinuation
+        let probe = probe
         return try await ServerBootstrap(group: group)
+            // Small socket buffers, so a paused client backs the relay up within a few hundred KiB.
+            .childChannelOption(.socketOption(.so_sndbuf), value: 16 * 1024)
             .childChannelInitializer { channel in
-                TCPRelay.relay(downstream: channel, to: upstream, connectTimeout: .seconds(2)) { stats in
+                do {
+                    try channel.pipeline.syncOperations.addHandler(probe)
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+                return TCPRelay.relay(downstream: channel, to: upstream, connectTimeout: .seconds(2)) { stats in
                     continuation.yield(stats)
                 }
             }
