@@ -56,7 +56,18 @@ final class ClusterRuntime {
 
     /// An endpoint for a request: healthy, not ejected, not one this request already tried
     /// (unless every endpoint has been tried). Nil when none is left.
-    func pickEndpoint(hash: UInt64?, tried: [String], now: NIODeadline) -> UpstreamEndpoint? {
+    /// An endpoint together with the balancer that chose it, so that the request's end is
+    /// counted where its start was, in O(1), even if a snapshot replaced the balancer meanwhile.
+    struct Pick {
+        let endpoint: UpstreamEndpoint
+        let index: Int
+        let balancer: EndpointBalancer
+
+        func started() { balancer.requestStarted(index) }
+        func finished() { balancer.requestFinished(index) }
+    }
+
+    func pickEndpoint(hash: UInt64?, tried: [String], now: NIODeadline) -> Pick? {
         let endpoints = balancer.endpoints
         guard !endpoints.isEmpty else { return nil }
         let panicking = outlier?.panicking(total: endpoints.count, now: now) ?? true
@@ -68,15 +79,8 @@ final class ClusterRuntime {
             if !panicking, let outlier, outlier.isEjected(key, now: now) { return false }
             return true
         }
-        return index.map { endpoints[$0] }
-    }
-
-    func requestStarted(_ endpoint: UpstreamEndpoint) {
-        if let index = balancer.endpoints.firstIndex(of: endpoint) { balancer.requestStarted(index) }
-    }
-
-    func requestFinished(_ endpoint: UpstreamEndpoint) {
-        if let index = balancer.endpoints.firstIndex(of: endpoint) { balancer.requestFinished(index) }
+        let balancer = self.balancer
+        return index.map { Pick(endpoint: endpoints[$0], index: $0, balancer: balancer) }
     }
 
     // MARK: Connections

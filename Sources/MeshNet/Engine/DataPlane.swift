@@ -149,6 +149,10 @@ public actor DataPlane {
                         return
                     }
                     state.connections[name, default: 0] += 1
+                    // Counted down when the connection closes, whatever its protocol (HTTP, TLS,
+                    // passthrough, TCP) or however it ends (refused SNI, relay, keep-alive close).
+                    let loop = channel.eventLoop
+                    channel.closeFuture.whenComplete { _ in states.state(for: loop).connections[name, default: 1] -= 1 }
                     try ListenerPipeline.configure(channel, listener: listener, state: state, states: states)
                 }
             }

@@ -89,7 +89,7 @@ enum ListenerPipeline {
             }
         }
         guard let name = pick?.name, let runtime = state.cluster(named: name),
-            let endpoint = runtime.pickEndpoint(hash: nil, tried: [], now: .now()),
+            let endpoint = runtime.pickEndpoint(hash: nil, tried: [], now: .now())?.endpoint,
             let address = try? SocketAddress(ipAddress: endpoint.address, port: endpoint.port)
         else {
             state.logger.info("TCP connection refused: no healthy upstream", metadata: ["cluster.name": "\(pick?.name ?? "-")"])

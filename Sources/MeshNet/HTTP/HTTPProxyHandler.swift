@@ -107,7 +107,6 @@ final class HTTPProxyHandler: ChannelInboundHandler {
             self.exchange = nil
             exchange.downstreamClosed()
         }
-        state.connections[listenerName, default: 1] -= 1
         context.fireChannelInactive()
     }
 

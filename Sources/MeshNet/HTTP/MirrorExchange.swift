@@ -10,7 +10,6 @@ final class MirrorExchange: UpstreamExchange {
     private let head: HTTPRequestHead
     private let body: [ByteBuffer]
     private var connection: UpstreamConnection?
-    private var endpoint: UpstreamEndpoint?
     private var timer: Scheduled<Void>?
     private var keepAlive = true
     private var done = false
@@ -29,10 +28,10 @@ final class MirrorExchange: UpstreamExchange {
 
     /// Sends the copy; `self` stays alive through the pool's callback and the connection's handler.
     func start(on eventLoop: any EventLoop, timeout: TimeAmount) {
-        guard let endpoint = cluster.pickEndpoint(hash: nil, tried: [], now: .now()), cluster.breaker.canStartRequest() else {
+        guard let endpoint = cluster.pickEndpoint(hash: nil, tried: [], now: .now())?.endpoint, cluster.breaker.canStartRequest()
+        else {
             return
         }
-        self.endpoint = endpoint
         cluster.breaker.requestStarted()
         timer = eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
             timer = nil

@@ -9,7 +9,7 @@ extension ProxyExchange: UpstreamExchange {
     func attempt() {
         guard !finished, let cluster else { return }
         let now = NIODeadline.now()
-        guard let picked = cluster.pickEndpoint(hash: hash, tried: tried, now: now) else {
+        guard let pick = cluster.pickEndpoint(hash: hash, tried: tried, now: now) else {
             if retriesDone > 0 { flags.insert(.upstreamRetryLimitExceeded) }
             return localReply(.serviceUnavailable, "no healthy upstream\n", flag: .noHealthyUpstream)
         }
@@ -17,8 +17,9 @@ extension ProxyExchange: UpstreamExchange {
             return localReply(.serviceUnavailable, "upstream overflow\n", flag: .upstreamOverflow)
         }
         cluster.breaker.requestStarted()
-        cluster.requestStarted(picked)
-        endpoint = picked
+        pick.started()
+        let picked = pick.endpoint
+        self.pick = pick
         lastUpstreamHost = picked.key
         tried.append(picked.key)
         attemptStarted = now
@@ -36,7 +37,7 @@ extension ProxyExchange: UpstreamExchange {
                 endAttempt(.connectFailure, record: false)
                 localReply(.serviceUnavailable, "upstream overflow\n", flag: .upstreamOverflow)
             case .failure:
-                guard !finished, endpoint == picked else { return }
+                guard !finished, self.pick?.endpoint == picked else { return }
                 endAttempt(.connectFailure)
                 if retryAllowed(conditions()?.retriesConnectFailure ?? false) {
                     scheduleRetry()
@@ -78,12 +79,12 @@ extension ProxyExchange: UpstreamExchange {
     func endAttempt(_ outcome: UpstreamOutcome, record: Bool = true) {
         tryTimer?.cancel()
         tryTimer = nil
-        guard let cluster, let endpoint else { return }
-        self.endpoint = nil
+        guard let cluster, let pick else { return }
+        self.pick = nil
         cluster.breaker.requestFinished()
-        cluster.requestFinished(endpoint)
+        pick.finished()
         if record, let outlier = cluster.outlier {
-            outlier.record(outcome, for: endpoint.key, now: .now())
+            outlier.record(outcome, for: pick.endpoint.key, now: .now())
         }
     }
 
@@ -187,7 +188,6 @@ extension ProxyExchange: UpstreamExchange {
         endAttempt(.reset)
         // A pooled connection the upstream closed while idle: one quiet retry for idempotent requests.
         let staleReuse = reusedConnection && downstreamHead.method.isIdempotent && replayable && retriesDone == 0
-            && bytesSentUpstreamWasNotAnswered
         if staleReuse || retryAllowed(conditions()?.retriesReset ?? false) {
             if staleReuse { tried.removeAll() }
             return scheduleRetry()
@@ -200,9 +200,6 @@ extension ProxyExchange: UpstreamExchange {
     func upstreamFailed(_ error: any Error) {
         if !responseStarted, connection != nil { flags.insert(.upstreamProtocolError) }
     }
-
-    /// True while no response byte came back on the current attempt (always, when called).
-    var bytesSentUpstreamWasNotAnswered: Bool { !responseStarted }
 
     // MARK: Timeouts
 

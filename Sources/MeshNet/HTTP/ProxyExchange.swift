@@ -35,7 +35,7 @@ final class ProxyExchange {
 
     // Attempts
     var connection: UpstreamConnection?
-    var endpoint: UpstreamEndpoint?
+    var pick: ClusterRuntime.Pick?
     var tried: [String] = []
     var retriesDone = 0
     var attemptStarted: NIODeadline?
@@ -63,7 +63,8 @@ final class ProxyExchange {
         self.config = handler.state.config
         self.downstreamHead = head
         self.startTime = .now()
-        self.startWallClock = AccessLogWriter.wallClockSeconds()
+        // Only the access log prints wall-clock time; without one, no clock read per request.
+        self.startWallClock = handler.state.accessLog == nil ? 0 : AccessLogWriter.wallClockSeconds()
         self.facts = RequestFacts(
             head: head, scheme: handler.scheme, listenerPort: handler.listenerPort, sourceAddress: handler.sourceAddress)
     }

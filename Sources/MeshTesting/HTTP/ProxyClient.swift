@@ -85,8 +85,14 @@ public final class ProxyClient: Sendable {
         body: [UInt8]? = nil, group: any EventLoopGroup
     ) async throws -> Response {
         let client = try await connect(port: port, group: group)
-        defer { Task { await client.close() } }
-        return try await client.send(method, path, host: host, headers: headers, body: body)
+        do {
+            let response = try await client.send(method, path, host: host, headers: headers, body: body)
+            await client.close()
+            return response
+        } catch {
+            await client.close()
+            throw error
+        }
     }
 }
 
