@@ -8,13 +8,6 @@ import Testing
 /// the CLI, traffic through the gateway port, the access log and metrics it leaves.
 @Suite("Gateway through the real server")
 struct GatewayThroughServerTests {
-    static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress!.port!
-        try await channel.close()
-        return port
-    }
-
     @Test("a Gateway and VirtualService applied with the CLI route traffic to a registered backend")
     func routesTraffic() async throws {
         let directory = try TemporaryDirectory(prefix: "meshbox-gw")
@@ -25,7 +18,7 @@ struct GatewayThroughServerTests {
         defer { server.cleanUp() }
         let group = MultiThreadedEventLoopGroup.singleton
         let backend = try await TestBackend.start(name: "v1", group: group)
-        let port = try await Self.freePort()
+        let port = try FreePort.take()
         let yaml = """
             apiVersion: networking.istio.io/v1
             kind: Gateway

@@ -13,7 +13,7 @@ struct GatewayTCPTests {
         settings.maxConnectionsPerListener = 2  // one per event loop of the harness's two
         let harness = try await GatewayHarness(settings: settings)
         let backends = try await harness.backends(["v1"])
-        let port = try await GatewayHarness.freePort(group: harness.group)
+        let port = try FreePort.take()
         let report = try await harness.apply(
             """
             apiVersion: networking.istio.io/v1

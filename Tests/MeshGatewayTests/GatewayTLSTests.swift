@@ -40,7 +40,7 @@ struct GatewayTLSTests {
 
         let harness = try await GatewayHarness()
         let backends = try await harness.backends(["v1"])
-        let port = try await GatewayHarness.freePort(group: harness.group)
+        let port = try FreePort.take()
         let yaml = """
             apiVersion: networking.istio.io/v1
             kind: Gateway

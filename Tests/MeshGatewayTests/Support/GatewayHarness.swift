@@ -23,14 +23,7 @@ final class GatewayHarness: Sendable {
         var settings = settings
         settings.drainTimeout = .milliseconds(300)
         plane = DataPlane(group: group, settings: settings, accessLog: accessLog, logger: logger)
-        port = try await Self.freePort(group: group)
-    }
-
-    static func freePort(group: any EventLoopGroup) async throws -> Int {
-        let channel = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress!.port!
-        try await channel.close()
-        return port
+        port = try FreePort.take()
     }
 
     func backends(_ names: [String], behaviour: TestBackend.Behaviour = .ok) async throws -> [TestBackend] {
