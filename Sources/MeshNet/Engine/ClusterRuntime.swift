@@ -141,6 +141,14 @@ final class ClusterRuntime {
         closeCounted(connection)
     }
 
+    /// Hands a connection over to a WebSocket tunnel: it never returns to the pool, and its slot
+    /// (connection limit, circuit breaker) frees when the tunnel closes.
+    func detachForTunnel(_ connection: UpstreamConnection) {
+        connection.isClosed = true
+        connection.onIdleClose = nil
+        connection.channel.closeFuture.assumeIsolated().whenComplete { [self] _ in connectionGone() }
+    }
+
     /// Closes idle connections older than the idle timeout; sweeps the outlier detector.
     func sweep(now: NIODeadline) {
         let timeout = entry.cluster.idleTimeout.map(TimeAmount.init) ?? settings.upstreamIdleTimeout
@@ -208,7 +216,8 @@ final class ClusterRuntime {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .dropBytes)
+                    // Forward: bytes an upstream sends right after a WebSocket 101 belong to the tunnel.
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
                     try channel.pipeline.syncOperations.addHandler(UpstreamResponseHandler())
                 }
             }

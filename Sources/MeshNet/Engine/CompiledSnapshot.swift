@@ -30,13 +30,7 @@ public final class CompiledSnapshot: Sendable {
         var contexts: [String: NIOSSLContext] = [:]
         for listener in snapshot.listeners {
             for chain in listener.filterChains {
-                guard var settings = chain.tls else { continue }
-                // The engine speaks HTTP/1.1 to clients for now: offering h2 would make clients
-                // that prefer it (curl, browsers) send frames the HTTP/1 parser refuses.
-                if settings.alpnProtocols.contains("h2") {
-                    settings.alpnProtocols = settings.alpnProtocols.filter { $0 != "h2" }
-                    if settings.alpnProtocols.isEmpty { settings.alpnProtocols = ["http/1.1"] }
-                }
+                guard let settings = chain.tls else { continue }
                 guard let tls else {
                     problems.append("listener \(listener.name) chain \(chain.name): no TLS secrets available")
                     continue

@@ -4,7 +4,8 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 
-/// Builds the handlers of a new downstream connection from its listener's protocol: HTTP/1.1,
+/// Builds the handlers of a new downstream connection from its listener's protocol: HTTP/1.1 or
+/// HTTP/2,
 /// TLS terminated by the chain the SNI picks (then HTTP or TCP), TLS passed through by SNI, or TCP.
 enum ListenerPipeline {
     static func configure(_ channel: any Channel, listener: Snapshot.Listener, state: LoopState, states: LoopStates) throws {
@@ -16,8 +17,8 @@ enum ListenerPipeline {
                 channel.close(promise: nil)
                 return
             }
-            try addHTTP1(
-                to: channel, listenerName: listener.name, routeConfigurationName: routeConfigurationName, scheme: "http",
+            try addPlainHTTP(
+                to: channel, listenerName: listener.name, routeConfigurationName: routeConfigurationName,
                 port: Int(listener.port), state: state)
         case .tcp:
             guard let chain = listener.filterChains.first, case .tcp(let clusters) = chain.destination else {
@@ -60,9 +61,13 @@ enum ListenerPipeline {
         let destination = chain.destination
         try SNIChainHandler.addTLSTermination(
             context: context, tls: tls, to: channel.pipeline.syncOperations, logger: state.logger
-        ) { channel, _ in
+        ) { channel, negotiated in
             channel.eventLoop.makeCompletedFuture {
                 switch destination {
+                case .http(let routeConfigurationName) where negotiated.applicationProtocol == "h2":
+                    try HTTP2Downstream.configure(
+                        channel, listenerName: listenerName, routeConfigurationName: routeConfigurationName,
+                        scheme: "https", port: port, state: state)
                 case .http(let routeConfigurationName):
                     try addHTTP1(
                         to: channel, listenerName: listenerName, routeConfigurationName: routeConfigurationName,
@@ -106,18 +111,49 @@ enum ListenerPipeline {
         }
     }
 
+    /// Plain-text HTTP: HTTP/1.x, or HTTP/2 when the client opens with its preface (h2c with
+    /// prior knowledge). The connection timeouts guard the bytes before the choice too.
+    static func addPlainHTTP(
+        to channel: any Channel, listenerName: String, routeConfigurationName: String, port: Int, state: LoopState
+    ) throws {
+        let timeouts = ConnectionTimeouts(settings: state.settings)
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(timeouts)
+        try sync.addHandler(
+            HTTPVersionSniffer { channel, version in
+                switch version {
+                case .http1:
+                    try addHTTP1(
+                        to: channel, listenerName: listenerName, routeConfigurationName: routeConfigurationName,
+                        scheme: "http", port: port, state: state, timeouts: timeouts)
+                case .http2:
+                    // HTTP/2 has its own idle handling (`HTTP2IdleTimeout`), by open streams.
+                    channel.pipeline.syncOperations.removeHandler(timeouts, promise: nil)
+                    try HTTP2Downstream.configure(
+                        channel, listenerName: listenerName, routeConfigurationName: routeConfigurationName,
+                        scheme: "http", port: port, state: state)
+                }
+            })
+    }
+
     /// HTTP/1.1 on a plain or TLS-terminated connection.
+    /// - Parameter timeouts: already in the pipeline (in front of a sniffer); nil adds them.
     static func addHTTP1(
         to channel: any Channel, listenerName: String, routeConfigurationName: String, scheme: String, port: Int,
-        state: LoopState
+        state: LoopState, timeouts existing: ConnectionTimeouts? = nil
     ) throws {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = state.settings.maxRequestHeaderBytes
         limits.maxHeaderFieldSize = state.settings.maxRequestHeaderBytes
         limits.maxHeaderFieldCount = state.settings.maxRequestHeaderCount + 1
-        let timeouts = ConnectionTimeouts(settings: state.settings)
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(timeouts)
+        let timeouts: ConnectionTimeouts
+        if let existing {
+            timeouts = existing
+        } else {
+            timeouts = ConnectionTimeouts(settings: state.settings)
+            try sync.addHandler(timeouts)
+        }
         try sync.configureHTTPServerPipeline(
             withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false,
             withEncoderConfiguration: HTTPResponseEncoder.Configuration(), withDecoderLimitConfiguration: limits)

@@ -16,6 +16,8 @@ public struct ProxySettings: Sendable, Hashable {
     public var requestHeaderTimeout: TimeAmount = .seconds(10)
     /// A keep-alive connection with no request in flight is closed after this.
     public var idleTimeout: TimeAmount = .seconds(60)
+    /// Streams one HTTP/2 client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS; Envoy: 2^31-1, nginx: 128).
+    public var maxConcurrentStreams: Int = 128
     /// Downstream connections per listener; more are accepted and closed at once.
     public var maxConnectionsPerListener: Int = 16_384
     /// Request bodies up to this size are kept so that a retry or a mirror can replay them.
@@ -28,6 +30,10 @@ public struct ProxySettings: Sendable, Hashable {
     public var drainTimeout: TimeAmount = .seconds(5)
     /// Add `x-forwarded-for` / `x-forwarded-proto` to upstream requests.
     public var addForwardedHeaders: Bool = true
+    /// Proxies in front of the gateway whose `x-forwarded-for` entries are trusted (Istio's
+    /// `numTrustedProxies`): AuthorizationPolicy `remoteIpBlocks` see the client that many entries
+    /// from the right. 0 trusts none: the remote IP is the connection's peer.
+    public var numTrustedProxies: Int = 0
 
     public init() {}
 }

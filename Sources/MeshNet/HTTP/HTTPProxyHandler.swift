@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -5,7 +6,7 @@ import NIOHTTP1
 /// against the limits, hands it to a `ProxyExchange`, and writes what comes back. NIO's
 /// `HTTPServerPipelineHandler` in front of it serialises pipelined requests, so at most one
 /// exchange is open at a time.
-final class HTTPProxyHandler: ChannelInboundHandler {
+final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
@@ -14,6 +15,8 @@ final class HTTPProxyHandler: ChannelInboundHandler {
     let routeConfigurationName: String
     let scheme: String
     let listenerPort: Int
+    /// One stream of an HTTP/2 connection: no connection headers, and closing ends only the stream.
+    let http2: Bool
     private(set) var context: ChannelHandlerContext?
     private(set) var sourceAddress: String?
     private var exchange: ProxyExchange?
@@ -30,9 +33,10 @@ final class HTTPProxyHandler: ChannelInboundHandler {
 
     init(
         state: LoopState, listenerName: String, routeConfigurationName: String, scheme: String, listenerPort: Int,
-        timeouts: ConnectionTimeouts?
+        timeouts: ConnectionTimeouts?, http2: Bool = false
     ) {
         self.timeouts = timeouts
+        self.http2 = http2
         self.state = state
         self.listenerName = listenerName
         self.routeConfigurationName = routeConfigurationName
@@ -56,8 +60,8 @@ final class HTTPProxyHandler: ChannelInboundHandler {
             timeouts?.requestStarted()
             requestOpen = true
             closeWhenRequestEnds = false
-            keepAlive = head.isKeepAlive
-            if let problem = RequestScreen.check(head, settings: state.settings) {
+            keepAlive = http2 || head.isKeepAlive
+            if let problem = RequestScreen.check(head, settings: state.settings, http2: http2) {
                 requestHasBody = true  // unknown framing: close after answering
                 keepAlive = false
                 sendLocalReply(problem.status, body: problem.message, head: head)
@@ -73,7 +77,13 @@ final class HTTPProxyHandler: ChannelInboundHandler {
                     return
                 }
             }
-            let exchange = ProxyExchange(handler: self, head: head)
+            var upgrade = false
+            if !http2, head.headers.contains(name: "upgrade") {
+                // llhttp stops parsing after an upgrade request: the connection serves no other.
+                keepAlive = false
+                upgrade = UpgradeTunnel.isWebSocketUpgrade(head)
+            }
+            let exchange = ProxyExchange(handler: self, head: head, upgrade: upgrade)
             self.exchange = exchange
             exchange.start()
         case .body(let buffer):
@@ -135,7 +145,9 @@ final class HTTPProxyHandler: ChannelInboundHandler {
     func writeHead(_ head: HTTPResponseHead) {
         guard let context else { return }
         var head = head
-        if !keepAlive || isDraining {
+        if http2 {
+            // Connection-specific headers do not exist in HTTP/2 (the codec drops them anyway).
+        } else if !keepAlive || isDraining {
             head.headers.replaceOrAdd(name: "connection", value: "close")
         } else if head.version.major == 1 && head.version.minor == 0 {
             head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
@@ -185,6 +197,33 @@ final class HTTPProxyHandler: ChannelInboundHandler {
             closeWhenRequestEnds = false
         } else {
             timeouts?.awaitRequest()
+        }
+    }
+
+    /// The upstream accepted a WebSocket upgrade: `response` (its 101) goes to the client and the
+    /// two connections become a relay, set up on the next tick outside both pipelines' callbacks.
+    func upgraded(upstream: any Channel, response: ByteBuffer) {
+        exchange = nil
+        timeouts?.cancel()
+        guard let context else {
+            upstream.close(promise: nil)
+            return
+        }
+        let downstream = context.channel
+        let logger = state.logger
+        downstream.eventLoop.assumeIsolated().execute {
+            guard downstream.isActive, upstream.isActive else {
+                downstream.close(promise: nil)
+                upstream.close(promise: nil)
+                return
+            }
+            do {
+                try UpgradeTunnel.join(downstream: downstream, upstream: upstream, response: response)
+            } catch {
+                logger.info("WebSocket tunnel could not be set up", metadata: ["error.message": "\(error)"])
+                downstream.close(promise: nil)
+                upstream.close(promise: nil)
+            }
         }
     }
 

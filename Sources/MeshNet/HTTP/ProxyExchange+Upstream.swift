@@ -135,7 +135,16 @@ extension ProxyExchange: UpstreamExchange {
         switch part {
         case .head(let head):
             let status = Int(head.status.code)
-            if status < 200 { return }  // 1xx: the decoder drops them; 101 is not proxied yet
+            if status == 101 && upgrade {
+                // The WebSocket handshake succeeded: the end that follows starts the tunnel.
+                if let started = attemptStarted { upstreamServiceTime = .now() - started }
+                endAttempt(.success)
+                responseStarted = true
+                responseStatus = status
+                switchingHead = head
+                return
+            }
+            if status < 200 { return }  // 1xx: the decoder drops them; 101 only to an upgrade
             if let started = attemptStarted { upstreamServiceTime = .now() - started }
             if status >= 500 || (status == 409) {
                 if retryAllowed(conditions()?.retries(status: status) ?? false) {
@@ -156,6 +165,9 @@ extension ProxyExchange: UpstreamExchange {
             guard let connection else { return }
             self.connection = nil
             connection.handler.exchange = nil
+            if let switchingHead {
+                return startTunnel(connection, switchingHead)
+            }
             let keep = upstreamKeepAlive && requestComplete
             // Written now, flushed when this upstream read completes: one write per batch.
             handler.writeEnd(trailers: trailers, flushLater: keep ? connection.handler : nil)
@@ -166,6 +178,15 @@ extension ProxyExchange: UpstreamExchange {
             }
             finish(status: responseStatus)
         }
+    }
+
+    /// Hands both connections over to a byte relay after the upstream's 101.
+    private func startTunnel(_ connection: UpstreamConnection, _ switching: HTTPResponseHead) {
+        cluster?.detachForTunnel(connection)
+        let head = makeDownstreamHead(switching, keepUpgrade: true)
+        let bytes = UpgradeTunnel.encode(head, allocator: connection.channel.allocator)
+        finish(status: responseStatus)
+        handler.upgraded(upstream: connection.channel, response: bytes)
     }
 
     func upstreamReadComplete() {
@@ -223,9 +244,9 @@ extension ProxyExchange: UpstreamExchange {
 
     // MARK: Responses
 
-    private func makeDownstreamHead(_ upstream: HTTPResponseHead) -> HTTPResponseHead {
+    private func makeDownstreamHead(_ upstream: HTTPResponseHead, keepUpgrade: Bool = false) -> HTTPResponseHead {
         var head = HTTPResponseHead(version: downstreamHead.version, status: upstream.status, headers: upstream.headers)
-        HopByHopHeaders.remove(from: &head.headers, keepUpgrade: false)
+        HopByHopHeaders.remove(from: &head.headers, keepUpgrade: keepUpgrade)
         if let route { route.route.headers.applyToResponse(&head.headers) }
         clusterHeaders.applyToResponse(&head.headers)
         if let corsHeaders {

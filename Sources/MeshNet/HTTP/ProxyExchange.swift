@@ -13,6 +13,8 @@ final class ProxyExchange {
     let downstreamHead: HTTPRequestHead
     let startTime: NIODeadline
     let startWallClock: Double
+    /// A WebSocket handshake: forwarded with its upgrade headers; a 101 turns it into a tunnel.
+    let upgrade: Bool
 
     // Routing
     var facts: RequestFacts
@@ -54,11 +56,14 @@ final class ProxyExchange {
     var bytesSent = 0
     var flags = ResponseFlags()
     var upstreamServiceTime: TimeAmount?
+    /// The upstream's 101 to an upgrade, waiting for its end to become a tunnel.
+    var switchingHead: HTTPResponseHead?
     var finished = false
     var requestID = ""
 
-    init(handler: HTTPProxyHandler, head: HTTPRequestHead) {
+    init(handler: HTTPProxyHandler, head: HTTPRequestHead, upgrade: Bool = false) {
         self.handler = handler
+        self.upgrade = upgrade
         self.state = handler.state
         self.config = handler.state.config
         self.downstreamHead = head
@@ -166,7 +171,7 @@ final class ProxyExchange {
         var head = downstreamHead
         head.version = .http1_1
         let chunked = head.headers.contains(name: "transfer-encoding")
-        HopByHopHeaders.remove(from: &head.headers, keepUpgrade: false)
+        HopByHopHeaders.remove(from: &head.headers, keepUpgrade: upgrade)
         head.headers.remove(name: "expect")
         if chunked { head.headers.add(name: "transfer-encoding", value: "chunked") }
         if let path = matched.rewrittenPath(facts) { head.uri = path }

@@ -10,8 +10,10 @@ enum RequestScreen {
         let message: String
     }
 
-    static func check(_ head: HTTPRequestHead, settings: ProxySettings) -> Problem? {
-        if head.version.major != 1 || head.version.minor > 1 {
+    /// - Parameter http2: the head is an HTTP/2 stream's, translated by NIO's HTTP/2 codec
+    ///   (which has already refused connection-specific headers and checked Content-Length).
+    static func check(_ head: HTTPRequestHead, settings: ProxySettings, http2: Bool = false) -> Problem? {
+        if http2 ? head.version != .http2 : head.version.major != 1 || head.version.minor > 1 {
             return Problem(status: .httpVersionNotSupported, message: "unsupported HTTP version\n")
         }
         if head.uri.utf8.count > settings.maxRequestURIBytes {

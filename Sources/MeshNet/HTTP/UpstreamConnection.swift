@@ -48,7 +48,7 @@ final class UpstreamConnection {
 
 /// The last handler of an upstream connection: hands response parts and connection events to
 /// the exchange the connection currently serves.
-final class UpstreamResponseHandler: ChannelInboundHandler {
+final class UpstreamResponseHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
 
     weak var connection: UpstreamConnection?

@@ -37,6 +37,15 @@ final class GatewayHarness: Sendable {
     @discardableResult
     func apply(_ extra: String, backends: [TestBackend], service: String = "app", version: UInt64 = 1,
                unhealthy: Set<String> = []) async throws -> DataPlane.ApplyReport {
+        try await apply(
+            extra, endpoints: backends.map { (name: $0.name, port: $0.port) }, service: service, version: version,
+            unhealthy: unhealthy)
+    }
+
+    /// The same for any servers on 127.0.0.1: `name` becomes the instance's `version` label.
+    @discardableResult
+    func apply(_ extra: String, endpoints backends: [(name: String, port: Int)], service: String = "app",
+               version: UInt64 = 1, unhealthy: Set<String> = []) async throws -> DataPlane.ApplyReport {
         let yaml = """
             apiVersion: networking.istio.io/v1
             kind: Gateway

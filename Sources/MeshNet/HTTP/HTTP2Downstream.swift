@@ -1,0 +1,91 @@
+import NIOCore
+import NIOHTTP1
+import NIOHTTP2
+
+/// HTTP/2 from clients (h2c with prior knowledge, or `h2` agreed by ALPN): NIO's HTTP/2 handler
+/// and stream multiplexer on the connection, and on every stream the HTTP/1 view of it
+/// (`HTTP2FramePayloadToHTTP1ServerCodec`) in front of the same `HTTPProxyHandler` HTTP/1.1
+/// connections use. Upstreams are spoken to over HTTP/1.1 from the same per-loop pools.
+enum HTTP2Downstream {
+    /// Adds the HTTP/2 handlers at the end of `channel`'s pipeline.
+    static func configure(
+        _ channel: any Channel, listenerName: String, routeConfigurationName: String, scheme: String, port: Int,
+        state: LoopState
+    ) throws {
+        var connection = NIOHTTP2Handler.ConnectionConfiguration()
+        connection.initialSettings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: state.settings.maxConcurrentStreams),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: state.settings.maxRequestHeaderBytes),
+        ]
+        // Envoy's defaults: large windows, so that a body is not held up by WINDOW_UPDATE round trips.
+        connection.targetWindowSize = 1 << 20
+        var stream = NIOHTTP2Handler.StreamConfiguration()
+        stream.targetWindowSize = 256 << 10
+        let idle = HTTP2IdleTimeout(
+            channel: channel, idleTimeout: state.settings.idleTimeout, firstStreamTimeout: state.settings.requestHeaderTimeout)
+        // Streams run on the connection's event loop, where the loop's state lives.
+        let loopState = NIOLoopBound(state, eventLoop: channel.eventLoop)
+        _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
+            mode: .server, connectionConfiguration: connection, streamConfiguration: stream, streamDelegate: idle
+        ) { streamChannel in
+            streamChannel.eventLoop.makeCompletedFuture {
+                let state = loopState.value
+                let sync = streamChannel.pipeline.syncOperations
+                try sync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                try sync.addHandler(
+                    HTTPProxyHandler(
+                        state: state, listenerName: listenerName, routeConfigurationName: routeConfigurationName,
+                        scheme: scheme, listenerPort: port, timeouts: nil, http2: true))
+            }
+        }
+        idle.start()
+    }
+}
+
+/// Closes an HTTP/2 connection that has had no open stream for the idle timeout (and one that
+/// opens no stream at all within the request-header timeout), saying so with GOAWAY first.
+/// NIO calls the delegate on the connection's event loop.
+final class HTTP2IdleTimeout: NIOHTTP2StreamDelegate, @unchecked Sendable {
+    private let channel: any Channel
+    private let idleTimeout: TimeAmount
+    private let firstStreamTimeout: TimeAmount
+    private var openStreams = 0
+    private var timer: Scheduled<Void>?
+
+    init(channel: any Channel, idleTimeout: TimeAmount, firstStreamTimeout: TimeAmount) {
+        self.channel = channel
+        self.idleTimeout = idleTimeout
+        self.firstStreamTimeout = firstStreamTimeout
+    }
+
+    func start() {
+        arm(min(firstStreamTimeout, idleTimeout))
+        channel.closeFuture.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
+            self.timer?.cancel()
+            self.timer = nil
+        }
+    }
+
+    func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {
+        openStreams += 1
+        timer?.cancel()
+        timer = nil
+    }
+
+    func streamClosed(_ id: HTTP2StreamID, channel: any Channel) {
+        openStreams -= 1
+        if openStreams == 0 { arm(idleTimeout) }
+    }
+
+    private func arm(_ delay: TimeAmount) {
+        timer?.cancel()
+        timer = channel.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: delay) { [self] in
+            timer = nil
+            guard openStreams == 0, channel.isActive else { return }
+            let goAway = HTTP2Frame(
+                streamID: .rootStream, payload: .goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil))
+            let channel = self.channel
+            channel.writeAndFlush(goAway).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}
