@@ -23,7 +23,11 @@ public struct GatewaySettings: Sendable, Hashable {
     public var requestHeaderTimeout: Duration = .seconds(10)
     public var idleTimeout: Duration = .seconds(60)
     public var maxConnections = 16_384
+    /// Streams one HTTP/2 client may have open at once.
+    public var maxConcurrentStreams = 128
     public var drainTimeout: Duration = .seconds(5)
+    /// Proxies in front of the gateway whose `x-forwarded-for` entries AuthorizationPolicy trusts (Istio's name).
+    public var numTrustedProxies = 0
 
     public init() {}
 
@@ -43,7 +47,11 @@ public struct GatewaySettings: Sendable, Hashable {
             case "requestHeaderTimeout": requestHeaderTimeout = try reader.duration(value, path: path)
             case "idleTimeout": idleTimeout = try reader.duration(value, path: path)
             case "maxConnections": maxConnections = try positive(reader, value, path)
+            case "maxConcurrentStreams": maxConcurrentStreams = try positive(reader, value, path)
             case "drainTimeout": drainTimeout = try reader.duration(value, path: path)
+            case "numTrustedProxies":
+                numTrustedProxies = try reader.int(value, path: path)
+                guard numTrustedProxies >= 0 else { throw reader.error(path, "must be 0 or more, got \(numTrustedProxies)") }
             default: throw reader.unknown(path)
             }
         }
@@ -68,7 +76,9 @@ public struct GatewaySettings: Sendable, Hashable {
             "gateway.requestHeaderTimeout: \(DurationText.format(requestHeaderTimeout))",
             "gateway.idleTimeout: \(DurationText.format(idleTimeout))",
             "gateway.maxConnections: \(maxConnections)",
+            "gateway.maxConcurrentStreams: \(maxConcurrentStreams)",
             "gateway.drainTimeout: \(DurationText.format(drainTimeout))",
+            "gateway.numTrustedProxies: \(numTrustedProxies)",
         ]
     }
 }
@@ -83,7 +93,9 @@ extension GatewaySettings {
         settings.requestHeaderTimeout = TimeAmount(requestHeaderTimeout)
         settings.idleTimeout = TimeAmount(idleTimeout)
         settings.maxConnectionsPerListener = maxConnections
+        settings.maxConcurrentStreams = maxConcurrentStreams
         settings.drainTimeout = TimeAmount(drainTimeout)
+        settings.numTrustedProxies = numTrustedProxies
         return settings
     }
 

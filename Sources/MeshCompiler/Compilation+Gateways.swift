@@ -58,7 +58,11 @@ extension Compilation {
             Snapshot.RouteConfiguration(name: name, virtualHosts: virtualHosts(servers: servers, port: port)))
         addListener(
             port: port, protocol: .http,
-            chains: [Snapshot.FilterChain(name: name, destination: .http(routeConfigurationName: name))])
+            chains: [
+                Snapshot.FilterChain(
+                    name: name, destination: .http(routeConfigurationName: name),
+                    authorization: httpAuthorization(for: servers, port: port))
+            ])
     }
 
     private mutating func compileTCPListener(port: UInt32, servers: [GatewayServer]) {
@@ -83,17 +87,21 @@ extension Compilation {
                 }
                 let name = "https.\(port).\(server.label).\(server.gateway.name).\(server.gateway.namespace)"
                 let destination: Snapshot.FilterChain.Destination
+                var authorization: Snapshot.Authorization?
                 if server.kind == .terminatedHTTPS {
                     routeConfigurations.append(
                         Snapshot.RouteConfiguration(name: name, virtualHosts: virtualHosts(servers: [server], port: port)))
                     destination = .http(routeConfigurationName: name)
+                    authorization = httpAuthorization(for: [server], port: port)
                 } else if let clusters = tcpClusters(servers: [server]) {
                     destination = .tcp(clusters)
                 } else {
                     warn(server.gateway, server.path, "no VirtualService tcp route is bound to this server; ignored")
                     continue
                 }
-                chains.append(Snapshot.FilterChain(name: name, serverNames: names, tls: tls, destination: destination))
+                chains.append(
+                    Snapshot.FilterChain(
+                        name: name, serverNames: names, tls: tls, destination: destination, authorization: authorization))
             case .passthrough:
                 chains += passthroughChains(server: server, claimed: &claimed)
             case .plainHTTP, .tcp:

@@ -56,7 +56,9 @@ extension Compilation {
             let fault = self.fault(rule.fault, owner: service.key, path: path + ".fault")
             for (name, match) in matches {
                 routes.append(
-                    Snapshot.Route(name: name, match: match, action: action, headers: Self.mutations(rule.headers), fault: fault))
+                    Snapshot.Route(
+                        name: name, match: match, action: action, headers: Self.mutations(rule.headers), fault: fault,
+                        compression: Self.compression(rule.compression)))
             }
         }
         return routes
@@ -171,6 +173,15 @@ extension Compilation {
         return Snapshot.RetryPolicy(
             retryOn: retries.retryOn.flatMap { $0.isEmpty ? nil : $0 } ?? defaultOn, numRetries: UInt32(attempts),
             perTryTimeout: retries.perTryTimeout.flatMap { parseDuration($0, owner: owner, path: path + ".perTryTimeout") })
+    }
+
+    /// The meshbox `compression` extension with its defaults filled in.
+    static func compression(_ spec: VirtualServiceSpec.HTTPCompression?) -> Snapshot.Route.Compression? {
+        guard let spec else { return nil }
+        var compression = Snapshot.Route.Compression()
+        if let minimum = spec.minContentLength { compression.minContentLength = UInt32(clamping: minimum) }
+        if let types = spec.contentTypes { compression.contentTypes = types.map { $0.lowercased() } }
+        return compression
     }
 
     private mutating func fault(_ fault: VirtualServiceSpec.HTTPFaultInjection?, owner: ResourceKey, path: String) -> Snapshot.FaultInjection? {

@@ -290,4 +290,27 @@ struct GatewayMirrorTests {
         #expect(backends[0].requestCount == 20)
         await harness.shutdown(backends)
     }
+
+    @Test("an httpsRedirect server answers 301 to https even for a host no VirtualService routes")
+    func httpsRedirectWithoutRoutes() async throws {
+        let harness = try await GatewayHarness()
+        let port = try FreePort.take()
+        let report = try await harness.apply(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: {name: redirect, namespace: default}
+            spec:
+              servers:
+              - port: {number: \(port), name: http-redirect, protocol: HTTP}
+                hosts: ["shop.example.com"]
+                tls: {httpsRedirect: true}
+            ---
+            """ + "\n" + GatewayRoutingTests.virtualService("  - route: [{destination: {host: app}}]"), backends: [])
+        #expect(report.failed.isEmpty, "\(report)")
+        let response = try await ProxyClient.request(port: port, "GET", "/cart?x=1", host: "shop.example.com", group: harness.group)
+        #expect(response.status == 301)
+        #expect(response.header("location") == "https://shop.example.com/cart?x=1", "\(response)")
+        await harness.shutdown()
+    }
 }

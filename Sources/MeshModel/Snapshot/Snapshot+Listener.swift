@@ -42,12 +42,19 @@ extension Snapshot {
         /// TLS terminated by this chain (DownstreamTlsContext); nil for plain text or passthrough.
         public var tls: ServerTLS?
         public var destination: Destination
+        /// AuthorizationPolicies enforced on the chain's HTTP requests (Envoy's RBAC HTTP filters);
+        /// nil when none applies.
+        public var authorization: Authorization?
 
-        public init(name: String, serverNames: [String] = [], tls: ServerTLS? = nil, destination: Destination) {
+        public init(
+            name: String, serverNames: [String] = [], tls: ServerTLS? = nil, destination: Destination,
+            authorization: Authorization? = nil
+        ) {
             self.name = name
             self.serverNames = serverNames
             self.tls = tls
             self.destination = destination
+            self.authorization = authorization
         }
 
         /// Where the chain's traffic goes.

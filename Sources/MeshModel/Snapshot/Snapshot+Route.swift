@@ -10,8 +10,9 @@ extension Snapshot {
         /// Header changes for every request of this route.
         public var headers: HeaderMutations
         public var fault: FaultInjection?
-        /// Reserved: compress responses of this route.
-        public var gzip: Bool
+        /// Compress responses of this route when the client accepts it (Envoy's compressor filter,
+        /// per route); nil: never.
+        public var compression: Compression?
 
         public init(
             name: String,
@@ -19,14 +20,35 @@ extension Snapshot {
             action: Action,
             headers: HeaderMutations = HeaderMutations(),
             fault: FaultInjection? = nil,
-            gzip: Bool = false
+            compression: Compression? = nil
         ) {
             self.name = name
             self.match = match
             self.action = action
             self.headers = headers
             self.fault = fault
-            self.gzip = gzip
+            self.compression = compression
+        }
+
+        /// Envoy's `envoy.filters.http.compressor` settings: gzip (or deflate, by the client's
+        /// `Accept-Encoding` q-values) for responses of these content types and at least this size.
+        public struct Compression: Sendable, Hashable, Codable {
+            /// Responses with a smaller `Content-Length` are sent as they are (Envoy: `min_content_length`).
+            public var minContentLength: UInt32
+            /// Media types (`type/subtype`, no parameters, lower case) that are compressed.
+            public var contentTypes: [String]
+
+            /// Envoy's default content types.
+            public static let defaultContentTypes = [
+                "text/html", "text/plain", "text/css", "text/xml", "text/javascript", "application/javascript",
+                "application/x-javascript", "application/json", "application/xml", "application/xhtml+xml",
+                "image/svg+xml",
+            ]
+
+            public init(minContentLength: UInt32 = 30, contentTypes: [String] = Compression.defaultContentTypes) {
+                self.minContentLength = minContentLength
+                self.contentTypes = contentTypes
+            }
         }
 
         public enum Action: Sendable, Hashable, Codable {

@@ -73,6 +73,18 @@ extension Validator {
         }
         if let cors = route.corsPolicy { validateCORS(cors, at: path + ".corsPolicy", into: &issues) }
         validateHeaders(route.headers, at: path + ".headers", into: &issues)
+        if let compression = route.compression {
+            if let minimum = compression.minContentLength, minimum < 0 {
+                issues.error(path + ".compression.minContentLength", "must be 0 or more, got \(minimum)")
+            }
+            for (index, type) in (compression.contentTypes ?? []).enumerated()
+            where type.split(separator: "/").count != 2 || type.contains(";") || type.contains(" ") {
+                issues.error(path + ".compression.contentTypes[\(index)]", "must be a media type like text/html, got '\(type)'")
+            }
+            if route.redirect != nil || route.directResponse != nil {
+                issues.warning(path + ".compression", "has no effect on a redirect or direct response")
+            }
+        }
     }
 
     private static func validateMatch(

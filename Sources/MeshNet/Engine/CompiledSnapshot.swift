@@ -18,10 +18,14 @@ public final class CompiledSnapshot: Sendable {
     public let routeTables: [String: RouteTable]
     public let clusters: [String: ClusterEntry]
     public let listeners: [String: Snapshot.Listener]
+    /// Route configurations with a route that compresses: their connections get a compressor.
+    public let compressingRouteConfigurations: Set<String>
     /// Problems found while compiling (a regex that does not compile, a route to a missing cluster).
     public let problems: [String]
     /// TLS contexts of terminating filter chains, by `TLSKey.of(listener:chain:)`.
     public let tlsContexts: [String: NIOSSLContext]
+    /// The AuthorizationPolicies of HTTP filter chains, compiled (empty when none applies).
+    public let authorizations: AuthorizationTable
 
     /// - Parameter tls: builds the contexts of TLS-terminating chains (nil: such chains refuse).
     public init(_ snapshot: Snapshot, tls: ServerTLSContexts? = nil) {
@@ -62,9 +66,15 @@ public final class CompiledSnapshot: Sendable {
         var listeners: [String: Snapshot.Listener] = [:]
         for listener in snapshot.listeners { listeners[listener.name] = listener }
         self.routeTables = tables
+        compressingRouteConfigurations = Set(
+            snapshot.routeConfigurations.filter { configuration in
+                configuration.virtualHosts.contains { $0.routes.contains { $0.compression != nil } }
+            }.map(\.name))
         self.clusters = clusters
         self.listeners = listeners
-        self.problems = problems
+        let authorizations = AuthorizationTable(snapshot)
+        self.authorizations = authorizations
+        self.problems = problems + authorizations.problems
     }
 
     public static let empty = CompiledSnapshot(.empty)

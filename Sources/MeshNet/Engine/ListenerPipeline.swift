@@ -157,6 +157,9 @@ enum ListenerPipeline {
         try sync.configureHTTPServerPipeline(
             withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false,
             withEncoderConfiguration: HTTPResponseEncoder.Configuration(), withDecoderLimitConfiguration: limits)
+        if let compressor = ResponseCompression.handler(for: routeConfigurationName, in: state.config) {
+            try sync.addHandler(compressor)
+        }
         try sync.addHandler(
             HTTPProxyHandler(
                 state: state, listenerName: listenerName, routeConfigurationName: routeConfigurationName, scheme: scheme,

@@ -32,6 +32,9 @@ enum HTTP2Downstream {
                 let state = loopState.value
                 let sync = streamChannel.pipeline.syncOperations
                 try sync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                if let compressor = ResponseCompression.handler(for: routeConfigurationName, in: state.config) {
+                    try sync.addHandler(compressor)
+                }
                 try sync.addHandler(
                     HTTPProxyHandler(
                         state: state, listenerName: listenerName, routeConfigurationName: routeConfigurationName,

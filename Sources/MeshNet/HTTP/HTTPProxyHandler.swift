@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOHTTPCompression
 
 /// The downstream end of an HTTP/1.1 connection (or of one HTTP/2 stream): checks each request
 /// against the limits, hands it to a `ProxyExchange`, and writes what comes back. NIO's
@@ -18,6 +19,9 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// One stream of an HTTP/2 connection: no connection headers, and closing ends only the stream.
     let http2: Bool
     private(set) var context: ChannelHandlerContext?
+    /// The response compressor's place when the connection has one: interim (1xx) heads are
+    /// written from there, past it, as it expects exactly one head per request.
+    private var compressorContext: ChannelHandlerContext?
     private(set) var sourceAddress: String?
     private var exchange: ProxyExchange?
     /// Between a request's head and its end.
@@ -46,11 +50,13 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        compressorContext = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseCompressor.self)
         sourceAddress = context.channel.remoteAddress?.ipAddress
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        compressorContext = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -70,7 +76,8 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             requestHasBody = RequestScreen.announcesBody(head)
             if head.headers.contains(name: "expect") {
                 if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
-                    context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+                    (compressorContext ?? context).writeAndFlush(
+                        wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
                 } else {
                     keepAlive = false
                     sendLocalReply(.expectationFailed, body: "unsupported expectation\n", head: head)

@@ -252,6 +252,11 @@ extension ProxyExchange: UpstreamExchange {
         if let corsHeaders {
             for (name, value) in corsHeaders { head.headers.replaceOrAdd(name: name, value: value) }
         }
+        if let policy = route?.route.compression,
+            ResponseCompression.qualifies(head, policy: policy, method: downstreamHead.method)
+        {
+            head.headers.add(name: ResponseCompression.marker, value: "1")
+        }
         if let upstreamServiceTime {
             head.headers.add(name: "x-envoy-upstream-service-time", value: String(upstreamServiceTime.nanoseconds / 1_000_000))
         }

@@ -77,6 +77,8 @@ final class ProxyExchange {
     // MARK: Routing
 
     func start() {
+        // AuthorizationPolicy (Envoy's RBAC filter, before the router): 403 and false when denied.
+        guard authorize() else { return }
         guard let table = config.routeTables[handler.routeConfigurationName] else {
             return localReply(.notFound, "no route\n", flag: .noRoute)
         }
@@ -91,6 +93,15 @@ final class ProxyExchange {
                 return localReply(.movedPermanently, "", headers: headers)
             }
             matched = route
+        case .noRoute(let virtualHost) where virtualHost.virtualHost.requireTLS && facts.scheme == "http":
+            // A host served only to redirect (Istio's `httpsRedirect` server without routes): Envoy
+            // redirects before routing, so it answers 301 too.
+            guard let location = virtualHost.tlsRedirectLocation(facts) else {
+                return localReply(.notFound, "no route\n", flag: .noRoute)
+            }
+            var headers = HTTPHeaders()
+            headers.add(name: "location", value: location)
+            return localReply(.movedPermanently, "", headers: headers)
         case .noVirtualHost, .noRoute:
             return localReply(.notFound, "no route\n", flag: .noRoute)
         }

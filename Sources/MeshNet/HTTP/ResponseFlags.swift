@@ -28,6 +28,9 @@ struct ResponseFlags: OptionSet {
     static let downstreamProtocolError = ResponseFlags(rawValue: 1 << 11)
     /// UPE: the upstream response broke the protocol.
     static let upstreamProtocolError = ResponseFlags(rawValue: 1 << 12)
+    /// RBAC: an AuthorizationPolicy denied the request (403). Envoy records this only in
+    /// `response_code_details` (`rbac_access_denied_matched_policy[…]`); meshbox names it here too.
+    static let rbacAccessDenied = ResponseFlags(rawValue: 1 << 13)
 
     private static let names: [(ResponseFlags, String)] = [
         (.noRoute, "NR"), (.noHealthyUpstream, "UH"), (.upstreamConnectionFailure, "UF"),
@@ -35,6 +38,7 @@ struct ResponseFlags: OptionSet {
         (.upstreamRetryLimitExceeded, "URX"), (.upstreamOverflow, "UO"),
         (.downstreamConnectionTermination, "DC"), (.faultInjected, "FI"), (.delayInjected, "DI"),
         (.noClusterFound, "NC"), (.downstreamProtocolError, "DPE"), (.upstreamProtocolError, "UPE"),
+        (.rbacAccessDenied, "RBAC"),
     ]
 
     /// `UF,URX`, or `-` when none is set (Envoy's format).

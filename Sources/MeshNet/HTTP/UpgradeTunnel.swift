@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOHTTPCompression
 
 /// WebSocket pass-through: an HTTP/1.1 `Upgrade: websocket` request is routed and forwarded like
 /// any other (with `Upgrade` and `Connection: upgrade` kept); when the upstream answers
@@ -38,6 +39,7 @@ enum UpgradeTunnel {
         let client = downstream.pipeline.syncOperations
         try removeIfPresent(ConnectionTimeouts.self, from: client)
         try removeIfPresent(HTTPProxyHandler.self, from: client)
+        try removeIfPresent(HTTPResponseCompressor.self, from: client)
         try removeIfPresent(HTTPServerProtocolErrorHandler.self, from: client)
         try removeIfPresent(HTTPServerPipelineHandler.self, from: client)
         try removeIfPresent(ByteToMessageHandler<HTTPRequestDecoder>.self, from: client)

@@ -21,6 +21,8 @@ public final class TestBackend: Sendable {
         case size(Int)
         /// Closes the connection without answering.
         case hangUp
+        /// The given status, extra headers and body.
+        case respond(status: Int, headers: [(String, String)], body: [UInt8])
     }
 
     /// A request as the backend saw it.
@@ -131,6 +133,9 @@ private final class BackendHandler: ChannelInboundHandler {
         case .status(let code): status = code
         case .echo: payload = body
         case .size(let count): payload = [UInt8](repeating: UInt8(ascii: "x"), count: count)
+        case .respond(let code, let headers, let body):
+            write(context: context, head: head, status: code, payload: body, extra: headers)
+            return
         case .hangUp:
             context.close(promise: nil)
             return
@@ -144,8 +149,10 @@ private final class BackendHandler: ChannelInboundHandler {
         write(context: context, head: head, status: status, payload: payload)
     }
 
-    private func write(context: ChannelHandlerContext, head: HTTPRequestHead, status: Int, payload: [UInt8]) {
-        var headers = HTTPHeaders()
+    private func write(
+        context: ChannelHandlerContext, head: HTTPRequestHead, status: Int, payload: [UInt8], extra: [(String, String)] = []
+    ) {
+        var headers = HTTPHeaders(extra)
         headers.add(name: "x-backend", value: name)
         headers.add(name: "content-length", value: String(payload.count))
         if !head.isKeepAlive { headers.add(name: "connection", value: "close") }

@@ -64,6 +64,17 @@ final class GatewayHarness: Sendable {
             ---
             \(extra)
             """
+        let snapshot = try Self.compile(
+            yaml, endpoints: backends, service: service, version: version, unhealthy: unhealthy)
+        return await plane.apply(snapshot)
+    }
+
+    /// What the real compiler makes of `yaml` (as users write it) with `endpoints` as the healthy
+    /// (or, named in `unhealthy`, critical) instances of `service`, labelled `version=<name>`.
+    static func compile(
+        _ yaml: String, endpoints backends: [(name: String, port: Int)], service: String = "app", version: UInt64 = 1,
+        unhealthy: Set<String> = []
+    ) throws -> Snapshot {
         let resources = try ResourceDecoder.decode(yaml)
         var stored: [ResourceKey: StoredResource] = [:]
         for resource in resources {
@@ -81,11 +92,10 @@ final class GatewayHarness: Sendable {
                 health: unhealthy.contains(backend.name) ? .critical : .passing, healthOutput: "", registeredAt: date,
                 healthChangedAt: date)
         }
-        let snapshot = SnapshotCompiler.compile(
+        return SnapshotCompiler.compile(
             config: ConfigState(revision: Int64(version), resources: stored),
             registry: RegistryState(revision: Int64(version), instances: instances), version: version,
             options: .init(listenerAddress: "127.0.0.1"))
-        return await plane.apply(snapshot)
     }
 
     func client() async throws -> ProxyClient {

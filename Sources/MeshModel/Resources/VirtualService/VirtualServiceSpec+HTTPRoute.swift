@@ -17,6 +17,8 @@ extension VirtualServiceSpec {
         public var mirrorPercentage: Percent?
         public var corsPolicy: CorsPolicy?
         public var headers: Headers?
+        /// meshbox extension (not in Istio): compress this rule's responses for clients that accept it.
+        public var compression: HTTPCompression?
 
         public init(
             name: String? = nil,
@@ -31,7 +33,8 @@ extension VirtualServiceSpec {
             mirror: Destination? = nil,
             mirrorPercentage: Percent? = nil,
             corsPolicy: CorsPolicy? = nil,
-            headers: Headers? = nil
+            headers: Headers? = nil,
+            compression: HTTPCompression? = nil
         ) {
             self.name = name
             self.match = match
@@ -46,6 +49,20 @@ extension VirtualServiceSpec {
             self.mirrorPercentage = mirrorPercentage
             self.corsPolicy = corsPolicy
             self.headers = headers
+            self.compression = compression
+        }
+    }
+
+    /// `compression: {}` turns gzip on for a rule with the defaults; both fields are optional.
+    public struct HTTPCompression: Sendable, Hashable, Codable {
+        /// Responses smaller than this (by `Content-Length`) are not compressed; default 30 bytes.
+        public var minContentLength: Int?
+        /// Media types to compress, e.g. `text/html`; default: Envoy's list of text types.
+        public var contentTypes: [String]?
+
+        public init(minContentLength: Int? = nil, contentTypes: [String]? = nil) {
+            self.minContentLength = minContentLength
+            self.contentTypes = contentTypes
         }
     }
 }
