@@ -17,7 +17,10 @@ struct GatewayHTTP2Tests {
 
     @Test("h2c with prior knowledge: routed by header, bodies both ways, HTTP/1.1 on the same port")
     func h2cPriorKnowledge() async throws {
-        let harness = try await GatewayHarness()
+        let directory = try TemporaryDirectory(prefix: "meshbox-gw-h2c")
+        defer { directory.remove() }
+        let accessLog = directory.path + "/access.log"
+        let harness = try await GatewayHarness(accessLog: try AccessLogTarget(path: accessLog))
         let backends = try await harness.backends(["v1", "v2"])
         let report = try await harness.apply(Self.routes, backends: backends)
         #expect(report.failed.isEmpty, "\(report)")
@@ -55,6 +58,11 @@ struct GatewayHTTP2Tests {
                      "-w", "%{size_download} %{http_version}", "\(base)/large"])
         #expect(large.output == "\(1 << 20) 2", "\(large.output)")
 
+        // The access log names the protocol as Envoy does.
+        try await eventually("the access log line of /d", timeout: .seconds(15)) {
+            let text = (try? String(contentsOfFile: accessLog, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").contains { $0.contains("\"path\":\"/d\"") && $0.contains("\"protocol\":\"HTTP/2\"") }
+        }
         // HTTP/1.1 still works on the same port.
         let http1 = try GatewayTLSTests.run("curl", ["-sS", "--max-time", "10", "--resolve", resolve, "-w", " %{http_version}", "\(base)/e"])
         #expect(http1.output.hasSuffix(" 1.1") && http1.status == 0, "\(http1.output)")

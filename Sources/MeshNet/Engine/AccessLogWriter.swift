@@ -73,7 +73,8 @@ final class AccessLogWriter {
         line += head.method.rawValue
         line += "\",\"path\":"
         Self.appendJSONString(head.uri, to: &line)
-        line += ",\"protocol\":\"HTTP/\(head.version.major).\(head.version.minor)\""
+        // Envoy's %PROTOCOL%: HTTP/1.0, HTTP/1.1, HTTP/2.
+        line += head.version.major == 2 ? ",\"protocol\":\"HTTP/2\"" : ",\"protocol\":\"HTTP/\(head.version.major).\(head.version.minor)\""
         line += ",\"response_code\":\(status)"
         line += ",\"response_flags\":\"\(exchange.flags.text)\""
         line += ",\"bytes_received\":\(exchange.bytesReceived),\"bytes_sent\":\(exchange.bytesSent)"
