@@ -113,6 +113,7 @@ public struct Appliance: Sendable {
             readiness.markReady(.ca)
         }
         var dataPlaneGroup: MultiThreadedEventLoopGroup?
+        var dataPlane: DataPlane?
         if configuration.roles.contains(.gateway) {
             guard let publisher else {
                 throw ApplianceError(
@@ -124,6 +125,7 @@ public struct Appliance: Sendable {
                 group: eventLoops, settings: configuration.gateway.proxySettings,
                 accessLog: try configuration.gateway.accessLogTarget(), reporter: "gateway",
                 logger: Logger(label: "meshbox.gateway"))
+            dataPlane = plane
             services.append(
                 .init(
                     service: GatewayRole(dataPlane: plane, snapshots: publisher, logger: Logger(label: "meshbox.gateway")) { _ in
@@ -145,7 +147,7 @@ public struct Appliance: Sendable {
                 configuration: .init(
                     host: configuration.consoleHost, port: configuration.consolePort, webRoot: configuration.consoleWebRoot,
                     sessionTTL: configuration.consoleSessionTTL, sessionIdleTimeout: configuration.consoleSessionIdleTimeout),
-                config: store, registry: registry, ca: authority, snapshots: publisher, token: token,
+                config: store, registry: registry, ca: authority, snapshots: publisher, explainer: RouteExplainer(), trafficStats: dataPlane, token: token,
                 metricsText: { metricsRegistry.emitToString() },
                 status: {
                     let uptime = (ContinuousClock.now - started).seconds

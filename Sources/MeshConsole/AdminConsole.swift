@@ -46,6 +46,9 @@ public struct AdminConsole: Service {
     let registry: (any RegistryAPI)?
     let ca: (any CertificateAuthorityAPI)?
     let snapshots: (any SnapshotSource)?
+    /// Explains requests against the snapshot (MeshNet's `RouteExplainer`); nil answers 503.
+    let explainer: (any RequestExplainer)?
+    let trafficStats: (any TrafficStatsSource)?
     let token: AdminToken
     let metricsText: @Sendable () -> String
     let status: @Sendable () async -> ConsoleStatus
@@ -61,6 +64,8 @@ public struct AdminConsole: Service {
         registry: (any RegistryAPI)?,
         ca: (any CertificateAuthorityAPI)? = nil,
         snapshots: (any SnapshotSource)? = nil,
+        explainer: (any RequestExplainer)? = nil,
+        trafficStats: (any TrafficStatsSource)? = nil,
         token: AdminToken,
         metricsText: @escaping @Sendable () -> String,
         status: @escaping @Sendable () async -> ConsoleStatus,
@@ -74,6 +79,8 @@ public struct AdminConsole: Service {
         self.registry = registry
         self.ca = ca
         self.snapshots = snapshots
+        self.explainer = explainer
+        self.trafficStats = trafficStats
         self.token = token
         self.metricsText = metricsText
         self.status = status

@@ -24,6 +24,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from harness import Console, Failure, Meshbox, start_browser, step, stop_browser
+from checks_traffic import check_traffic_pages
+from checks_live import check_live
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TIME_LIMIT = 150  # seconds for the whole run, start-up and clean-up included
@@ -90,6 +92,8 @@ def run_pages(page, meshbox):
     before = check_config_change(page, meshbox)
     check_config_rollback(page, meshbox, before)
     check_certificates(page, meshbox)
+    check_traffic_pages(page, meshbox)
+    check_live(page, meshbox)
     check_many_services(page, meshbox)
     check_log_out(page, meshbox)
 

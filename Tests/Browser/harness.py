@@ -21,6 +21,34 @@ class Failure(Exception):
     pass
 
 
+_taken_ports = set()
+
+
+def free_port():
+    """A port for a listener meshbox binds later (a Gateway server): from below the ephemeral
+    range, as MeshTesting's FreePort does, so that no client's source port takes it first; checked
+    bindable on 127.0.0.1 and handed out once."""
+    import random
+    import socket
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as handle:
+            upper = max(int(handle.read().split()[0]), 20000)
+    except (OSError, ValueError, IndexError):
+        upper = 32768
+    for _ in range(200):
+        port = random.randrange(10000, upper)
+        if port in _taken_ports:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _taken_ports.add(port)
+        return port
+    raise Failure("no free port below the ephemeral range")
+
+
 class Step:
     """Prints each step with its time, so a slow or failing one is easy to find."""
 
@@ -44,7 +72,10 @@ class Meshbox:
         self.log = open(os.path.join(directory, "meshbox.log"), "wb")
         self.process = subprocess.Popen(
             [binary, "serve", "--data-dir", self.data, "--console-listen", "127.0.0.1:0",
-             "--roles", "config,registry,ca,console"] + (["--web-root", web_root] if web_root else []),
+             # The compiler runs with config and registry; the gateway serves the test's Gateways
+             # on loopback only (Traffic, Explain and Live metrics read real snapshots).
+             "--roles", "config,registry,ca,console,gateway", "--gateway-listen", "127.0.0.1",
+             "--gateway-threads", "1"] + (["--web-root", web_root] if web_root else []),
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.environment())
         deadline = time.monotonic() + 30
         url_file = os.path.join(self.data, "console.url")

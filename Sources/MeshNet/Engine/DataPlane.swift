@@ -1,4 +1,5 @@
 public import Logging
+public import MeshAPI
 public import MeshModel
 public import NIOCore
 import NIOHTTP1
@@ -54,6 +55,9 @@ public actor DataPlane {
                 accessLog: accessLog.map(AccessLogWriter.init), metrics: ProxyMetrics(reporter: reporter))
         }
     }
+
+    /// The last minute of finished requests, merged across event loops (the console's live metrics).
+    public func trafficStats() async -> TrafficWindow { await TrafficStats.collect(from: states) }
 
     /// The version of the snapshot being served.
     public var version: UInt64 { current.version }

@@ -24,6 +24,8 @@ final class ProxyMetrics {
     private var cache: [Key: Instruments] = [:]
     /// Totals this loop has served, for the console's live view.
     private(set) var requestCount = 0
+    /// The last minute of requests per service, for the console's live metrics.
+    let traffic = TrafficStats()
 
     init(reporter: String) {
         self.reporter = reporter
@@ -31,6 +33,7 @@ final class ProxyMetrics {
 
     func record(service: String?, status: Int, flags: ResponseFlags, duration: TimeAmount, requestBytes: Int, responseBytes: Int) {
         requestCount += 1
+        traffic.record(service: service, status: status, duration: duration, requestBytes: requestBytes, responseBytes: responseBytes)
         let key = Key(service: service ?? "unknown", status: status, flags: flags.rawValue)
         let instruments: Instruments
         if let cached = cache[key] {

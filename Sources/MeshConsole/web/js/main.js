@@ -8,6 +8,9 @@ import { renderConfig } from './page-config.js';
 import { renderResource } from './page-resource.js';
 import { renderEditor } from './page-editor.js';
 import { renderCertificates } from './page-certificates.js';
+import { renderTraffic } from './page-traffic.js';
+import { renderExplain } from './page-explain.js';
+import { renderLive } from './page-live.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -28,6 +31,9 @@ function pageFor(route) {
     case 'overview': return renderOverview;
     case 'services': return renderServices;
     case 'certificates': return renderCertificates;
+    case 'traffic': return renderTraffic;
+    case 'explain': return renderExplain;
+    case 'live': return renderLive;
     case 'config':
       if (route.parts[0] === 'edit') return renderEditor;
       return route.parts.length === 3 ? renderResource : renderConfig;
@@ -112,7 +118,7 @@ document.getElementById('logout').addEventListener('click', async () => {
 });
 
 // Keyboard: g then o/s/c/x jumps to a page, / focuses the page's filter, ? lists the keys.
-const shortcuts = { o: 'overview', s: 'services', c: 'config', x: 'certificates' };
+const shortcuts = { o: 'overview', s: 'services', c: 'config', x: 'certificates', t: 'traffic', e: 'explain', l: 'live' };
 let pendingG = false;
 document.addEventListener('keydown', (event) => {
   const target = event.target;
@@ -141,6 +147,9 @@ function showShortcuts() {
       h('dt', {}, h('kbd', {}, 'g'), ' ', h('kbd', {}, 's')), h('dd', {}, 'Services'),
       h('dt', {}, h('kbd', {}, 'g'), ' ', h('kbd', {}, 'c')), h('dd', {}, 'Config'),
       h('dt', {}, h('kbd', {}, 'g'), ' ', h('kbd', {}, 'x')), h('dd', {}, 'Certificates'),
+      h('dt', {}, h('kbd', {}, 'g'), ' ', h('kbd', {}, 't')), h('dd', {}, 'Traffic'),
+      h('dt', {}, h('kbd', {}, 'g'), ' ', h('kbd', {}, 'e')), h('dd', {}, 'Explain a request'),
+      h('dt', {}, h('kbd', {}, 'g'), ' ', h('kbd', {}, 'l')), h('dd', {}, 'Live metrics'),
       h('dt', {}, h('kbd', {}, '/')), h('dd', {}, 'Filter the list on this page'),
       h('dt', {}, h('kbd', {}, 'Ctrl'), '+', h('kbd', {}, 'Enter')), h('dd', {}, 'In the YAML editor: review the change'),
       h('dt', {}, h('kbd', {}, 'Esc')), h('dd', {}, 'Close this')),

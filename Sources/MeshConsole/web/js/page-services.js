@@ -1,10 +1,12 @@
 // Services: each service with its VIP, ports, instances and their health, kept live by the
-// config and registry watches. Renders one page of rows at a time, so 1,000 services cost
-// no more than 100.
+// config and registry watches, and the requests/s, 5xx rate and p99 the data plane sees for it
+// (the traffic watch, once a second). Renders one page of rows at a time, so 1,000 services
+// cost no more than 100.
 import { h, replace, badge } from './dom.js';
 import { relative, plural } from './format.js';
 import { watch, frameScheduler } from './live.js';
 import { ServicesModel, serviceHealth } from './services-model.js';
+import { rate, milliseconds, percentOf } from './live-model.js';
 
 const PAGE_SIZE = 100;
 
@@ -32,7 +34,10 @@ export async function renderServices(view, route) {
       h('table', { id: 'services-table' },
         h('thead', {}, h('tr', {},
           h('th', {}, 'Service'), h('th', {}, 'VIP'), h('th', {}, 'Ports'),
-          h('th', {}, 'Instances'), h('th', {}, 'Health'))),
+          h('th', {}, 'Instances'), h('th', {}, 'Health'),
+          h('th', { class: 'num', title: 'Requests per second through the gateway, over the last 10 s' }, 'Req/s'),
+          h('th', { class: 'num hide-narrow', title: 'Share of 5xx answers over the last 10 s' }, '5xx'),
+          h('th', { class: 'num hide-narrow', title: '99th percentile latency over the last 10 s' }, 'p99'))),
         body),
       pager));
 
@@ -43,12 +48,12 @@ export async function renderServices(view, route) {
     const shown = rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
     const fragment = document.createDocumentFragment();
     for (const row of shown) {
-      fragment.append(serviceRow(row, expanded, render));
+      fragment.append(serviceRow(row, expanded, render, model.trafficOf(row.key)));
       if (expanded.has(row.key)) fragment.append(instancesRow(row));
     }
     body.replaceChildren(fragment);
     if (!rows.length) {
-      body.append(h('tr', {}, h('td', { colspan: 5, class: 'muted' },
+      body.append(h('tr', {}, h('td', { colspan: COLUMNS, class: 'muted' },
         loaded.config || loaded.registry ? 'No service matches.' : 'Loading…')));
     }
     summary.textContent = `${plural(rows.length, 'service')}${rows.length !== model.allRows().length ? ` of ${model.allRows().length}` : ''}`;
@@ -60,9 +65,16 @@ export async function renderServices(view, route) {
   const schedule = frameScheduler(render);
   filter.addEventListener('input', () => { page = 0; schedule(); });
 
-  const statuses = { config: 'connecting', registry: 'connecting' };
+  // Traffic numbers change every second: they are written into the rows shown, in place, so
+  // that the table (and the focus in it) stays put.
+  const scheduleTraffic = frameScheduler(() => {
+    for (const tr of body.querySelectorAll('tr[data-service]')) fillTraffic(tr, model.trafficOf(tr.dataset.service));
+  });
+
+  // 'absent': no data plane runs in this process (503); the traffic columns then stay empty.
+  const statuses = { config: 'connecting', registry: 'connecting', traffic: 'connecting' };
   const showStatus = () => {
-    const values = Object.values(statuses);
+    const values = Object.values(statuses).filter((status) => status !== 'absent');
     const failed = Object.entries(statuses).filter(([, status]) => status instanceof Error);
     live.className = `live ${values.every((s) => s === 'live') ? 'on' : failed.length ? 'off' : ''}`;
     live.textContent = values.every((s) => s === 'live') ? 'live' : failed.length ? 'not live' : 'reconnecting…';
@@ -75,12 +87,18 @@ export async function renderServices(view, route) {
     watch('/api/v1/watch/registry', (state) => {
       loaded.registry = true; model.setInstances(state.items); schedule();
     }, (status) => { statuses.registry = status; showStatus(); }),
+    watch('/api/v1/watch/traffic', (sample) => {
+      model.setTraffic(sample); scheduleTraffic();
+    }, (status) => {
+      statuses.traffic = status instanceof Error && status.status === 503 ? 'absent' : status;
+      showStatus();
+    }),
   ];
   render();
   return () => stops.forEach((stop) => stop());
 }
 
-function serviceRow(row, expanded, render) {
+function serviceRow(row, expanded, render, traffic) {
   const open = expanded.has(row.key);
   const toggle = h('button', {
     type: 'button', class: 'quiet', 'aria-expanded': String(open),
@@ -99,7 +117,28 @@ function serviceRow(row, expanded, render) {
     h('td', { class: 'mono' }, row.vip || '—'),
     h('td', { class: 'mono' }, row.ports.map((port) => `${port.name ? port.name + ' ' : ''}${port.number}/${port.protocol || 'TCP'}`).join(', ') || '—'),
     h('td', {}, total ? bar : null, `${row.counts.passing}/${total}`),
-    h('td', {}, badge(health, health === 'degraded' ? 'warning' : health)));
+    h('td', {}, badge(health, health === 'degraded' ? 'warning' : health)),
+    fillTraffic(null, traffic));
+}
+
+const COLUMNS = 8;
+
+/** The Req/s, 5xx and p99 cells of a row: made (tr null) or updated in place. */
+function fillTraffic(tr, traffic) {
+  const values = traffic
+    ? [rate(traffic.requestsPerSecond), percentOf(traffic.errorRate), milliseconds(traffic.p99Ms)]
+    : ['—', '—', '—'];
+  if (!tr) {
+    return ['rps', 'errors', 'p99'].map((metric, index) => h('td', {
+      class: `num traffic${index ? ' hide-narrow' : ''}${metric === 'errors' && traffic && traffic.serverErrors ? ' error-text' : ''}`,
+      'data-metric': metric,
+    }, values[index]));
+  }
+  tr.querySelectorAll('td.traffic').forEach((cell, index) => {
+    if (cell.textContent !== values[index]) cell.textContent = values[index];
+    if (cell.dataset.metric === 'errors') cell.classList.toggle('error-text', Boolean(traffic && traffic.serverErrors));
+  });
+  return null;
 }
 
 function instancesRow(row) {
@@ -115,5 +154,5 @@ function instancesRow(row) {
       h('td', {}, instance.check ? `${instance.check.kind}${instance.healthOutput ? ': ' + instance.healthOutput : ''}` : (instance.source === 'serviceEntry' ? 'ServiceEntry' : 'none')),
       h('td', { class: 'hide-narrow' }, Object.entries(instance.labels).map(([k, v]) => h('span', { class: 'chip' }, `${k}=${v}`))),
       h('td', {}, relative(instance.healthChangedAt))))));
-  return h('tr', { class: 'sub' }, h('td', { colspan: 5 }, content));
+  return h('tr', { class: 'sub' }, h('td', { colspan: COLUMNS }, content));
 }

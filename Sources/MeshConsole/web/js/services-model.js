@@ -1,5 +1,6 @@
 // The Services page's data: meshbox Service resources (VIP, ports) joined with the registry's
-// instances, one row per namespace/name. Kept apart from rendering so updates stay cheap.
+// instances, one row per namespace/name, and the data plane's live traffic to each. Kept apart
+// from rendering so updates stay cheap.
 
 export class ServicesModel {
   constructor() {
@@ -7,6 +8,17 @@ export class ServicesModel {
     this.instances = new Map(); // "ns/name" → [Instance]
     this.rows = [];
     this.dirty = true;
+    this.traffic = new Map(); // "ns/name" → requests over the last 10 s (rps, errorRate, p99Ms, …)
+  }
+
+  /** Takes a sample of `/api/v1/watch/traffic`; only destinations that are meshbox Services count. */
+  setTraffic(sample) {
+    this.traffic = new Map(sample.services.filter((entry) => entry.service).map((entry) => [entry.service, entry.last10s]));
+  }
+
+  /** The service's traffic over the last 10 s, or null when none went to it in the last minute. */
+  trafficOf(key) {
+    return this.traffic.get(key) || null;
   }
 
   setServiceResources(items) {
