@@ -47,3 +47,39 @@ struct GatewayTCPTests {
         await harness.shutdown(backends)
     }
 }
+
+/// Listeners allow half-closure for the TCP relays; HTTP connections must still end when their
+/// client closes, or each closed client would hold a connection slot until the idle timeout.
+@Suite("Closed clients free their connection slots")
+struct ClosedClientTests {
+    @Test("HTTP/1.1 after a request, HTTP/2, and a connection that never spoke all free their slot at once")
+    func slotsFreed() async throws {
+        var settings = ProxySettings()
+        settings.maxConnectionsPerListener = 2  // one per event loop of the harness's two
+        let harness = try await GatewayHarness(settings: settings)
+        let backends = try await harness.backends(["v1"])
+        try await harness.apply(GatewayRoutingTests.virtualService("  - route: [{destination: {host: app}}]"), backends: backends)
+        let resolve = "\(harness.host):\(harness.port):127.0.0.1"
+        // More clients one after another than there are slots; each must be served.
+        for round in 0..<4 {
+            // The server sees each close a moment later: a new client may find the slot still
+            // taken for that moment (then it is closed at once) and tries again. Without the
+            // fix the slot stays taken for the 60 s idle timeout.
+            try await eventually("round \(round): a keep-alive client served") {
+                let client = try await harness.client()
+                let status = (try? await client.send("GET", "/keep-alive/\(round)", host: harness.host))?.status
+                await client.close()
+                return status == 200
+            }
+            let silent = try await ByteConnection.connect(port: harness.port, group: harness.group)
+            await silent.close()
+            try await eventually("round \(round): HTTP/2 served after the closed clients") {
+                let curl = try GatewayTLSTests.run(
+                    "curl", ["-sS", "--max-time", "5", "--http2-prior-knowledge", "--resolve", resolve, "-w", " %{http_version}",
+                             "http://\(harness.host):\(harness.port)/h2/\(round)"])
+                return curl.output == "v1 2"
+            }
+        }
+        await harness.shutdown(backends)
+    }
+}

@@ -41,7 +41,22 @@ enum HTTP2Downstream {
                         scheme: scheme, listenerPort: port, timeouts: nil, http2: true))
             }
         }
+        try channel.pipeline.syncOperations.addHandler(CloseOnInputClosed())
         idle.start()
+    }
+}
+
+/// Listeners allow half-closure (for TCP relays); an HTTP/2 client that shut its side sends no
+/// more frames, so its connection closes (streams still open are reset by the HTTP/2 handler).
+final class CloseOnInputClosed: ChannelInboundHandler {
+    typealias InboundIn = Any
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let channelEvent = event as? ChannelEvent, case .inputClosed = channelEvent {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 }
 

@@ -134,6 +134,13 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // Listeners allow half-closure (for TCP relays): a client that shut its side has sent its
+        // last request. Close now if nothing is in flight, else after the response.
+        if let channelEvent = event as? ChannelEvent, case .inputClosed = channelEvent {
+            keepAlive = false
+            if exchange == nil { context.close(promise: nil) }
+            return
+        }
         if event is ConnectionTimeouts.Expired {
             if exchange == nil, requestOpen {
                 keepAlive = false
@@ -218,6 +225,7 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let downstream = context.channel
         let logger = state.logger
+        let idleTimeout = state.settings.tcpIdleTimeout
         downstream.eventLoop.assumeIsolated().execute {
             guard downstream.isActive, upstream.isActive else {
                 downstream.close(promise: nil)
@@ -225,7 +233,8 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             do {
-                try UpgradeTunnel.join(downstream: downstream, upstream: upstream, response: response)
+                try UpgradeTunnel.join(
+                    downstream: downstream, upstream: upstream, response: response, idleTimeout: idleTimeout)
             } catch {
                 logger.info("WebSocket tunnel could not be set up", metadata: ["error.message": "\(error)"])
                 downstream.close(promise: nil)

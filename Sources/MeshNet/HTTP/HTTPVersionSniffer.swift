@@ -46,9 +46,15 @@ final class HTTPVersionSniffer: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// The connection timed out before its first bytes told the protocol (`ConnectionTimeouts`
-    /// sits in front): close it without an answer, as the HTTP/1 handler does for an idle client.
+    /// sits in front), or the client closed it: close without an answer, as the HTTP/1 handler
+    /// does for an idle client.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ConnectionTimeouts.Expired {
+            context.close(promise: nil)
+            return
+        }
+        // The client shut its side before saying anything (a port probe): nothing to answer.
+        if let channelEvent = event as? ChannelEvent, case .inputClosed = channelEvent {
             context.close(promise: nil)
             return
         }
