@@ -5,7 +5,7 @@ import NIOHTTP1
 /// Explains what the data plane would do with a request, with the data plane's own code: the
 /// listener's filter chain picked by `FilterChainSelector`, the virtual host and route by
 /// `RouteTable.match` over `RequestFacts`, redirects, rewrites and CORS by `CompiledRoute`, and
-/// the authorization decision by `AuthorizationEvaluator`. Pure: nothing is sent, nothing is
+/// the authorization decision by the chain's `CompiledAuthorization`, as the gateway enforces it. Pure: nothing is sent, nothing is
 /// drawn at random (a weighted split lists every cluster with its share).
 ///
 /// ```swift
@@ -65,12 +65,7 @@ struct ExplainRun {
         guard let chain = findChain(listener) else { return }
         answer.filterChain = FilterChainSummary(chain)
         let scheme = chain.tls == nil ? "http" : "https"
-        let authorization = authorize(
-            listener: listener,
-            isHTTP: chain.destination.isHTTP,
-            policies: policies,
-            gateways: gateways
-        )
+        let authorization = authorize(listener: listener, chain: chain, policies: policies, gateways: gateways)
         switch chain.destination {
         case .tcp(let clusters):
             let destinations = describeDestinations(

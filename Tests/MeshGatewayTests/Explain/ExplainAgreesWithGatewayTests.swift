@@ -196,4 +196,31 @@ struct ExplainAgreesWithGatewayTests {
         await client.close()
         await harness.shutdown(backends)
     }
+
+    @Test("authorization: Explain decides with the gateway's compiled policies, normalised path included")
+    func authorization() async throws {
+        let harness = try await GatewayHarness()
+        let backends = try await harness.backends(["v1"])
+        let deny = """
+            ---
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: no-admin, namespace: default}
+            spec:
+              selector: {matchLabels: {app: edge}}
+              action: DENY
+              rules: [{to: [{operation: {paths: ["/admin*"]}}]}]
+            """
+        let snapshot = try await harness.serve(
+            Self.virtualService("  - route: [{destination: {host: app, subset: v1}}]") + "\n" + deny, backends: backends)
+        // No policies handed to Explain: the decision comes from the snapshot, as in the gateway.
+        for (path, status) in [("/public/../admin/users", 403), ("/public/x", 200)] {
+            let answer = explain(harness, snapshot, path: path)
+            #expect(answer.status == (status == 403 ? 403 : nil) || answer.verdict == .forwarded, "\(path): \(answer.summary)")
+            #expect((answer.verdict == .denied) == (status == 403), "\(path): \(answer.summary)")
+            let response = try await ProxyClient.request(port: harness.port, "GET", path, host: harness.host, group: harness.group)
+            #expect(response.status == status, "\(path)")
+        }
+        await harness.shutdown(backends)
+    }
 }
