@@ -31,9 +31,15 @@ final class ProxyMetrics {
         self.reporter = reporter
     }
 
-    func record(service: String?, status: Int, flags: ResponseFlags, duration: TimeAmount, requestBytes: Int, responseBytes: Int) {
+    /// - Parameter now: when the request finished (the caller has just read the clock).
+    func record(
+        service: String?, status: Int, flags: ResponseFlags, duration: TimeAmount, requestBytes: Int, responseBytes: Int,
+        at now: NIODeadline = .now()
+    ) {
         requestCount += 1
-        traffic.record(service: service, status: status, duration: duration, requestBytes: requestBytes, responseBytes: responseBytes)
+        traffic.record(
+            service: service, status: status, duration: duration, requestBytes: requestBytes, responseBytes: responseBytes,
+            at: now)
         let key = Key(service: service ?? "unknown", status: status, flags: flags.rawValue)
         let instruments: Instruments
         if let cached = cache[key] {

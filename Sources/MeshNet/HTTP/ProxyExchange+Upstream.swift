@@ -298,10 +298,11 @@ extension ProxyExchange: UpstreamExchange {
         retryTimer?.cancel()
         if retryInFlight { cluster?.breaker.retryFinished() }
         endAttempt(.reset, record: false)
-        let duration = NIODeadline.now() - startTime
+        let now = NIODeadline.now()
+        let duration = now - startTime
         state.metrics.record(
             service: cluster?.cluster.serviceHost, status: status, flags: flags, duration: duration,
-            requestBytes: bytesReceived, responseBytes: bytesSent)
+            requestBytes: bytesReceived, responseBytes: bytesSent, at: now)
         state.accessLog?.append(self, status: status, duration: duration)
     }
 }
