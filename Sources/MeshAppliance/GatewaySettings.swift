@@ -22,6 +22,9 @@ public struct GatewaySettings: Sendable, Hashable {
     public var maxRequestBodyBytes: Int?
     public var requestHeaderTimeout: Duration = .seconds(10)
     public var idleTimeout: Duration = .seconds(60)
+    /// TCP relays (TCP servers, TLS passthrough, WebSocket tunnels) close after this long without a
+    /// byte either way (Envoy's tcp_proxy `idle_timeout`); zero disables it.
+    public var tcpIdleTimeout: Duration = .seconds(3600)
     public var maxConnections = 16_384
     /// Streams one HTTP/2 client may have open at once.
     public var maxConcurrentStreams = 128
@@ -46,6 +49,10 @@ public struct GatewaySettings: Sendable, Hashable {
             case "maxRequestBodyBytes": maxRequestBodyBytes = try positive(reader, value, path)
             case "requestHeaderTimeout": requestHeaderTimeout = try reader.duration(value, path: path)
             case "idleTimeout": idleTimeout = try reader.duration(value, path: path)
+            case "tcpIdleTimeout":
+                // `0s` switches it off, as Envoy's idle_timeout 0 does.
+                let text = try reader.string(value, path: path)
+                tcpIdleTimeout = DurationText.parse(text) == .zero ? .zero : try reader.duration(value, path: path)
             case "maxConnections": maxConnections = try positive(reader, value, path)
             case "maxConcurrentStreams": maxConcurrentStreams = try positive(reader, value, path)
             case "drainTimeout": drainTimeout = try reader.duration(value, path: path)
@@ -75,6 +82,7 @@ public struct GatewaySettings: Sendable, Hashable {
             "gateway.maxRequestBodyBytes: \(maxRequestBodyBytes.map(String.init) ?? "")",
             "gateway.requestHeaderTimeout: \(DurationText.format(requestHeaderTimeout))",
             "gateway.idleTimeout: \(DurationText.format(idleTimeout))",
+            "gateway.tcpIdleTimeout: \(DurationText.format(tcpIdleTimeout))",
             "gateway.maxConnections: \(maxConnections)",
             "gateway.maxConcurrentStreams: \(maxConcurrentStreams)",
             "gateway.drainTimeout: \(DurationText.format(drainTimeout))",
@@ -92,6 +100,7 @@ extension GatewaySettings {
         settings.maxRequestBodyBytes = maxRequestBodyBytes
         settings.requestHeaderTimeout = TimeAmount(requestHeaderTimeout)
         settings.idleTimeout = TimeAmount(idleTimeout)
+        settings.tcpIdleTimeout = TimeAmount(tcpIdleTimeout)
         settings.maxConnectionsPerListener = maxConnections
         settings.maxConcurrentStreams = maxConcurrentStreams
         settings.drainTimeout = TimeAmount(drainTimeout)

@@ -116,35 +116,11 @@ extension Compilation {
                 maxEjectionPercent: outlier.maxEjectionPercent.map(Self.unsigned),
                 minHealthPercent: outlier.minHealthPercent.map(Self.unsigned))
         }
-        if let tls = policy.tls { cluster.upstreamTLS = upstreamTLS(tls) }
+        if let tls = policy.tls, let rule {
+            let path = Self.upstreamTLSPath(rule: rule.spec, subset: request.subset, port: request.port)
+            cluster.upstreamTLS = upstreamTLS(tls, cluster: cluster, owner: rule.key, path: path)
+        }
         return cluster
-    }
-
-    private mutating func upstreamTLS(_ tls: DestinationRuleSpec.ClientTLSSettings) -> Snapshot.UpstreamTLS? {
-        let mode: Snapshot.UpstreamTLS.Mode
-        switch tls.mode {
-        case .disable, nil: return nil
-        case .simple: mode = .simple
-        case .mutual: mode = .mutual
-        case .istioMutual: mode = .istioMutual
-        }
-        var result = Snapshot.UpstreamTLS(
-            mode: mode, sni: tls.sni, subjectAltNames: tls.subjectAltNames,
-            insecureSkipVerify: tls.insecureSkipVerify ?? false)
-        if mode == .istioMutual {
-            result.certificateSecretName = addSecret("default", .certificate, .workloadCertificate)
-            result.caSecretName = addSecret("ROOTCA", .validationContext, .meshTrustBundle)
-        } else if let credential = tls.credentialName {
-            if mode == .mutual { result.certificateSecretName = addSecret(credential, .certificate, .credential(name: credential)) }
-            result.caSecretName = addSecret(credential + "-cacert", .validationContext, .credential(name: credential))
-        } else {
-            if mode == .mutual, let certificate = tls.clientCertificate, let key = tls.privateKey {
-                result.certificateSecretName = addSecret(
-                    "file-cert:\(certificate)~\(key)", .certificate, .files(certificate: certificate, privateKey: key))
-            }
-            if let ca = tls.caCertificates { result.caSecretName = addSecret("file-root:\(ca)", .validationContext, .caFile(ca)) }
-        }
-        return result
     }
 
     mutating func addSecret(

@@ -23,10 +23,12 @@ extension Compilation {
             tls.certificateSecretName = addSecret("default", .certificate, .workloadCertificate)
             tls.caSecretName = addSecret("ROOTCA", .validationContext, .meshTrustBundle)
         } else if let credential = settings.credentialName, !credential.isEmpty {
-            tls.certificateSecretName = addSecret(credential, .certificate, .credential(name: credential))
-            if tls.mode == .mutual {
-                tls.caSecretName = addSecret(credential + "-cacert", .validationContext, .credential(name: credential))
-            }
+            // meshbox's gateway has no pod: the Gateway's namespace stands for the workload's, where Istio looks.
+            let secrets = addCredential(
+                credential, namespace: server.gateway.namespace, certificate: true, trustedCA: tls.mode == .mutual,
+                owner: server.gateway, path: server.path + ".tls.credentialName")
+            tls.certificateSecretName = secrets.certificate ?? ""
+            tls.caSecretName = secrets.trustedCA
         } else if let certificate = settings.serverCertificate, let key = settings.privateKey {
             tls.certificateSecretName = addSecret(
                 "file-cert:\(certificate)~\(key)", .certificate, .files(certificate: certificate, privateKey: key))

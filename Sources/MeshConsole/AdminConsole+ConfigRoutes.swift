@@ -15,7 +15,7 @@ extension AdminConsole {
             guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
                 throw MeshError(.invalidArgument, "the request body is not UTF-8 text")
             }
-            let resources = try ResourceDecoder.decode(text)
+            let resources = try await Self.decodeRestoringSecrets(text, config: config)
             guard !resources.isEmpty else {
                 throw MeshError(.invalidArgument, "the request body holds no resources")
             }

@@ -1,15 +1,18 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MeshModel
 import NIOCore
 
 /// The admin API's JSON conventions in one place: sorted keys (stable output for diffs and
-/// tests), ISO-8601 dates, and decoding errors that name the field.
+/// tests), ISO-8601 dates, redacted Secret values, and decoding errors that name the field.
 enum JSONBody {
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
+        // Secret values never leave the admin API (see AdminConsole+SecretRedaction.swift).
+        encoder.userInfo[.redactSecrets] = true
         return encoder
     }
 

@@ -67,6 +67,8 @@ public enum ResourceSpec: Sendable, Hashable {
     case peerAuthentication(PeerAuthenticationSpec)
     case authorizationPolicy(AuthorizationPolicySpec)
     case service(ServiceSpec)
+    /// A Secret has no `spec`: its fields sit beside `metadata`.
+    case secret(SecretSpec)
 
     public var kind: ResourceKind {
         switch self {
@@ -77,6 +79,7 @@ public enum ResourceSpec: Sendable, Hashable {
         case .peerAuthentication: .peerAuthentication
         case .authorizationPolicy: .authorizationPolicy
         case .service: .service
+        case .secret: .secret
         }
     }
 }
@@ -96,7 +99,7 @@ public struct Resource: Sendable, Hashable, Codable {
         self.spec = spec
     }
 
-    enum CodingKeys: String, CodingKey { case apiVersion, kind, metadata, spec }
+    enum CodingKeys: String, CodingKey { case apiVersion, kind, metadata, spec, type, data, stringData }
 
     /// Plain decoding for trusted input (the store's own rows). User input goes through
     /// `ResourceDecoder`, which also rejects unknown fields and validates.
@@ -126,6 +129,12 @@ public struct Resource: Sendable, Hashable, Codable {
                 try container.decodeIfPresent(AuthorizationPolicySpec.self, forKey: .spec) ?? AuthorizationPolicySpec()
             )
         case .service: spec = .service(try container.decode(ServiceSpec.self, forKey: .spec))
+        case .secret:
+            spec = .secret(
+                SecretSpec(
+                    type: try container.decodeIfPresent(SecretSpec.SecretType.self, forKey: .type),
+                    data: try container.decodeIfPresent([String: String].self, forKey: .data) ?? [:],
+                    stringData: try container.decodeIfPresent([String: String].self, forKey: .stringData) ?? [:]))
         }
     }
 
@@ -142,6 +151,11 @@ public struct Resource: Sendable, Hashable, Codable {
         case .peerAuthentication(let value): try container.encode(value, forKey: .spec)
         case .authorizationPolicy(let value): try container.encode(value, forKey: .spec)
         case .service(let value): try container.encode(value, forKey: .spec)
+        case .secret(let value):
+            let shown = encoder.userInfo[.redactSecrets] as? Bool == true ? value.redacted() : value
+            try container.encodeIfPresent(shown.type, forKey: .type)
+            if !shown.data.isEmpty { try container.encode(shown.data, forKey: .data) }
+            if !shown.stringData.isEmpty { try container.encode(shown.stringData, forKey: .stringData) }
         }
     }
 }

@@ -7,6 +7,8 @@ public enum ResourceKind: String, Sendable, Hashable, Codable, CaseIterable, Com
     case peerAuthentication = "PeerAuthentication"
     case authorizationPolicy = "AuthorizationPolicy"
     case service = "Service"
+    /// A TLS credential (Kubernetes' `v1` `Secret`) for `credentialName`.
+    case secret = "Secret"
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -16,11 +18,12 @@ public enum ResourceKind: String, Sendable, Hashable, Codable, CaseIterable, Com
         case .gateway, .virtualService, .destinationRule, .serviceEntry: "networking.istio.io"
         case .peerAuthentication, .authorizationPolicy: "security.istio.io"
         case .service: "meshbox.io"
+        case .secret: ""
         }
     }
 
-    /// The apiVersion meshbox writes back.
-    public var preferredAPIVersion: String { group + "/v1" }
+    /// The apiVersion meshbox writes back (`v1` for Kubernetes' core group).
+    public var preferredAPIVersion: String { group.isEmpty ? "v1" : group + "/v1" }
 
     /// Every apiVersion accepted on input (Istio's older versions are aliases of v1).
     public var acceptedAPIVersions: [String] {
@@ -31,6 +34,8 @@ public enum ResourceKind: String, Sendable, Hashable, Codable, CaseIterable, Com
             [group + "/v1", group + "/v1beta1"]
         case .service:
             [group + "/v1"]
+        case .secret:
+            ["v1"]
         }
     }
 
@@ -50,6 +55,7 @@ public enum ResourceKind: String, Sendable, Hashable, Codable, CaseIterable, Com
         case .peerAuthentication: ["pa"]
         case .authorizationPolicy: ["ap"]
         case .service: ["svc"]
+        case .secret: []
         }
     }
 

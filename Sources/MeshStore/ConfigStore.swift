@@ -67,6 +67,7 @@ public actor ConfigStore: ConfigAPI {
         do {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Self.restrictFileMode(path)
             var configuration = Configuration()
             configuration.busyMode = .timeout(options.busyTimeout.seconds)
             configuration.label = "meshbox.config"

@@ -178,10 +178,12 @@ struct ClusterPolicyTests {
             """
         let snapshot = try compile(Self.ratings + "\n---\n" + rule)
         let http = try #require(snapshot.cluster(named: "outbound|9080|v1|ratings.default.svc.cluster.local"))
-        #expect(http.upstreamTLS == Snapshot.UpstreamTLS(mode: .simple, sni: "ratings.internal", caSecretName: "ratings-ca-cacert"))
+        #expect(
+            http.upstreamTLS
+                == Snapshot.UpstreamTLS(mode: .simple, sni: "ratings.internal", caSecretName: "kubernetes://default/ratings-ca-cacert"))
         let grpc = try #require(snapshot.cluster(named: "outbound|9090||ratings.default.svc.cluster.local"))
         #expect(grpc.upstreamTLS?.mode == .istioMutual)
         #expect(grpc.upstreamTLS?.certificateSecretName == "default")
-        #expect(snapshot.secrets.map(\.name) == ["ROOTCA", "default", "ratings-ca-cacert"])
+        #expect(snapshot.secrets.map(\.name) == ["ROOTCA", "default", "kubernetes://default/ratings-ca-cacert"])
     }
 }

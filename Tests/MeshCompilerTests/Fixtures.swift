@@ -1,6 +1,7 @@
 import Foundation
 import MeshAPI
 import MeshModel
+import MeshTesting
 
 /// Inputs for compiler tests: config from YAML (decoded and validated like user input) and
 /// registry states built from instances.
@@ -17,9 +18,36 @@ enum Fixtures {
             .joined(separator: "\n---\n")
     }
 
-    /// The bookinfo gateway, reviews VirtualService, DestinationRule and Service.
+    /// The bookinfo gateway, reviews VirtualService, DestinationRule and Service, and the
+    /// gateway's `bookinfo-cert` Secret (minted now; no key is checked in).
     static func bookinfo() throws -> String {
         try examples("gateway.yaml", "virtualservice-reviews.yaml", "destinationrule-reviews.yaml", "service-reviews.yaml")
+            + "\n---\n" + bookinfoCertificate.get()
+    }
+
+    /// Minted once per run, so that compiling bookinfo twice gives the same snapshot.
+    private static let bookinfoCertificate = Result { try tlsSecret("bookinfo-cert", dnsName: "bookinfo.example.com").yaml }
+
+    /// A `kubernetes.io/tls` Secret with a fresh leaf for `dnsName` (and its CA as `ca.crt` when
+    /// `withCA`), as YAML with the PEM in `stringData`, plus the PKI that made it.
+    static func tlsSecret(
+        _ name: String, namespace: String = "default", dnsName: String, withCA: Bool = false,
+        authority: TestPKI.Authority? = nil
+    ) throws -> (yaml: String, leaf: TestPKI.Leaf, authority: TestPKI.Authority) {
+        let authority = try authority ?? TestPKI.Authority(trustDomain: "example.com")
+        let leaf = try authority.issue(spiffeID: nil, dnsName: dnsName, notValidAfter: Date().addingTimeInterval(90 * 86400))
+        var values = ["tls.crt": try leaf.chainPEM, "tls.key": leaf.privateKeyPEM]
+        if withCA { values["ca.crt"] = try authority.certificatePEM }
+        return (secretYAML(name, namespace: namespace, type: "kubernetes.io/tls", values: values), leaf, authority)
+    }
+
+    /// A Secret document with `values` as block scalars in `stringData`.
+    static func secretYAML(_ name: String, namespace: String = "default", type: String, values: [String: String]) -> String {
+        var yaml = "apiVersion: v1\nkind: Secret\nmetadata: {name: \(name), namespace: \(namespace)}\ntype: \(type)\nstringData:\n"
+        for key in values.keys.sorted() {
+            yaml += "  \(key): |\n" + values[key]!.split(separator: "\n").map { "    \($0)\n" }.joined()
+        }
+        return yaml
     }
 
     static func config(_ yaml: String, revision: Int64 = 1) throws -> ConfigState {

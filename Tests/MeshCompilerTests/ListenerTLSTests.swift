@@ -20,9 +20,11 @@ struct ListenerTLSTests {
         #expect(
             chain.tls
                 == Snapshot.ServerTLS(
-                    mode: .simple, certificateSecretName: "bookinfo-cert", minVersion: .v1_2,
+                    mode: .simple, certificateSecretName: "kubernetes://default/bookinfo-cert", minVersion: .v1_2,
                     alpnProtocols: ["h2", "http/1.1"]))
-        #expect(snapshot.secret(named: "bookinfo-cert")?.source == .credential(name: "bookinfo-cert"))
+        let secret = try #require(snapshot.secret(named: "kubernetes://default/bookinfo-cert"))
+        #expect(secret.source == .credential(name: "default/bookinfo-cert"))
+        #expect(secret.material?.privateKeyPEM?.contains("BEGIN PRIVATE KEY") == true)
         let routes = try #require(snapshot.routeConfiguration(named: routeName))
         #expect(routes.virtualHosts.map(\.domains) == [["bookinfo.example.com", "bookinfo.example.com:8443"]])
         #expect(routes.virtualHosts[0].routes.count == 2)

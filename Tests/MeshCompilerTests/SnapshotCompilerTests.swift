@@ -75,8 +75,11 @@ struct SnapshotCompilerTests {
 
     @Test("compiling the same inputs twice gives equal snapshots, whatever the input order")
     func deterministic() throws {
-        let yaml = try Fixtures.bookinfo()
-        let reversed = try Fixtures.examples(
+        let secret = try Fixtures.tlsSecret("bookinfo-cert", dnsName: "bookinfo.example.com").yaml
+        let yaml = try Fixtures.examples(
+            "gateway.yaml", "virtualservice-reviews.yaml", "destinationrule-reviews.yaml", "service-reviews.yaml")
+            + "\n---\n" + secret
+        let reversed = try secret + "\n---\n" + Fixtures.examples(
             "service-reviews.yaml", "destinationrule-reviews.yaml", "virtualservice-reviews.yaml", "gateway.yaml")
         let first = SnapshotCompiler.compile(
             config: try Fixtures.config(yaml), registry: Fixtures.registry(Fixtures.reviewsInstances()), version: 1)

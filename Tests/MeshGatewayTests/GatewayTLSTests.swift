@@ -7,25 +7,8 @@ import Testing
 /// checked with the real `curl` and `openssl s_client`.
 @Suite("Gateway TLS termination")
 struct GatewayTLSTests {
-    /// Runs a tool to completion; its output goes through a file, not a pipe, because Foundation's
-    /// pipe reading traps on EINTR.
     static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let directory = try TemporaryDirectory(prefix: "meshbox-run")
-        defer { directory.remove() }
-        let outputPath = directory.path + "/output"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? output.close()
-        let data = FileManager.default.contents(atPath: outputPath) ?? Data()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try Tool.run(tool, arguments)
     }
 
     @Test("HTTPS servers terminate TLS with their own certificate per SNI host and route the requests")

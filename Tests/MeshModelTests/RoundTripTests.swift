@@ -11,11 +11,14 @@ struct RoundTripTests {
         #expect(try JSONDecoder().decode([Resource].self, from: data) == resources)
     }
 
+    /// Secret values come out redacted; applied back, the placeholders take the stored values.
     @Test("ResourceEncoder YAML and JSON decode back strictly to the same resources", arguments: Examples.fileNames)
     func encoderRoundTrip(fileName: String) throws {
         let resources = try ResourceDecoder.decode(try Examples.text(fileName))
-        #expect(try ResourceDecoder.decode(ResourceEncoder.yaml(resources)) == resources)
-        #expect(try ResourceDecoder.decode(ResourceEncoder.json(resources)) == resources)
+        let stored = Dictionary(uniqueKeysWithValues: resources.map { ($0.key, $0) })
+        for text in [ResourceEncoder.yaml(resources), ResourceEncoder.json(resources)] {
+            #expect(try ResourceDecoder.decodeReportingWarnings(text, restoringRedactedSecretsFrom: stored).resources == resources)
+        }
     }
 
     @Test("absent fields are omitted and keys are sorted")

@@ -20,13 +20,21 @@ enum DocumentDecoder {
             issues.append(FieldIssue(resource: label, path: path, message: message))
         }
 
-        for name in object.keys.sorted() where !topLevelFields.contains(name) {
-            add(name, unsupportedTopLevelFields.contains(name) ? "not supported" : "unknown field")
+        // A Secret keeps its fields beside metadata (Kubernetes' shape); every other kind has a spec.
+        let allowedFields: Set<String> =
+            kind == .secret ? Set(["apiVersion", "kind", "metadata"]).union(SecretSpec.documentFields) : topLevelFields
+        let unsupportedFields =
+            kind == .secret ? unsupportedTopLevelFields.union(SecretSpec.unsupportedFields) : unsupportedTopLevelFields
+        for name in object.keys.sorted() where !allowedFields.contains(name) {
+            add(name, unsupportedFields.contains(name) ? "not supported" : "unknown field")
         }
         let apiVersion = checkKindAndVersion(object, kind: kind, add: add)
         let meta = decodeMetadata(metadata, add: add)
         guard let kind else { return (nil, issues) }
-        let spec = decodeSpec(object["spec"], kind: kind, add: add)
+        let spec =
+            kind == .secret
+            ? decodeSecret(object.filter { SecretSpec.documentFields.contains($0.key) }, add: add)
+            : decodeSpec(object["spec"], kind: kind, add: add)
         guard issues.isEmpty, let apiVersion, let meta, let spec else {
             // The resource does not decode, but its metadata may have problems of its own.
             if let meta {
@@ -92,6 +100,13 @@ enum DocumentDecoder {
         return decoded.value
     }
 
+    /// A Secret's `type`, `data` and `stringData`, at the top level of the document.
+    private static func decodeSecret(_ fields: [String: JSONValue], add: (String, String) -> Void) -> ResourceSpec? {
+        let decoded = StrictDecoder.decode(SecretSpec.self, from: .object(fields), at: [])
+        for issue in decoded.issues { add(issue.path, issue.message) }
+        return decoded.value.map(ResourceSpec.secret)
+    }
+
     private static func decodeSpec(
         _ spec: JSONValue?,
         kind: ResourceKind,
@@ -118,6 +133,7 @@ enum DocumentDecoder {
         case .peerAuthentication: return strict(PeerAuthenticationSpec.self).map(ResourceSpec.peerAuthentication)
         case .authorizationPolicy: return strict(AuthorizationPolicySpec.self).map(ResourceSpec.authorizationPolicy)
         case .service: return strict(ServiceSpec.self).map(ResourceSpec.service)
+        case .secret: return nil  // decoded by decodeSecret
         }
     }
 }

@@ -2,6 +2,8 @@ public import Foundation
 import Yams
 
 /// Writes resources back as YAML or JSON, with keys in a stable (sorted) order and absent fields omitted.
+///
+/// For people and clients: `Secret` values come out redacted (`CodingUserInfoKey.redactSecrets`).
 public enum ResourceEncoder {
     /// YAML documents separated by `---`.
     public static func yaml(_ resources: [Resource]) -> String {
@@ -35,6 +37,7 @@ public enum ResourceEncoder {
 
     private static func makeJSONEncoder(prettyPrinted: Bool) -> JSONEncoder {
         let encoder = JSONEncoder()
+        encoder.userInfo[.redactSecrets] = true
         encoder.outputFormatting =
             prettyPrinted
             ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]

@@ -1,9 +1,10 @@
 extension Snapshot {
     /// A certificate or trust bundle served to the data plane by name (an SDS `Secret`).
     ///
-    /// The snapshot carries the reference, not key material: the gateway resolves it against the
-    /// CA role (for `credentialName`) or the file system; the xDS server inlines it as SDS.
-    /// Names follow Istio: `<credentialName>` and `<credentialName>-cacert` for a credential,
+    /// Files, the workload certificate and the mesh trust bundle travel as references the data
+    /// plane resolves; a credential from the config store (`credentialName`) travels inline, in
+    /// `material` (see `SecretMaterial`). Names follow Istio's SDS names:
+    /// `kubernetes://<namespace>/<credentialName>` and `…-cacert` for a credential,
     /// `file-cert:<certificate>~<key>` and `file-root:<ca>` for files.
     public struct SecretReference: Sendable, Hashable, Codable {
         public enum Kind: String, Sendable, Hashable, Codable {
@@ -14,7 +15,8 @@ extension Snapshot {
         }
 
         public enum Source: Sendable, Hashable, Codable {
-            /// A credential meshbox holds (Istio's `credentialName`).
+            /// A credential meshbox holds (Istio's `credentialName`); `name` is `<namespace>/<name>` of
+            /// the `Secret` when the compiler resolved it against the config store.
             case credential(name: String)
             /// PEM files on the data plane's host.
             case files(certificate: String, privateKey: String)
@@ -28,11 +30,14 @@ extension Snapshot {
         public var name: String
         public var kind: Kind
         public var source: Source
+        /// The key material itself, when the compiler had it (a credential from the config store).
+        public var material: SecretMaterial?
 
-        public init(name: String, kind: Kind, source: Source) {
+        public init(name: String, kind: Kind, source: Source, material: SecretMaterial? = nil) {
             self.name = name
             self.kind = kind
             self.source = source
+            self.material = material
         }
     }
 }

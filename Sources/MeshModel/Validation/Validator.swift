@@ -1,8 +1,12 @@
+public import Foundation
+
 /// The per-resource rules of Istio's own validation (istio/pkg/config/validation), and meshbox's
 /// rules for its own kinds. Pure: looks at one resource; cross-resource checks are `Analyzer`'s.
 public enum Validator {
     /// Every error and warning for one resource, with field paths.
-    public static func validate(_ resource: Resource) -> [FieldIssue] {
+    ///
+    /// - Parameter now: the time certificates are judged at (Secrets: expired, expiring soon).
+    public static func validate(_ resource: Resource, now: Date = Date()) -> [FieldIssue] {
         var issues = IssueCollector(resource: resource.key.description)
         validateMetadata(resource.metadata, kind: resource.kind, into: &issues)
         switch resource.spec {
@@ -13,6 +17,7 @@ public enum Validator {
         case .peerAuthentication(let spec): validatePeerAuthentication(spec, into: &issues)
         case .authorizationPolicy(let spec): validateAuthorizationPolicy(spec, into: &issues)
         case .service(let spec): validateService(spec, into: &issues)
+        case .secret(let spec): validateSecret(spec, now: now, into: &issues)
         }
         return issues.issues
     }

@@ -46,6 +46,13 @@ final class ClusterRuntime {
                 for connection in connections { connection.onIdleClose = nil; closeCounted(connection) }
             }
         }
+        if !Self.sameTransport(old, newEntry) {
+            // Pooled connections were made with the old TLS settings (or none): new ones use the new.
+            for (_, connections) in idle {
+                for connection in connections { connection.onIdleClose = nil; closeCounted(connection) }
+            }
+            idle = [:]
+        }
         if old.cluster.outlierDetection != newEntry.cluster.outlierDetection {
             outlier = newEntry.cluster.outlierDetection.map(OutlierDetector.init)
         }
@@ -202,8 +209,11 @@ final class ClusterRuntime {
     private func connect(_ endpoint: UpstreamEndpoint, _ done: @escaping Acquired) {
         openConnections += 1
         breaker.connectionOpened()
+        let tls = entry.tls
         let address: SocketAddress
         do {
+            // A cluster whose TLS could not be built refuses at once (the snapshot's problems say why).
+            if let refusal = tls?.refusal { throw refusal }
             address = try socketAddress(endpoint)
         } catch {
             openConnections -= 1
@@ -211,11 +221,14 @@ final class ClusterRuntime {
             done(.failure(ProxyFailure.connectFailed(error)), false)
             return
         }
+        let connectTimeout = TimeAmount(entry.cluster.connectTimeout)
         ClientBootstrap(group: eventLoop)
-            .connectTimeout(TimeAmount(entry.cluster.connectTimeout))
+            .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // TLS first: the HTTP codec reads and writes plain text through it.
+                    try tls?.addHandlers(to: channel, timeout: connectTimeout)
                     // Forward: bytes an upstream sends right after a WebSocket 101 belong to the tunnel.
                     try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
                     try channel.pipeline.syncOperations.addHandler(UpstreamResponseHandler())
@@ -227,8 +240,24 @@ final class ClusterRuntime {
                 switch result {
                 case .success(let channel):
                     do {
-                        let handler = try channel.pipeline.syncOperations.handler(type: UpstreamResponseHandler.self)
-                        done(.success(UpstreamConnection(channel: channel, endpoint: endpoint, handler: handler)), false)
+                        let pipeline = channel.pipeline.syncOperations
+                        let handler = try pipeline.handler(type: UpstreamResponseHandler.self)
+                        let connection = UpstreamConnection(channel: channel, endpoint: endpoint, handler: handler)
+                        guard tls != nil, let handshake = try? pipeline.handler(type: UpstreamTLSHandshake.self) else {
+                            done(.success(connection), false)
+                            return
+                        }
+                        // Usable once the handshake is accepted; a refused one is a connect failure (UF).
+                        handshake.outcome.assumeIsolated().whenComplete { [self] outcome in
+                            switch outcome {
+                            case .success:
+                                done(.success(connection), false)
+                            case .failure(let error):
+                                channel.close(promise: nil)
+                                connectionGone()
+                                done(.failure(ProxyFailure.connectFailed(error)), false)
+                            }
+                        }
                     } catch {
                         channel.close(promise: nil)
                         connectionGone()
@@ -239,6 +268,14 @@ final class ClusterRuntime {
                     done(.failure(ProxyFailure.connectFailed(error)), false)
                 }
             }
+    }
+
+    /// Whether connections pooled under `old` may serve `new`: the same TLS settings, or plain text both.
+    private static func sameTransport(
+        _ old: CompiledSnapshot.ClusterEntry, _ new: CompiledSnapshot.ClusterEntry
+    ) -> Bool {
+        guard let tls = new.tls else { return old.tls == nil }
+        return tls.sameTransport(as: old.tls)
     }
 
     private func socketAddress(_ endpoint: UpstreamEndpoint) throws -> SocketAddress {

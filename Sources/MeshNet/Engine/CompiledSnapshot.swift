@@ -1,3 +1,4 @@
+import Logging
 public import MeshModel
 public import NIOSSL
 
@@ -12,6 +13,8 @@ public final class CompiledSnapshot: Sendable {
         public let endpoints: [UpstreamEndpoint]
         /// All endpoints the registry knows, healthy or not (to tell "no healthy upstream" apart).
         public let knownEndpoints: Int
+        /// TLS towards the endpoints (DestinationRule `tls`); nil for plain text.
+        public internal(set) var tls: UpstreamTLSClient? = nil
     }
 
     public let version: UInt64
@@ -27,8 +30,10 @@ public final class CompiledSnapshot: Sendable {
     /// The AuthorizationPolicies of HTTP filter chains, compiled (empty when none applies).
     public let authorizations: AuthorizationTable
 
-    /// - Parameter tls: builds the contexts of TLS-terminating chains (nil: such chains refuse).
-    public init(_ snapshot: Snapshot, tls: ServerTLSContexts? = nil) {
+    /// - Parameters:
+    ///   - tls: builds the contexts of TLS-terminating chains (nil: such chains refuse).
+    ///   - upstreamTLS: builds the client contexts of clusters with upstream TLS (nil: they refuse).
+    public init(_ snapshot: Snapshot, tls: ServerTLSContexts? = nil, upstreamTLS: UpstreamTLSContexts? = nil) {
         version = snapshot.version
         var problems: [String] = []
         var contexts: [String: NIOSSLContext] = [:]
@@ -60,8 +65,20 @@ public final class CompiledSnapshot: Sendable {
         for cluster in snapshot.clusters {
             let assignment = endpointsByCluster[cluster.name]
             let healthy = (assignment?.endpoints ?? []).filter { $0.health == .healthy }.map(UpstreamEndpoint.init)
-            clusters[cluster.name] = ClusterEntry(
+            var entry = ClusterEntry(
                 cluster: cluster, endpoints: healthy, knownEndpoints: assignment?.endpoints.count ?? 0)
+            if cluster.upstreamTLS != nil {
+                let client =
+                    upstreamTLS?.client(for: cluster, secrets: snapshot.secrets)
+                    ?? .refusing(
+                        cluster, UpstreamTLSContexts.failure("no TLS secrets available"),
+                        logger: Logger(label: "meshbox.tls"))
+                if let refusal = client.refusal {
+                    problems.append("cluster \(cluster.name): upstream TLS: \(refusal)")
+                }
+                entry.tls = client
+            }
+            clusters[cluster.name] = entry
         }
         var listeners: [String: Snapshot.Listener] = [:]
         for listener in snapshot.listeners { listeners[listener.name] = listener }

@@ -35,6 +35,7 @@ public actor DataPlane {
     private let logger: Logger
     private var listeners: [String: BoundListener] = [:]
     private let tls: ServerTLSContexts
+    private let upstreamTLS: UpstreamTLSContexts
     private var current: CompiledSnapshot = .empty
 
     /// - Parameters:
@@ -47,6 +48,7 @@ public actor DataPlane {
     ) {
         self.group = group
         self.tls = ServerTLSContexts(resolver: secrets)
+        self.upstreamTLS = UpstreamTLSContexts(resolver: secrets, logger: logger)
         self.settings = settings
         self.logger = logger
         self.states = LoopStates(group: group) { loop in
@@ -69,8 +71,9 @@ public actor DataPlane {
 
     @discardableResult
     public func apply(_ snapshot: Snapshot) async -> ApplyReport {
-        let compiled = CompiledSnapshot(snapshot, tls: tls)
+        let compiled = CompiledSnapshot(snapshot, tls: tls, upstreamTLS: upstreamTLS)
         tls.sweep()
+        upstreamTLS.sweep()
         // Make: every loop gets the new clusters and routes before any new listener accepts.
         for box in states.all {
             try? await box.eventLoop.submit { box.value.install(compiled) }.get()

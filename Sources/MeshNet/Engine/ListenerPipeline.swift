@@ -102,7 +102,10 @@ enum ListenerPipeline {
             return
         }
         let logger = state.logger
-        _ = TCPRelay.relay(downstream: channel, to: address, connectTimeout: TimeAmount(runtime.cluster.connectTimeout)) { stats in
+        _ = TCPRelay.relay(
+            downstream: channel, to: address, connectTimeout: TimeAmount(runtime.cluster.connectTimeout),
+            idleTimeout: state.settings.tcpIdleTimeout, tls: runtime.entry.tls
+        ) { stats in
             logger.debug(
                 "TCP connection finished",
                 metadata: [

@@ -22,6 +22,10 @@ public struct ProxySettings: Sendable, Hashable {
     public var maxConnectionsPerListener: Int = 16_384
     /// Request bodies up to this size are kept so that a retry or a mirror can replay them.
     public var retryBufferBytes: Int = 64 * 1024
+    /// A TCP relay (TCP servers, TLS passthrough, WebSocket tunnels) with no byte in either
+    /// direction for this long is closed on both sides (Envoy's tcp_proxy `idle_timeout`: 1 h).
+    /// Zero disables it.
+    public var tcpIdleTimeout: TimeAmount = .hours(1)
     /// Idle upstream connections kept per endpoint and event loop.
     public var maxIdleConnectionsPerEndpoint: Int = 128
     /// An idle upstream connection is closed after this unless the cluster sets `idleTimeout`.

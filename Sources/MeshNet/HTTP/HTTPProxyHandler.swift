@@ -225,6 +225,7 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let downstream = context.channel
         let logger = state.logger
+        let idleTimeout = state.settings.tcpIdleTimeout
         downstream.eventLoop.assumeIsolated().execute {
             guard downstream.isActive, upstream.isActive else {
                 downstream.close(promise: nil)
@@ -232,7 +233,8 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             do {
-                try UpgradeTunnel.join(downstream: downstream, upstream: upstream, response: response)
+                try UpgradeTunnel.join(
+                    downstream: downstream, upstream: upstream, response: response, idleTimeout: idleTimeout)
             } catch {
                 logger.info("WebSocket tunnel could not be set up", metadata: ["error.message": "\(error)"])
                 downstream.close(promise: nil)

@@ -34,8 +34,10 @@ enum UpgradeTunnel {
     /// Turns both channels into a relay. Runs on their (shared) event loop, outside any handler
     /// callback of either pipeline, so removing handlers cannot pull the floor from under them.
     /// Bytes the upstream sent right after its 101 (the decoder kept them) are relayed after the
-    /// 101 itself.
-    static func join(downstream: any Channel, upstream: any Channel, response: ByteBuffer) throws {
+    /// 101 itself. The tunnel closes after `idleTimeout` without a byte either way (nil or zero: never).
+    static func join(
+        downstream: any Channel, upstream: any Channel, response: ByteBuffer, idleTimeout: TimeAmount? = nil
+    ) throws {
         let client = downstream.pipeline.syncOperations
         try removeIfPresent(ConnectionTimeouts.self, from: client)
         try removeIfPresent(HTTPProxyHandler.self, from: client)
@@ -47,7 +49,7 @@ enum UpgradeTunnel {
         try removeIfPresent(NIOHTTPResponseHeadersValidator.self, from: client)
         downstream.write(NIOAny(response), promise: nil)
 
-        let (clientGlue, serverGlue) = GlueHandler.matchedPair()
+        let (clientGlue, serverGlue) = GlueHandler.matchedPair(idleTimeout: idleTimeout)
         try client.addHandler(clientGlue)
         let server = upstream.pipeline.syncOperations
         try server.addHandler(serverGlue)

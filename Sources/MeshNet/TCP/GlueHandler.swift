@@ -10,6 +10,9 @@ import NIOCore
 /// A close or error on one side closes the other once the bytes relayed to it are written (a peer
 /// that never reads keeps it open: bound that with an idle timeout). Same pattern as swift-nio's
 /// connect-proxy example, plus the flush before closing.
+///
+/// Idle timeout: a pair made with one shares a `RelayIdleTimeout`; both channels are closed once
+/// neither has read a byte for that long.
 final class GlueHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = NIOAny
@@ -18,18 +21,37 @@ final class GlueHandler: ChannelDuplexHandler {
     private var partner: GlueHandler?
     private var context: ChannelHandlerContext?
     private var pendingRead = false
+    /// Shared with the partner; nil when the relay has no idle timeout.
+    private var idle: RelayIdleTimeout?
     /// Bytes this handler's channel read and handed to the partner.
     private(set) var bytesRead = 0
 
     private init() {}
 
-    /// A pair joined to each other; add one to each channel's pipeline.
-    static func matchedPair() -> (GlueHandler, GlueHandler) {
+    /// A pair joined to each other; add one to each channel's pipeline (both on one event loop).
+    /// - Parameter idleTimeout: close both channels after this long without a byte either way;
+    ///   nil or zero for none.
+    static func matchedPair(idleTimeout: TimeAmount? = nil) -> (GlueHandler, GlueHandler) {
         let first = GlueHandler()
         let second = GlueHandler()
         first.partner = second
         second.partner = first
+        if let idleTimeout, idleTimeout > .zero {
+            let idle = RelayIdleTimeout(timeout: idleTimeout)
+            first.idle = idle
+            second.idle = idle
+        }
         return (first, second)
+    }
+
+    /// Both sides are in their pipelines: the idle clock starts.
+    private func startIdleTimeout(on eventLoop: any EventLoop) {
+        idle?.start(on: eventLoop) { [weak self] in
+            guard let self else { return }
+            let partner = self.partner
+            self.context?.close(promise: nil)
+            partner?.context?.close(promise: nil)
+        }
     }
 
     private func partnerWrite(_ buffer: ByteBuffer) {
@@ -82,14 +104,17 @@ extension GlueHandler {
         self.context = context
         // The partner may have been asked to read before this side existed.
         if context.channel.isWritable { partner?.partnerBecameWritable() }
+        if partner?.context != nil { startIdleTimeout(on: context.eventLoop) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        idle?.stop()
         self.context = nil
         partner = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        idle?.touch()
         let buffer = unwrapInboundIn(data)
         bytesRead += buffer.readableBytes
         partner?.partnerWrite(buffer)
@@ -100,6 +125,7 @@ extension GlueHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        idle?.stop()
         partner?.partnerCloseFull()
     }
 

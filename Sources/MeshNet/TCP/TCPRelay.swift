@@ -12,78 +12,118 @@ public enum TCPRelay {
     /// the end. The future succeeds once the relay runs; it fails, after closing `downstream`, when the
     /// upstream cannot be reached. `onClose` is called once: when both connections have closed, or
     /// right away on a failed connect (with `connectError`).
+    /// - Parameters:
+    ///   - idleTimeout: both connections close after this long without a byte either way (Envoy's
+    ///     tcp_proxy `idle_timeout`); nil or zero for none.
+    ///   - tls: originate TLS to the upstream (the cluster's DestinationRule `tls`); the relay starts
+    ///     once the handshake is accepted, and a refused one is a connect error.
     public static func relay(
         downstream: any Channel,
         to address: SocketAddress,
         connectTimeout: TimeAmount,
+        idleTimeout: TimeAmount? = nil,
+        tls: UpstreamTLSClient? = nil,
         onClose: @escaping @Sendable (Stats) -> Void
     ) -> EventLoopFuture<Void> {
         let loop = downstream.eventLoop
+        let options = Options(address: address, connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls)
         if loop.inEventLoop {
-            return start(downstream: downstream, to: address, connectTimeout: connectTimeout, onClose: onClose)
+            return start(downstream: downstream, options, onClose: onClose)
         }
         return loop.flatSubmit {
-            start(downstream: downstream, to: address, connectTimeout: connectTimeout, onClose: onClose)
+            start(downstream: downstream, options, onClose: onClose)
         }
+    }
+
+    private struct Options: Sendable {
+        var address: SocketAddress
+        var connectTimeout: TimeAmount
+        var idleTimeout: TimeAmount?
+        var tls: UpstreamTLSClient?
     }
 
     private static func start(
         downstream: any Channel,
-        to address: SocketAddress,
-        connectTimeout: TimeAmount,
+        _ options: Options,
         onClose: @escaping @Sendable (Stats) -> Void
     ) -> EventLoopFuture<Void> {
         let loop = downstream.eventLoop
+        let address = options.address
+        let tls = options.tls
         let started = NIODeadline.now()
-        let (downstreamGlue, upstreamGlue) = GlueHandler.matchedPair()
+        let (downstreamGlue, upstreamGlue) = GlueHandler.matchedPair(idleTimeout: options.idleTimeout)
         do {
             try setOption(.autoRead, false, on: downstream)
             try setOption(.allowRemoteHalfClosure, true, on: downstream)
+            if let refusal = tls?.refusal { throw refusal }
         } catch {
             downstream.close(promise: nil)
             onClose(Stats(upstreamAddress: address, connectError: error))
             return loop.makeFailedFuture(error)
         }
         let upstreamHandler = NIOLoopBound(upstreamGlue, eventLoop: loop)
+        let connectTimeout = options.connectTimeout
         let connected = ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(upstreamHandler.value)
+                    if let tls {
+                        // The glue joins once the handshake is accepted: it would hold back the handshake's reads.
+                        try tls.addHandlers(to: channel, timeout: connectTimeout, http: false)
+                    } else {
+                        try channel.pipeline.syncOperations.addHandler(upstreamHandler.value)
+                    }
                 }
             }
             .connect(to: address)
         let relaying = loop.makePromise(of: Void.self)
+        func failed(_ error: any Error, upstream: (any Channel)?) {
+            upstream?.close(promise: nil)
+            downstream.close(promise: nil)
+            onClose(Stats(upstreamAddress: address, duration: elapsed(since: started), connectError: error))
+            relaying.fail(error)
+        }
+        func join(_ upstream: any Channel) {
+            do {
+                if tls != nil { try upstream.pipeline.syncOperations.addHandler(upstreamGlue) }
+                try downstream.pipeline.syncOperations.addHandler(downstreamGlue)
+                try setOption(.autoRead, true, on: downstream)
+            } catch {
+                // The client left while the upstream was connecting: nothing was relayed.
+                upstream.close(promise: nil)
+                downstream.close(promise: nil)
+                onClose(Stats(upstreamAddress: address, duration: elapsed(since: started)))
+                relaying.fail(error)
+                return
+            }
+            downstream.closeFuture.and(upstream.closeFuture).assumeIsolated().whenComplete { _ in
+                onClose(
+                    Stats(
+                        upstreamAddress: address,
+                        bytesIn: downstreamGlue.bytesRead,
+                        bytesOut: upstreamGlue.bytesRead,
+                        duration: elapsed(since: started)
+                    )
+                )
+            }
+            relaying.succeed()
+        }
         connected.hop(to: loop).assumeIsolated().whenComplete { result in
             switch result {
             case .failure(let error):
-                downstream.close(promise: nil)
-                onClose(Stats(upstreamAddress: address, duration: elapsed(since: started), connectError: error))
-                relaying.fail(error)
+                failed(error, upstream: nil)
             case .success(let upstream):
-                do {
-                    try downstream.pipeline.syncOperations.addHandler(downstreamGlue)
-                    try setOption(.autoRead, true, on: downstream)
-                } catch {
-                    // The client left while the upstream was connecting: nothing was relayed.
-                    upstream.close(promise: nil)
-                    downstream.close(promise: nil)
-                    onClose(Stats(upstreamAddress: address, duration: elapsed(since: started)))
-                    relaying.fail(error)
-                    return
+                guard tls != nil else { return join(upstream) }
+                guard let handshake = try? upstream.pipeline.syncOperations.handler(type: UpstreamTLSHandshake.self) else {
+                    return failed(UpstreamTLSFailure.closedDuringHandshake, upstream: upstream)
                 }
-                downstream.closeFuture.and(upstream.closeFuture).assumeIsolated().whenComplete { _ in
-                    onClose(
-                        Stats(
-                            upstreamAddress: address,
-                            bytesIn: downstreamGlue.bytesRead,
-                            bytesOut: upstreamGlue.bytesRead,
-                            duration: elapsed(since: started)
-                        )
-                    )
+                handshake.outcome.assumeIsolated().whenComplete { outcome in
+                    switch outcome {
+                    case .success: join(upstream)
+                    case .failure(let error): failed(error, upstream: upstream)
+                    }
                 }
-                relaying.succeed()
             }
         }
         return relaying.futureResult

@@ -1,6 +1,5 @@
 public import MeshModel
 public import NIOSSL
-import Synchronization
 
 /// The server TLS contexts of a data plane's listeners, built once per distinct configuration.
 ///
@@ -19,17 +18,13 @@ public final class ServerTLSContexts: Sendable {
         var trustedCAsPEM: String?
     }
 
-    private struct Entry {
-        var context: NIOSSLContext
-        /// Asked for since the last `sweep()`.
-        var used: Bool
-    }
-
     private let resolver: any SecretResolver
-    private let entries = Mutex<[Key: Entry]>([:])
+    private let cache = TLSContextCache<Key>()
 
+    /// - Parameter resolver: for references without inline material (files, mesh identity); inline
+    ///   material (credentials from the config store) is taken as it is.
     public init(resolver: any SecretResolver) {
-        self.resolver = resolver
+        self.resolver = InlineSecretResolver(fallback: resolver)
     }
 
     /// The context for `tls`, whose secret names are looked up in `secrets` (the snapshot's list).
@@ -38,33 +33,17 @@ public final class ServerTLSContexts: Sendable {
     /// the filter chain then (Envoy likewise rejects a listener whose secret is not ready).
     public func context(for tls: Snapshot.ServerTLS, secrets: [Snapshot.SecretReference]) throws -> NIOSSLContext {
         let key = try resolveKey(for: tls, secrets: secrets)
-        let cached = entries.withLock { entries -> NIOSSLContext? in
-            entries[key]?.used = true
-            return entries[key]?.context
-        }
-        if let cached { return cached }
-        // Built outside the lock: two snapshots racing build twice and keep the first, which is harmless.
-        let built = try Self.makeContext(key)
-        return entries.withLock { entries in
-            if let existing = entries[key] {
-                entries[key]?.used = true
-                return existing.context
-            }
-            entries[key] = Entry(context: built, used: true)
-            return built
-        }
+        return try cache.context(for: key, build: Self.makeContext)
     }
 
     /// Drops the contexts not asked for since the previous sweep, so rotated certificates do not pile up.
     /// Connections already using a dropped context keep it alive until they close.
     public func sweep() {
-        entries.withLock { entries in
-            entries = entries.filter(\.value.used).mapValues { Entry(context: $0.context, used: false) }
-        }
+        cache.sweep()
     }
 
     /// How many contexts are cached.
-    public var count: Int { entries.withLock { $0.count } }
+    public var count: Int { cache.count }
 
     private func resolveKey(for tls: Snapshot.ServerTLS, secrets: [Snapshot.SecretReference]) throws -> Key {
         let certificate = try resolve(tls.certificateSecretName, in: secrets)
