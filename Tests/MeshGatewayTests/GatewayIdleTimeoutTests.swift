@@ -18,27 +18,7 @@ struct GatewayIdleTimeoutTests {
         let harness = try await Self.harness()
         let backends = try await harness.backends(["v1"])
         let port = try FreePort.take()
-        let report = try await harness.apply(
-            """
-            apiVersion: networking.istio.io/v1
-            kind: Gateway
-            metadata: {name: tcp, namespace: default}
-            spec:
-              servers:
-              - port: {number: \(port), name: tcp, protocol: TCP}
-                hosts: ["*"]
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: {name: tcp, namespace: default}
-            spec:
-              hosts: ["*"]
-              gateways: ["tcp"]
-              tcp:
-              - route: [{destination: {host: app, port: {number: 80}}}]
-            """,
-            backends: backends
-        )
+        let report = try await harness.apply(GatewayTCPTests.tcpServer(port: port), backends: backends)
         #expect(report.failed.isEmpty, "\(report)")
         // The relay starts its clock after this instant, so it may not close before the timeout from
         // here; seeing the close late (a starved test) only makes the measure longer.

@@ -7,6 +7,28 @@ import Testing
 /// connection limit counting every kind of connection down when it closes.
 @Suite("Gateway TCP servers")
 struct GatewayTCPTests {
+    /// A Gateway `tcp` with a TCP server on `port` and a VirtualService relaying it to `app` port 80.
+    static func tcpServer(port: Int) -> String {
+        """
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: tcp, namespace: default}
+        spec:
+          servers:
+          - port: {number: \(port), name: tcp, protocol: TCP}
+            hosts: ["*"]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: tcp, namespace: default}
+        spec:
+          hosts: ["*"]
+          gateways: ["tcp"]
+          tcp:
+          - route: [{destination: {host: app, port: {number: 80}}}]
+        """
+    }
+
     @Test("a TCP server relays each connection; closed connections free their slot under the limit")
     func relayAndLimit() async throws {
         var settings = ProxySettings()
@@ -15,24 +37,7 @@ struct GatewayTCPTests {
         let backends = try await harness.backends(["v1"])
         let port = try FreePort.take()
         let report = try await harness.apply(
-            """
-            apiVersion: networking.istio.io/v1
-            kind: Gateway
-            metadata: {name: tcp, namespace: default}
-            spec:
-              servers:
-              - port: {number: \(port), name: tcp, protocol: TCP}
-                hosts: ["*"]
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: {name: tcp, namespace: default}
-            spec:
-              hosts: ["*"]
-              gateways: ["tcp"]
-              tcp:
-              - route: [{destination: {host: app, port: {number: 80}}}]
-            """ + "\n---\n" + GatewayRoutingTests.virtualService("  - route: [{destination: {host: app}}]"),
+            Self.tcpServer(port: port) + "\n---\n" + GatewayRoutingTests.virtualService("  - route: [{destination: {host: app}}]"),
             backends: backends)
         #expect(report.failed.isEmpty && report.bound.count == 2, "\(report)")
         // More connections, one after another, than the limit allows at once.
