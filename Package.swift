@@ -14,7 +14,7 @@ let package = Package(
     products: [
         .executable(name: "meshbox", targets: ["meshbox"]),
         // For Benchmarks/ (a separate package, so the main build never resolves it).
-        .library(name: "MeshboxControlPlane", targets: ["MeshCore", "MeshModel", "MeshAPI", "MeshStore", "MeshRegistry"]),
+        .library(name: "MeshboxControlPlane", targets: ["MeshCore", "MeshModel", "MeshAPI", "MeshStore", "MeshRegistry", "MeshCA"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -1,5 +1,5 @@
 // swift-tools-version:6.2
-// System benchmarks of meshbox's control plane. A separate package so the main build and CI
+// System benchmarks of meshbox's control plane (config store, registry, CA issuance). A separate package so the main build and CI
 // never resolve or build it. Run: `cd Benchmarks && swift run -c release meshbox-bench`.
 import PackageDescription
 

@@ -1,5 +1,6 @@
 // meshbox control-plane benchmarks: config store apply throughput and apply-to-watcher latency,
-// and a registry holding 10,000 services / 100,000 instances (RSS, full-snapshot delivery).
+// a registry holding 10,000 services / 100,000 instances (RSS, full-snapshot delivery), and CA
+// issuance (--ca-only, CABench.swift).
 // Results go to docs/benchmarks.md with the command that produced them.
 import Foundation
 import Logging
@@ -150,10 +151,14 @@ func benchRegistry() async throws {
 }
 
 say("meshbox-bench \(quick ? "(quick)" : "") on \(ProcessInfo.processInfo.processorCount) cores")
-if !arguments.contains("--registry-only") {
-    try await benchStore(durability: true)
-    try await benchStore(durability: false)
-}
-if !arguments.contains("--store-only") {
-    try await benchRegistry()
+if arguments.contains("--ca-only") {
+    try await benchCA()
+} else {
+    if !arguments.contains("--registry-only") {
+        try await benchStore(durability: true)
+        try await benchStore(durability: false)
+    }
+    if !arguments.contains("--store-only") {
+        try await benchRegistry()
+    }
 }
