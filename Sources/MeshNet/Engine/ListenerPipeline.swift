@@ -62,16 +62,18 @@ enum ListenerPipeline {
         try SNIChainHandler.addTLSTermination(
             context: context, tls: tls, to: channel.pipeline.syncOperations, logger: state.logger
         ) { channel, negotiated in
-            channel.eventLoop.makeCompletedFuture {
+            // The identity the handshake verified, read once per connection for authorization.
+            let peer = negotiated.clientCertificate.flatMap { PeerIdentity.spiffeIDs(in: $0).first }
+            return channel.eventLoop.makeCompletedFuture {
                 switch destination {
                 case .http(let routeConfigurationName) where negotiated.applicationProtocol == "h2":
                     try HTTP2Downstream.configure(
                         channel, listenerName: listenerName, routeConfigurationName: routeConfigurationName,
-                        scheme: "https", port: port, state: state)
+                        scheme: "https", port: port, state: state, peerSPIFFEID: peer)
                 case .http(let routeConfigurationName):
                     try addHTTP1(
                         to: channel, listenerName: listenerName, routeConfigurationName: routeConfigurationName,
-                        scheme: "https", port: port, state: state)
+                        scheme: "https", port: port, state: state, peerSPIFFEID: peer)
                 case .tcp(let clusters):
                     relayTCP(channel, clusters: clusters, state: state)
                 }
@@ -143,7 +145,7 @@ enum ListenerPipeline {
     /// - Parameter timeouts: already in the pipeline (in front of a sniffer); nil adds them.
     static func addHTTP1(
         to channel: any Channel, listenerName: String, routeConfigurationName: String, scheme: String, port: Int,
-        state: LoopState, timeouts existing: ConnectionTimeouts? = nil
+        state: LoopState, timeouts existing: ConnectionTimeouts? = nil, peerSPIFFEID: String? = nil
     ) throws {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = state.settings.maxRequestHeaderBytes
@@ -166,6 +168,6 @@ enum ListenerPipeline {
         try sync.addHandler(
             HTTPProxyHandler(
                 state: state, listenerName: listenerName, routeConfigurationName: routeConfigurationName, scheme: scheme,
-                listenerPort: port, timeouts: timeouts))
+                listenerPort: port, timeouts: timeouts, peerSPIFFEID: peerSPIFFEID))
     }
 }

@@ -18,6 +18,8 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     let listenerPort: Int
     /// One stream of an HTTP/2 connection: no connection headers, and closing ends only the stream.
     let http2: Bool
+    /// The SPIFFE ID of the client certificate the TLS handshake verified (mutual TLS), or nil.
+    let peerSPIFFEID: String?
     private(set) var context: ChannelHandlerContext?
     /// The response compressor's place when the connection has one: interim (1xx) heads are
     /// written from there, past it, as it expects exactly one head per request.
@@ -37,8 +39,9 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     init(
         state: LoopState, listenerName: String, routeConfigurationName: String, scheme: String, listenerPort: Int,
-        timeouts: ConnectionTimeouts?, http2: Bool = false
+        timeouts: ConnectionTimeouts?, http2: Bool = false, peerSPIFFEID: String? = nil
     ) {
+        self.peerSPIFFEID = peerSPIFFEID
         self.timeouts = timeouts
         self.http2 = http2
         self.state = state

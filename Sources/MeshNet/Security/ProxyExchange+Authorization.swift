@@ -63,13 +63,11 @@ extension ProxyExchange {
             )
             attributes.remoteIP = AuthorizationIPBlock.address(client)
         }
-        if let channel = handler.context?.channel {
-            if needs.contains(.principal), authorization.verifiesClientCertificates {
-                attributes.setPrincipal(DownstreamPeer.spiffeID(of: channel))
-            }
-            if needs.contains(.destinationIP) {
-                attributes.destinationIP = AuthorizationIPBlock.address(channel.localAddress?.ipAddress)
-            }
+        if needs.contains(.principal), authorization.verifiesClientCertificates {
+            attributes.setPrincipal(handler.peerSPIFFEID)
+        }
+        if needs.contains(.destinationIP), let channel = handler.context?.channel {
+            attributes.destinationIP = AuthorizationIPBlock.address(channel.localAddress?.ipAddress)
         }
         return attributes
     }

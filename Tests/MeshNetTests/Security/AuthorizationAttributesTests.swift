@@ -61,17 +61,6 @@ struct AuthorizationAttributesTests {
         #expect(attributes.principal == nil)
     }
 
-    @Test("a connection's identity is read once and then kept in the pipeline; no TLS, no identity")
-    func peerMemo() throws {
-        let plain = EmbeddedChannel()
-        #expect(DownstreamPeer.spiffeID(of: plain) == nil)
-        #expect((try? plain.pipeline.syncOperations.handler(type: PeerIdentityMemo.self)) == nil)
-        let remembered = EmbeddedChannel(handler: PeerIdentityMemo(spiffeID: "spiffe://cluster.local/ns/a/sa/b"))
-        #expect(DownstreamPeer.spiffeID(of: remembered) == "spiffe://cluster.local/ns/a/sa/b")
-        _ = try plain.finish()
-        _ = try remembered.finish()
-    }
-
     @Test("IP blocks compare prefixes of the right family only")
     func ipBlocks() throws {
         let block = try #require(AuthorizationIPBlock("10.1.0.0/16"))
