@@ -59,6 +59,11 @@ public struct Appliance: Sendable {
                 try await Self.applyAtStart(file: file, store: opened)
             }
             services.append(.init(service: ConfigRole(store: opened), serviceName: "config"))
+            services.append(
+                .init(
+                    service: SecretExpiryMonitor(
+                        config: opened, clock: ContinuousClock(), logger: Logger(label: "meshbox.config")),
+                    serviceName: "secret-expiry"))
             readiness.markReady(.config)
         }
         if configuration.roles.contains(.registry) {

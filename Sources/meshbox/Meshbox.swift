@@ -8,7 +8,7 @@ struct Meshbox: AsyncParsableCommand {
         abstract: "A whole service mesh in one binary: registry, config store, gateway, CA, node proxy and console.",
         version: MeshboxVersion.current,
         subcommands: [
-            Serve.self, Apply.self, Get.self, Delete.self, History.self, Rollback.self,
+            Serve.self, Apply.self, Create.self, Get.self, Delete.self, History.self, Rollback.self,
             Instances.self, Register.self, Deregister.self, Heartbeat.self, CA.self, Token.self, CheckConfig.self,
         ]
     )

@@ -6,6 +6,7 @@ import NIOHTTP2
 /// and stream multiplexer on the connection, and on every stream the HTTP/1 view of it
 /// (`HTTP2FramePayloadToHTTP1ServerCodec`) in front of the same `HTTPProxyHandler` HTTP/1.1
 /// connections use. Upstreams are spoken to over HTTP/1.1 from the same per-loop pools.
+/// `ExtendedConnectHandler` leads each stream's pipeline: WebSocket over HTTP/2 (RFC 8441).
 enum HTTP2Downstream {
     /// Adds the HTTP/2 handlers at the end of `channel`'s pipeline.
     static func configure(
@@ -16,6 +17,8 @@ enum HTTP2Downstream {
         connection.initialSettings = [
             HTTP2Setting(parameter: .maxConcurrentStreams, value: state.settings.maxConcurrentStreams),
             HTTP2Setting(parameter: .maxHeaderListSize, value: state.settings.maxRequestHeaderBytes),
+            // RFC 8441: clients may open WebSocket tunnels with extended CONNECT (ExtendedConnectHandler).
+            HTTP2Setting(parameter: .enableConnectProtocol, value: 1),
         ]
         // Envoy's defaults: large windows, so that a body is not held up by WINDOW_UPDATE round trips.
         connection.targetWindowSize = 1 << 20
@@ -31,6 +34,7 @@ enum HTTP2Downstream {
             streamChannel.eventLoop.makeCompletedFuture {
                 let state = loopState.value
                 let sync = streamChannel.pipeline.syncOperations
+                try sync.addHandler(ExtendedConnectHandler())
                 try sync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
                 if let compressor = ResponseCompression.handler(for: routeConfigurationName, in: state.config) {
                     try sync.addHandler(compressor)

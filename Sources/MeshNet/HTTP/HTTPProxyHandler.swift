@@ -88,7 +88,11 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
             }
             var upgrade = false
-            if !http2, head.headers.contains(name: "upgrade") {
+            if http2 {
+                // Only ExtendedConnectHandler puts `Upgrade` on a stream's head, for an RFC 8441
+                // WebSocket CONNECT (NIO's HTTP/2 handler refuses the header from clients).
+                upgrade = head.headers.contains(name: "upgrade")
+            } else if head.headers.contains(name: "upgrade") {
                 // llhttp stops parsing after an upgrade request: the connection serves no other.
                 keepAlive = false
                 upgrade = UpgradeTunnel.isWebSocketUpgrade(head)
@@ -217,9 +221,10 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// The upstream accepted a WebSocket upgrade: `response` (its 101) goes to the client and the
-    /// two connections become a relay, set up on the next tick outside both pipelines' callbacks.
-    func upgraded(upstream: any Channel, response: ByteBuffer) {
+    /// The upstream accepted a WebSocket upgrade: its 101 (`head`) goes to the client (on an
+    /// HTTP/2 stream: `:status 200`) and the two channels become a relay, set up on the next tick
+    /// outside both pipelines' callbacks.
+    func upgraded(upstream: any Channel, head: HTTPResponseHead) {
         exchange = nil
         timeouts?.cancel()
         guard let context else {
@@ -229,6 +234,7 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         let downstream = context.channel
         let logger = state.logger
         let idleTimeout = state.settings.tcpIdleTimeout
+        let http2 = http2
         downstream.eventLoop.assumeIsolated().execute {
             guard downstream.isActive, upstream.isActive else {
                 downstream.close(promise: nil)
@@ -236,8 +242,17 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             do {
+                if http2 {
+                    try ExtendedConnectTunnel.join(stream: downstream, upstream: upstream, head: head, idleTimeout: idleTimeout)
+                    return
+                }
+                let response = UpgradeTunnel.encode(head, allocator: downstream.allocator)
                 try UpgradeTunnel.join(
                     downstream: downstream, upstream: upstream, response: response, idleTimeout: idleTimeout)
+            } catch let failure as ExtendedConnectTunnel.Failure {
+                // Answered 502 on the stream already; the connection's other streams go on.
+                logger.info("WebSocket tunnel refused", metadata: ["error.message": "\(failure)"])
+                upstream.close(promise: nil)
             } catch {
                 logger.info("WebSocket tunnel could not be set up", metadata: ["error.message": "\(error)"])
                 downstream.close(promise: nil)

@@ -184,9 +184,8 @@ extension ProxyExchange: UpstreamExchange {
     private func startTunnel(_ connection: UpstreamConnection, _ switching: HTTPResponseHead) {
         cluster?.detachForTunnel(connection)
         let head = makeDownstreamHead(switching, keepUpgrade: true)
-        let bytes = UpgradeTunnel.encode(head, allocator: connection.channel.allocator)
         finish(status: responseStatus)
-        handler.upgraded(upstream: connection.channel, response: bytes)
+        handler.upgraded(upstream: connection.channel, head: head)
     }
 
     func upstreamReadComplete() {

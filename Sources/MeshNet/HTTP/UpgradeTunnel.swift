@@ -51,23 +51,28 @@ enum UpgradeTunnel {
 
         let (clientGlue, serverGlue) = GlueHandler.matchedPair(idleTimeout: idleTimeout)
         try client.addHandler(clientGlue)
-        let server = upstream.pipeline.syncOperations
-        try server.addHandler(serverGlue)
-        try removeIfPresent(UpstreamResponseHandler.self, from: server)
-        try removeIfPresent(HTTPRequestEncoder.self, from: server)
-        try removeIfPresent(NIOHTTPRequestHeadersValidator.self, from: server)
-        // Forwards what it buffered after the 101 to the glue (`leftOverBytesStrategy: .forwardBytes`),
-        // on the next tick: flushed to the client then, as no read-complete follows those bytes.
-        let removed = upstream.eventLoop.makePromise(of: Void.self)
-        removed.futureResult.assumeIsolated().whenComplete { _ in downstream.flush() }
-        try removeIfPresent(ByteToMessageHandler<HTTPResponseDecoder>.self, from: server, promise: removed)
+        try attachUpstream(upstream, glue: serverGlue, flushing: downstream)
         _ = downstream.setOption(.autoRead, value: true)
         _ = upstream.setOption(.autoRead, value: true)
         downstream.flush()
         upstream.flush()
     }
 
-    private static func removeIfPresent<Handler: RemovableChannelHandler>(
+    /// The upstream half of a tunnel: its HTTP handlers give way to `glue`. The response decoder
+    /// forwards what it buffered after the 101 to the glue (`leftOverBytesStrategy: .forwardBytes`)
+    /// on the next tick; `downstream` is flushed then, as no read-complete follows those bytes.
+    static func attachUpstream(_ upstream: any Channel, glue: GlueHandler, flushing downstream: any Channel) throws {
+        let server = upstream.pipeline.syncOperations
+        try server.addHandler(glue)
+        try removeIfPresent(UpstreamResponseHandler.self, from: server)
+        try removeIfPresent(HTTPRequestEncoder.self, from: server)
+        try removeIfPresent(NIOHTTPRequestHeadersValidator.self, from: server)
+        let removed = upstream.eventLoop.makePromise(of: Void.self)
+        removed.futureResult.assumeIsolated().whenComplete { _ in downstream.flush() }
+        try removeIfPresent(ByteToMessageHandler<HTTPResponseDecoder>.self, from: server, promise: removed)
+    }
+
+    static func removeIfPresent<Handler: RemovableChannelHandler>(
         _ type: Handler.Type, from pipeline: ChannelPipeline.SynchronousOperations, promise: EventLoopPromise<Void>? = nil
     ) throws {
         guard let context = try? pipeline.context(handlerType: type) else {
