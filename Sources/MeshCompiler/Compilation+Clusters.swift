@@ -100,11 +100,7 @@ extension Compilation {
         if let text = http?.idleTimeout ?? tcp?.idleTimeout {
             cluster.idleTimeout = parseDuration(text, owner: ruleKey, path: "connectionPool.http.idleTimeout")
         }
-        switch http?.h2UpgradePolicy {
-        case .upgrade: cluster.http2 = true
-        case .doNotUpgrade: cluster.http2 = false
-        case .default, nil: cluster.http2 = servicePort?.protocol == .http2 || servicePort?.protocol == .grpc
-        }
+        Self.applyUpstreamProtocol(http, port: servicePort, to: &cluster)
         if let outlier = policy.outlierDetection {
             cluster.outlierDetection = Snapshot.OutlierDetection(
                 consecutive5xx: outlier.consecutive5xxErrors,

@@ -17,6 +17,12 @@ extension Snapshot {
         public var idleTimeout: Duration?
         /// Speak HTTP/2 to the endpoints (h2UpgradePolicy UPGRADE, or an HTTP2/GRPC service port).
         public var http2: Bool
+        /// Speak to the endpoints in the client's protocol instead (`useClientProtocol`): HTTP/2
+        /// for requests that came over HTTP/2, HTTP/1.1 for the others. `http2` is then false.
+        public var useClientProtocol: Bool
+        /// Streams the data plane opens at most on one HTTP/2 connection to an endpoint
+        /// (`maxConcurrentStreams`); the server's SETTINGS_MAX_CONCURRENT_STREAMS applies too.
+        public var maxConcurrentStreams: UInt32?
         public var outlierDetection: OutlierDetection?
         /// TLS the data plane originates towards the endpoints; nil for plain text.
         public var upstreamTLS: UpstreamTLS?
@@ -34,7 +40,9 @@ extension Snapshot {
             idleTimeout: Duration? = nil,
             http2: Bool = false,
             outlierDetection: OutlierDetection? = nil,
-            upstreamTLS: UpstreamTLS? = nil
+            upstreamTLS: UpstreamTLS? = nil,
+            useClientProtocol: Bool = false,
+            maxConcurrentStreams: UInt32? = nil
         ) {
             self.name = name
             self.serviceHost = serviceHost
@@ -47,6 +55,8 @@ extension Snapshot {
             self.maxRequestsPerConnection = maxRequestsPerConnection
             self.idleTimeout = idleTimeout
             self.http2 = http2
+            self.useClientProtocol = useClientProtocol
+            self.maxConcurrentStreams = maxConcurrentStreams
             self.outlierDetection = outlierDetection
             self.upstreamTLS = upstreamTLS
         }

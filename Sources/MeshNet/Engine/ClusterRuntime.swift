@@ -1,24 +1,42 @@
 import MeshModel
 import NIOCore
-import NIOHTTP1
-import NIOPosix
 
 /// One cluster as one event loop sees it: its balancer, outlier detector, circuit breaker and
 /// pool of upstream connections. Confined to that loop, so nothing here takes a lock.
+///
+/// A cluster that speaks HTTP/2 (`Snapshot.Cluster.http2`) keeps HTTP/2 sessions per endpoint
+/// instead (ClusterRuntime+HTTP2.swift); both kinds count against the same connection limit.
 final class ClusterRuntime {
     typealias Acquired = (Result<UpstreamConnection, any Error>, _ reused: Bool) -> Void
+
+    /// A request waiting for a connection slot (the circuit breaker's pending requests).
+    struct Waiter {
+        let endpoint: UpstreamEndpoint
+        /// Wants a stream of an HTTP/2 session rather than an HTTP/1.1 connection.
+        let http2: Bool
+        let done: Acquired
+    }
 
     let name: String
     private(set) var entry: CompiledSnapshot.ClusterEntry
     private(set) var balancer: EndpointBalancer
     private(set) var outlier: OutlierDetector?
     private(set) var breaker: CircuitBreaker
-    private let eventLoop: any EventLoop
-    private let settings: ProxySettings
+    let eventLoop: any EventLoop
+    let settings: ProxySettings
     private var idle: [String: [UpstreamConnection]] = [:]
-    private var addresses: [String: SocketAddress] = [:]
-    private var waiters = CircularBuffer<(UpstreamEndpoint, Acquired)>()
-    private(set) var openConnections = 0
+    /// Endpoint addresses, resolved once per loop.
+    var addresses: [String: SocketAddress] = [:]
+    var waiters = CircularBuffer<Waiter>()
+    var openConnections = 0
+    /// Requests to this cluster go over HTTP/2 sessions (except WebSocket upgrades).
+    private(set) var speaksHTTP2: Bool
+    /// Requests go over HTTP/2 sessions when they came over HTTP/2 (`useClientProtocol`).
+    private(set) var usesClientProtocol: Bool
+    /// HTTP/2 sessions by endpoint key (empty unless `speaksHTTP2`).
+    var sessions: [String: [UpstreamHTTP2Session]] = [:]
+    /// Endpoints of an HTTP/2 cluster whose TLS server did not select `h2`: HTTP/1.1 to them.
+    var http1Endpoints: Set<String> = []
 
     init(_ entry: CompiledSnapshot.ClusterEntry, eventLoop: any EventLoop, settings: ProxySettings, seed: UInt64) {
         self.name = entry.cluster.name
@@ -28,6 +46,8 @@ final class ClusterRuntime {
         self.balancer = EndpointBalancer(policy: entry.cluster.lbPolicy, endpoints: entry.endpoints, seed: seed)
         self.outlier = entry.cluster.outlierDetection.map(OutlierDetector.init)
         self.breaker = CircuitBreaker(entry.cluster.circuitBreakers)
+        self.speaksHTTP2 = entry.cluster.http2
+        self.usesClientProtocol = entry.cluster.useClientProtocol
     }
 
     var cluster: Snapshot.Cluster { entry.cluster }
@@ -45,14 +65,22 @@ final class ClusterRuntime {
                 idle[key] = nil
                 for connection in connections { connection.onIdleClose = nil; closeCounted(connection) }
             }
+            drainSessions { !keep.contains($0.endpoint.key) }
         }
-        if !Self.sameTransport(old, newEntry) {
+        if !Self.sameTransport(old, newEntry) || old.cluster.http2 != newEntry.cluster.http2
+            || old.cluster.useClientProtocol != newEntry.cluster.useClientProtocol
+        {
             // Pooled connections were made with the old TLS settings (or none): new ones use the new.
+            // A cluster switching protocol leaves its old connections too (in-flight streams finish).
             for (_, connections) in idle {
                 for connection in connections { connection.onIdleClose = nil; closeCounted(connection) }
             }
             idle = [:]
+            drainSessions { _ in true }
+            http1Endpoints = []
         }
+        speaksHTTP2 = newEntry.cluster.http2
+        usesClientProtocol = newEntry.cluster.useClientProtocol
         if old.cluster.outlierDetection != newEntry.cluster.outlierDetection {
             outlier = newEntry.cluster.outlierDetection.map(OutlierDetector.init)
         }
@@ -94,7 +122,15 @@ final class ClusterRuntime {
 
     /// A connection to `endpoint`: an idle one from the pool, or a new one. Waits when the
     /// cluster's connection limit is reached and pending requests are allowed; fails otherwise.
-    func acquire(_ endpoint: UpstreamEndpoint, _ done: @escaping Acquired) {
+    /// An HTTP/2 cluster hands out a new stream of a session instead, unless `http1` (a WebSocket
+    /// upgrade, which HTTP/2 sessions do not carry); so does a `useClientProtocol` cluster for a
+    /// request that came over HTTP/2 (`clientHTTP2`).
+    func acquire(
+        _ endpoint: UpstreamEndpoint, http1: Bool = false, clientHTTP2: Bool = false, _ done: @escaping Acquired
+    ) {
+        if speaksHTTP2 || (usesClientProtocol && clientHTTP2), !http1, !http1Endpoints.contains(endpoint.key) {
+            return acquireStream(endpoint, done)
+        }
         // Mutated in place (not copied out and back) so that taking a connection allocates nothing.
         while let connection = idle[endpoint.key]?.popLast() {
             if connection.isClosed { continue }
@@ -105,7 +141,7 @@ final class ClusterRuntime {
             connect(endpoint, done)
         } else if breaker.canQueuePending() {
             breaker.pendingStarted()
-            waiters.append((endpoint, done))
+            waiters.append(Waiter(endpoint: endpoint, http2: false, done: done))
         } else {
             done(.failure(ProxyFailure.overflow), false)
         }
@@ -113,22 +149,24 @@ final class ClusterRuntime {
 
     /// Gives a connection back after a clean keep-alive exchange.
     func release(_ connection: UpstreamConnection) {
-        if connection.isClosed { return }
+        // An HTTP/2 stream ends by itself; its session counts it closed then.
+        if connection.isClosed || connection.session != nil { return }
         connection.setReading(true)
         if let max = entry.cluster.maxRequestsPerConnection, max > 0, connection.requestCount >= max {
             closeCounted(connection)
             return
         }
-        if let (endpoint, done) = waiters.popFirst() {
+        if let waiter = waiters.popFirst() {
             breaker.pendingFinished()
-            if endpoint == connection.endpoint {
-                done(.success(connection), true)
+            if waiter.endpoint == connection.endpoint && !waiter.http2 {
+                waiter.done(.success(connection), true)
             } else {
                 // The slot passes from this connection to the waiter's new one.
                 connection.close()
+                connection.released = true
                 openConnections -= 1
                 breaker.connectionClosed()
-                connect(endpoint, done)
+                serve(waiter)
             }
             return
         }
@@ -145,6 +183,11 @@ final class ClusterRuntime {
 
     /// Closes a connection that must not be reused (error, `Connection: close`, abandoned response).
     func discard(_ connection: UpstreamConnection) {
+        if connection.session != nil {
+            // Resets the stream if it is still open; the session stays.
+            connection.close()
+            return
+        }
         closeCounted(connection)
     }
 
@@ -152,6 +195,7 @@ final class ClusterRuntime {
     /// (connection limit, circuit breaker) frees when the tunnel closes.
     func detachForTunnel(_ connection: UpstreamConnection) {
         connection.isClosed = true
+        connection.released = true
         connection.onIdleClose = nil
         connection.channel.closeFuture.assumeIsolated().whenComplete { [self] _ in connectionGone() }
     }
@@ -167,6 +211,7 @@ final class ClusterRuntime {
             }
             idle[key] = keep.isEmpty ? nil : keep
         }
+        if !sessions.isEmpty { sweepSessions(now: now, timeout: timeout) }
         outlier?.sweep(now: now)
     }
 
@@ -176,13 +221,16 @@ final class ClusterRuntime {
             for connection in stack { connection.onIdleClose = nil; closeCounted(connection) }
         }
         idle = [:]
-        while let (_, done) = waiters.popFirst() {
+        drainSessions { _ in true }
+        while let waiter = waiters.popFirst() {
             breaker.pendingFinished()
-            done(.failure(ProxyFailure.overflow), false)
+            waiter.done(.failure(ProxyFailure.overflow), false)
         }
     }
 
     private func idleClosed(_ connection: UpstreamConnection) {
+        guard !connection.released else { return }
+        connection.released = true
         if var stack = idle[connection.endpoint.key] {
             stack.removeAll { $0 === connection }
             idle[connection.endpoint.key] = stack.isEmpty ? nil : stack
@@ -190,105 +238,32 @@ final class ClusterRuntime {
         connectionGone()
     }
 
+    /// Closes `connection` and frees its slot, once: also when the upstream closed it first
+    /// (mid-exchange, the handler marks it closed before the exchange discards it).
     private func closeCounted(_ connection: UpstreamConnection) {
-        guard !connection.isClosed else { return }
+        guard !connection.released else { return }
+        connection.released = true
         connection.close()
         connectionGone()
     }
 
     /// A connection slot freed up: a waiting request may open one.
-    private func connectionGone() {
+    func connectionGone() {
         openConnections -= 1
         breaker.connectionClosed()
-        if let (endpoint, done) = waiters.popFirst() {
+        if let waiter = waiters.popFirst() {
             breaker.pendingFinished()
-            connect(endpoint, done)
+            serve(waiter)
         }
     }
 
-    private func connect(_ endpoint: UpstreamEndpoint, _ done: @escaping Acquired) {
-        openConnections += 1
-        breaker.connectionOpened()
-        let tls = entry.tls
-        let address: SocketAddress
-        do {
-            // A cluster whose TLS could not be built refuses at once (the snapshot's problems say why).
-            if let refusal = tls?.refusal { throw refusal }
-            address = try socketAddress(endpoint)
-        } catch {
-            openConnections -= 1
-            breaker.connectionClosed()
-            done(.failure(ProxyFailure.connectFailed(error)), false)
-            return
-        }
-        let connectTimeout = TimeAmount(entry.cluster.connectTimeout)
-        ClientBootstrap(group: eventLoop)
-            .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    // TLS first: the HTTP codec reads and writes plain text through it.
-                    try tls?.addHandlers(to: channel, timeout: connectTimeout)
-                    // Forward: bytes an upstream sends right after a WebSocket 101 belong to the tunnel.
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
-                    try channel.pipeline.syncOperations.addHandler(UpstreamResponseHandler())
-                }
-            }
-            .connect(to: address)
-            .assumeIsolated()
-            .whenComplete { [self] result in
-                switch result {
-                case .success(let channel):
-                    do {
-                        let pipeline = channel.pipeline.syncOperations
-                        let handler = try pipeline.handler(type: UpstreamResponseHandler.self)
-                        let connection = UpstreamConnection(channel: channel, endpoint: endpoint, handler: handler)
-                        guard tls != nil, let handshake = try? pipeline.handler(type: UpstreamTLSHandshake.self) else {
-                            done(.success(connection), false)
-                            return
-                        }
-                        // Usable once the handshake is accepted; a refused one is a connect failure (UF).
-                        handshake.outcome.assumeIsolated().whenComplete { [self] outcome in
-                            switch outcome {
-                            case .success:
-                                done(.success(connection), false)
-                            case .failure(let error):
-                                channel.close(promise: nil)
-                                connectionGone()
-                                done(.failure(ProxyFailure.connectFailed(error)), false)
-                            }
-                        }
-                    } catch {
-                        channel.close(promise: nil)
-                        connectionGone()
-                        done(.failure(ProxyFailure.connectFailed(error)), false)
-                    }
-                case .failure(let error):
-                    connectionGone()
-                    done(.failure(ProxyFailure.connectFailed(error)), false)
-                }
-            }
-    }
-
-    /// Whether connections pooled under `old` may serve `new`: the same TLS settings, or plain text both.
-    private static func sameTransport(
-        _ old: CompiledSnapshot.ClusterEntry, _ new: CompiledSnapshot.ClusterEntry
-    ) -> Bool {
-        guard let tls = new.tls else { return old.tls == nil }
-        return tls.sameTransport(as: old.tls)
-    }
-
-    private func socketAddress(_ endpoint: UpstreamEndpoint) throws -> SocketAddress {
-        if let cached = addresses[endpoint.key] { return cached }
-        let address: SocketAddress
-        if let ip = try? SocketAddress(ipAddress: endpoint.address, port: endpoint.port) {
-            address = ip
+    /// Gives a waiting request the connection slot that just freed up.
+    private func serve(_ waiter: Waiter) {
+        if waiter.http2 && !http1Endpoints.contains(waiter.endpoint.key) {
+            acquireStream(waiter.endpoint, waiter.done)
         } else {
-            // A DNS name (ServiceEntry with resolution DNS): resolved once per loop and cached.
-            address = try SocketAddress.makeAddressResolvingHost(endpoint.address, port: endpoint.port)
+            connect(waiter.endpoint, waiter.done)
         }
-        addresses[endpoint.key] = address
-        return address
     }
 }
 

@@ -29,7 +29,8 @@ extension ProxyExchange: UpstreamExchange {
                 tryTimedOut()
             }
         }
-        cluster.acquire(picked) { [self] result, reused in
+        // WebSocket upgrades need HTTP/1.1 even to an HTTP/2 cluster.
+        cluster.acquire(picked, http1: upgrade, clientHTTP2: handler.http2) { [self] result, reused in
             switch result {
             case .success(let connection):
                 attach(connection, reused: reused)

@@ -3,14 +3,23 @@ import NIOHTTP1
 
 /// One HTTP/1.1 connection to an upstream endpoint, owned by one event loop's pool. It carries
 /// one exchange at a time and goes back to the pool after a clean, keep-alive response.
+///
+/// Or one stream of an HTTP/2 session (`session` set): `channel` is then the stream channel,
+/// which speaks HTTP/1-shaped parts through NIO's codec; it carries one exchange and ends with it
+/// (the pool's `release` lets it finish, `discard` resets it).
 final class UpstreamConnection {
     let channel: any Channel
     let endpoint: UpstreamEndpoint
     let handler: UpstreamResponseHandler
+    /// The HTTP/2 session this stream belongs to; nil for an HTTP/1.1 connection.
+    let session: UpstreamHTTP2Session?
     /// Requests sent on this connection so far (for the cluster's `maxRequestsPerConnection`).
     var requestCount = 0
     var idleSince: NIODeadline = .now()
     var isClosed = false
+    /// The pool has given this connection's slot back (connection limit, circuit breaker). Apart
+    /// from `isClosed`, which a close by the upstream sets before the pool hears of it.
+    var released = false
     /// Called once when the connection closes while it sits idle in the pool.
     var onIdleClose: ((UpstreamConnection) -> Void)?
 
@@ -18,6 +27,18 @@ final class UpstreamConnection {
         self.channel = channel
         self.endpoint = endpoint
         self.handler = handler
+        self.session = nil
+        handler.connection = self
+    }
+
+    /// One stream of `session`.
+    init(
+        stream: any Channel, endpoint: UpstreamEndpoint, handler: UpstreamResponseHandler, session: UpstreamHTTP2Session
+    ) {
+        self.channel = stream
+        self.endpoint = endpoint
+        self.handler = handler
+        self.session = session
         handler.connection = self
     }
 

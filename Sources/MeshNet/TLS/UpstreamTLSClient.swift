@@ -13,6 +13,8 @@ public final class UpstreamTLSClient: Sendable {
     let context: NIOSSLContext?
     /// The same without ALPN, for TCP relays.
     let rawContext: NIOSSLContext?
+    /// The same offering `h2` first, for clusters that speak HTTP/2 (nil for the others).
+    let h2Context: NIOSSLContext?
     /// Why the cluster cannot connect, when `context` is nil.
     public let refusal: UpstreamTLSFailure?
     /// Sent as SNI (and checked against the certificate when no SANs are given); nil for an IP address.
@@ -25,6 +27,7 @@ public final class UpstreamTLSClient: Sendable {
         clusterName: String,
         context: NIOSSLContext?,
         rawContext: NIOSSLContext?,
+        h2Context: NIOSSLContext? = nil,
         refusal: UpstreamTLSFailure?,
         serverName: String?,
         subjectAltNames: [String],
@@ -33,6 +36,7 @@ public final class UpstreamTLSClient: Sendable {
         self.clusterName = clusterName
         self.context = context
         self.rawContext = rawContext
+        self.h2Context = h2Context
         self.refusal = refusal
         self.serverName = serverName
         self.subjectAltNames = subjectAltNames
@@ -56,10 +60,14 @@ public final class UpstreamTLSClient: Sendable {
     /// Adds the TLS client handler and the handshake gate at the front of a new upstream channel's
     /// pipeline (call from the channel initializer, on its event loop). Throws the cluster's refusal.
     /// The returned gate's `outcome` says when the connection may carry requests.
-    /// - Parameter http: offer ALPN `http/1.1` (an HTTP cluster) or no ALPN (a TCP relay).
+    /// - Parameters:
+    ///   - http: offer ALPN `http/1.1` (an HTTP cluster) or no ALPN (a TCP relay).
+    ///   - h2: offer `h2` before `http/1.1` (an HTTP/2 cluster; the gate reports what was agreed).
     @discardableResult
-    func addHandlers(to channel: any Channel, timeout: TimeAmount, http: Bool = true) throws -> UpstreamTLSHandshake {
-        guard let context = http ? context : rawContext else {
+    func addHandlers(
+        to channel: any Channel, timeout: TimeAmount, http: Bool = true, h2: Bool = false
+    ) throws -> UpstreamTLSHandshake {
+        guard let context = h2 ? h2Context : http ? context : rawContext else {
             throw refusal ?? UpstreamTLSFailure(.notConfigured, "cluster \(clusterName) has no usable TLS context")
         }
         let gate = UpstreamTLSHandshake(
@@ -78,7 +86,8 @@ public final class UpstreamTLSClient: Sendable {
     /// Whether connections made with `other` may be reused under this one (same context, name and SANs).
     func sameTransport(as other: UpstreamTLSClient?) -> Bool {
         guard let other else { return false }
-        return context === other.context && serverName == other.serverName && subjectAltNames == other.subjectAltNames
+        return context === other.context && h2Context === other.h2Context && serverName == other.serverName
+            && subjectAltNames == other.subjectAltNames
             && refusal == other.refusal
     }
 }

@@ -2,11 +2,13 @@ import NIOSSL
 
 extension UpstreamTLSContexts {
     /// NIOSSL's client configuration for resolved upstream TLS material: TLS 1.2 or later (Envoy's
-    /// client default), ALPN `http/1.1` for HTTP clusters and none for TCP relays.
+    /// client default), ALPN `http/1.1` for HTTP clusters (`h2` first for HTTP/2 ones) and none for TCP relays.
     static func makeConfiguration(_ key: Key) throws -> TLSConfiguration {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = .tlsv12
-        if key.offersHTTP { configuration.applicationProtocols = applicationProtocols }
+        if key.offersHTTP {
+            configuration.applicationProtocols = key.offersH2 ? h2ApplicationProtocols : applicationProtocols
+        }
         switch key.verification {
         case .none: configuration.certificateVerification = .none
         case .chainOnly: configuration.certificateVerification = .noHostnameVerification

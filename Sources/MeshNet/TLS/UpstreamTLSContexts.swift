@@ -30,6 +30,8 @@ public final class UpstreamTLSContexts: Sendable {
         var verification: Verification
         /// Offer ALPN `http/1.1` (HTTP clusters) or nothing (TCP relays).
         var offersHTTP = true
+        /// Offer `h2` before `http/1.1` (clusters that speak HTTP/2 to their endpoints).
+        var offersH2 = false
         /// nil: the system trust store.
         var trustedCAsPEM: String?
         var certificateChainPEM: String?
@@ -38,6 +40,8 @@ public final class UpstreamTLSContexts: Sendable {
 
     /// ALPN offered to upstreams: meshbox speaks HTTP/1.1 to them.
     static let applicationProtocols = ["http/1.1"]
+    /// ALPN offered to the upstreams of an HTTP/2 cluster: h2, else HTTP/1.1.
+    static let h2ApplicationProtocols = ["h2", "http/1.1"]
 
     private let resolver: any SecretResolver
     private let logger: Logger
@@ -60,12 +64,16 @@ public final class UpstreamTLSContexts: Sendable {
         do {
             var key = try resolveKey(tls, secrets: secrets)
             let http = try context(for: key)
+            var h2Key = key
+            h2Key.offersH2 = true
+            let h2 = cluster.http2 || cluster.useClientProtocol ? try context(for: h2Key) : nil
             key.offersHTTP = false
             let raw = try context(for: key)
             return UpstreamTLSClient(
                 clusterName: cluster.name,
                 context: http,
                 rawContext: raw,
+                h2Context: h2,
                 refusal: nil,
                 serverName: serverName,
                 subjectAltNames: tls.insecureSkipVerify ? [] : tls.subjectAltNames,

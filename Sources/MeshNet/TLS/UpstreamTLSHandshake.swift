@@ -27,6 +27,8 @@ final class UpstreamTLSHandshake: ChannelInboundHandler, RemovableChannelHandler
 
     /// Completes once, on the channel's event loop.
     var outcome: EventLoopFuture<Void> { promise.futureResult }
+    /// The ALPN protocol the upstream selected (`h2`, `http/1.1`), set before `outcome` succeeds.
+    private(set) var negotiatedProtocol: String?
 
     init(
         eventLoop: any EventLoop,
@@ -63,10 +65,11 @@ final class UpstreamTLSHandshake: ChannelInboundHandler, RemovableChannelHandler
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard !done, let tls = event as? TLSUserEvent, case .handshakeCompleted = tls else {
+        guard !done, let tls = event as? TLSUserEvent, case .handshakeCompleted(let negotiated) = tls else {
             context.fireUserInboundEventTriggered(event)
             return
         }
+        negotiatedProtocol = negotiated
         if let refusal = checkSubjectAltNames(context: context) {
             return refuse(context: context, refusal)
         }
