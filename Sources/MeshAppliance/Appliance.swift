@@ -83,10 +83,6 @@ public struct Appliance: Sendable {
                     gateways: gateway.gateways.isEmpty ? .all : .named(gateway.gateways),
                     listenerAddress: gateway.listenAddress, portOffset: gateway.portOffset))
             publisher = compiler
-            services.append(
-                .init(
-                    service: CompilerRole(publisher: compiler, configUpdates: store.watch(), registryUpdates: registry.watch()),
-                    serviceName: "compiler"))
         }
 
         var authority: CertificateAuthority?
@@ -116,6 +112,22 @@ public struct Appliance: Sendable {
             authority = opened
             services.append(.init(service: CARole(authority: opened), serviceName: "ca"))
             readiness.markReady(.ca)
+        }
+        // The gateway's mesh identity from the co-located CA enters the compiler as input (CA material).
+        var identity: GatewayIdentity?
+        if let authority, let store, publisher != nil, configuration.roles.contains(.gateway) {
+            let made = try Self.gatewayIdentity(configuration.gateway, authority: authority, configUpdates: store.watch())
+            await made.prepare()
+            identity = made
+            services.append(.init(service: made, serviceName: "gateway-identity"))
+        }
+        if let publisher, let store, let registry {
+            services.append(
+                .init(
+                    service: CompilerRole(
+                        publisher: publisher, configUpdates: store.watch(), registryUpdates: registry.watch(),
+                        caUpdates: identity?.material.updates()),
+                    serviceName: "compiler"))
         }
         var dataPlaneGroup: MultiThreadedEventLoopGroup?
         var dataPlane: DataPlane?
@@ -207,6 +219,21 @@ public struct Appliance: Sendable {
             _ = try await store.apply(try ResourceDecoder.decode(text), dryRun: false)
         } catch {
             throw ApplianceError("--apply \(file): \(error)")
+        }
+    }
+
+    static func gatewayIdentity(
+        _ settings: GatewaySettings, authority: CertificateAuthority, configUpdates: AsyncStream<ConfigState>
+    ) throws -> GatewayIdentity {
+        do {
+            return try GatewayIdentity(
+                authority: authority,
+                options: .init(
+                    namespace: settings.identityNamespace, serviceAccount: settings.identityServiceAccount,
+                    ttl: settings.identityTTL),
+                configUpdates: configUpdates, logger: Logger(label: "meshbox.gateway.identity"))
+        } catch let error as MeshError {
+            throw ApplianceError("gateway.identity: \(error.description)")
         }
     }
 

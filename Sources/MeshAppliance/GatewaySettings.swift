@@ -31,6 +31,12 @@ public struct GatewaySettings: Sendable, Hashable {
     public var drainTimeout: Duration = .seconds(5)
     /// Proxies in front of the gateway whose `x-forwarded-for` entries AuthorizationPolicy trusts (Istio's name).
     public var numTrustedProxies = 0
+    /// The gateway's mesh identity when the ca role runs in this process:
+    /// `spiffe://<trustDomain>/ns/<identityNamespace>/sa/<identityServiceAccount>` (Istio's ingress gateway's by default).
+    public var identityNamespace = "istio-system"
+    public var identityServiceAccount = "istio-ingressgateway-service-account"
+    /// Lifetime of the gateway's CA-issued certificates; nil: `ca.leafTTL`.
+    public var identityTTL: Duration?
 
     public init() {}
 
@@ -59,9 +65,27 @@ public struct GatewaySettings: Sendable, Hashable {
             case "numTrustedProxies":
                 numTrustedProxies = try reader.int(value, path: path)
                 guard numTrustedProxies >= 0 else { throw reader.error(path, "must be 0 or more, got \(numTrustedProxies)") }
+            case "identity":
+                try reader.object(value, path: path) { key, value, path in
+                    switch key {
+                    case "namespace": identityNamespace = try identitySegment(reader, value, path)
+                    case "serviceAccount": identityServiceAccount = try identitySegment(reader, value, path)
+                    case "ttl": identityTTL = try reader.duration(value, path: path)
+                    default: throw reader.unknown(path)
+                    }
+                }
             default: throw reader.unknown(path)
             }
         }
+    }
+
+    /// A SPIFFE path segment: letters, digits, `.`, `-`, `_`.
+    private func identitySegment(_ reader: KeyReader, _ node: Node, _ path: String) throws -> String {
+        let text = try reader.string(node, path: path)
+        let allowed = !text.isEmpty && text != "." && text != ".." && text.count <= 253
+            && text.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || ".-_".contains($0) }
+        guard allowed else { throw reader.error(path, "must be letters, digits, '.', '-' or '_', got '\(text)'") }
+        return text
     }
 
     private func positive(_ reader: KeyReader, _ node: Node, _ path: String) throws -> Int {
@@ -87,6 +111,9 @@ public struct GatewaySettings: Sendable, Hashable {
             "gateway.maxConcurrentStreams: \(maxConcurrentStreams)",
             "gateway.drainTimeout: \(DurationText.format(drainTimeout))",
             "gateway.numTrustedProxies: \(numTrustedProxies)",
+            "gateway.identity.namespace: \(identityNamespace)",
+            "gateway.identity.serviceAccount: \(identityServiceAccount)",
+            "gateway.identity.ttl: \(identityTTL.map(DurationText.format) ?? "")",
         ]
     }
 }

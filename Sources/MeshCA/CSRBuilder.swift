@@ -10,11 +10,20 @@ public enum CSRBuilder {
     /// - Returns: the CSR (PEM) and the private key (PKCS#8 PEM), which never leaves the caller.
     public static func make(spiffeID: String) throws -> (csrPEM: String, privateKeyPEM: String) {
         _ = try SPIFFEID(parsing: spiffeID)
+        return try make(names: [.uniformResourceIdentifier(spiffeID)], what: spiffeID)
+    }
+
+    /// A P-256 key and a CSR whose SANs are the DNS names `dnsNames` (a gateway server certificate).
+    static func make(dnsNames: [String]) throws -> (csrPEM: String, privateKeyPEM: String) {
+        try make(names: dnsNames.map { .dnsName($0) }, what: dnsNames.joined(separator: ","))
+    }
+
+    private static func make(names: [GeneralName], what: String) throws -> (csrPEM: String, privateKeyPEM: String) {
         let key = P256.Signing.PrivateKey()
         do {
             let request = ExtensionRequest(
                 extensions: try Certificate.Extensions {
-                    SubjectAlternativeNames([.uniformResourceIdentifier(spiffeID)])
+                    SubjectAlternativeNames(names)
                 })
             let csr = try CertificateSigningRequest(
                 version: .v1,
@@ -24,7 +33,7 @@ public enum CSRBuilder {
                 signatureAlgorithm: .ecdsaWithSHA256)
             return (try csr.serializeAsPEM().pemString, key.pemRepresentation)
         } catch {
-            throw MeshError(.internal, "cannot build a CSR for \(spiffeID)", cause: error)
+            throw MeshError(.internal, "cannot build a CSR for \(what)", cause: error)
         }
     }
 }

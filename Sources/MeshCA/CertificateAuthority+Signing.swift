@@ -15,8 +15,8 @@ extension CertificateAuthority {
         return try await issue(csr: csr, identity: identity, lifetime: lifetime, requester: requester)
     }
 
-    /// Parses and checks a CSR: valid signature, exactly one SAN, a URI SPIFFE ID in this trust domain.
-    func parseRequest(_ csrPEM: String) throws -> (CertificateSigningRequest, SPIFFEID) {
+    /// Parses a PEM CSR, checks its signature and reads the SANs it asks for.
+    func verifiedRequest(_ csrPEM: String) throws -> (CertificateSigningRequest, [GeneralName]) {
         let csr: CertificateSigningRequest
         do {
             csr = try CertificateSigningRequest(pemEncoded: csrPEM)
@@ -26,12 +26,17 @@ extension CertificateAuthority {
         guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
             throw MeshError(.invalidArgument, "the CSR signature does not verify")
         }
-        let names: [GeneralName]
         do {
-            names = Array(try csr.attributes.extensionRequest?.extensions.subjectAlternativeNames ?? SubjectAlternativeNames())
+            let names = try csr.attributes.extensionRequest?.extensions.subjectAlternativeNames ?? SubjectAlternativeNames()
+            return (csr, Array(names))
         } catch {
             throw MeshError(.invalidArgument, "the CSR's extension request cannot be read", cause: error)
         }
+    }
+
+    /// Parses and checks a CSR: valid signature, exactly one SAN, a URI SPIFFE ID in this trust domain.
+    func parseRequest(_ csrPEM: String) throws -> (CertificateSigningRequest, SPIFFEID) {
+        let (csr, names) = try verifiedRequest(csrPEM)
         guard names.count == 1, case .uniformResourceIdentifier(let uri) = names[0] else {
             throw MeshError(
                 .invalidArgument, "the CSR must carry exactly one subject alternative name, a SPIFFE URI (it has \(names.count))")
@@ -68,6 +73,18 @@ extension CertificateAuthority {
     func issue(
         csr: CertificateSigningRequest, identity: SPIFFEID, lifetime: Duration, requester: CertificateRequester
     ) async throws -> IssuedCertificate {
+        try await issueLeaf(
+            publicKey: csr.publicKey, names: [.uniformResourceIdentifier(identity.description)],
+            logName: identity.description, lifetime: lifetime, requester: requester, requesterLabel: requester.label,
+            expiryGauge: identity.nodeName != nil)
+    }
+
+    /// Signs a leaf for `names` (critical SANs, empty subject) with the current signer and logs it
+    /// under `logName`; the SAN rules are the callers'.
+    func issueLeaf(
+        publicKey: Certificate.PublicKey, names: [GeneralName], logName: String, lifetime: Duration,
+        requester: CertificateRequester, requesterLabel: String, expiryGauge: Bool
+    ) async throws -> IssuedCertificate {
         try checkOpen()
         let moment = now()
         let signer = self.signer
@@ -80,7 +97,7 @@ extension CertificateAuthority {
         do {
             let authorityKeyID = try signer.certificate.extensions.subjectKeyIdentifier?.keyIdentifier
             leaf = try Certificate(
-                version: .v3, serialNumber: .init(), publicKey: csr.publicKey,
+                version: .v3, serialNumber: .init(), publicKey: publicKey,
                 notValidBefore: notBefore, notValidAfter: notAfter,
                 issuer: signer.certificate.subject, subject: DistinguishedName(),
                 signatureAlgorithm: .ecdsaWithSHA256,
@@ -90,13 +107,13 @@ extension CertificateAuthority {
                     try ExtendedKeyUsage([.serverAuth, .clientAuth])
                     if let authorityKeyID { AuthorityKeyIdentifier(keyIdentifier: authorityKeyID) }
                     // Critical because the subject is empty (RFC 5280 4.2.1.6), as Istio does.
-                    Critical(SubjectAlternativeNames([.uniformResourceIdentifier(identity.description)]))
+                    Critical(SubjectAlternativeNames(names))
                 }, issuerPrivateKey: signer.key)
         } catch {
-            throw MeshError(.internal, "cannot sign the certificate for \(identity)", cause: error)
+            throw MeshError(.internal, "cannot sign the certificate for \(logName)", cause: error)
         }
         let row = IssuedRow(
-            serial: leaf.serialHex, spiffeID: identity.description, requester: requester.label,
+            serial: leaf.serialHex, spiffeID: logName, requester: requesterLabel,
             notBefore: leaf.notValidBefore, notAfter: leaf.notValidAfter, issuedAt: moment,
             rootGeneration: signer.generation)
         do {
@@ -111,18 +128,19 @@ extension CertificateAuthority {
         }
         metrics.recordIssued(requester: requester)
         // Only node certificates get a gauge: one per node keeps the label set bounded.
-        if identity.nodeName != nil {
-            metrics.recordExpiry(kind: "leaf", name: identity.description, notAfter: leaf.notValidAfter)
+        if expiryGauge {
+            metrics.recordExpiry(kind: "leaf", name: logName, notAfter: leaf.notValidAfter)
         }
         logger.debug(
             "Issued certificate",
             metadata: [
-                "ca.spiffe_id": "\(identity)", "ca.serial": "\(row.serial)", "ca.requester": "\(requester.label)",
+                "ca.spiffe_id": "\(logName)", "ca.serial": "\(row.serial)", "ca.requester": "\(requesterLabel)",
             ])
         let bundle = await bundleRoots()
         return IssuedCertificate(
-            certificatePEM: leaf.pem, chainPEM: chain(bundle: bundle).pem, trustBundlePEM: bundle.pem,
-            spiffeID: identity.description, serialNumber: row.serial, notBefore: leaf.notValidBefore,
+            // Ends with a newline like a PEM file, so `certificatePEM + chainPEM` is a valid chain file.
+            certificatePEM: leaf.pem + "\n", chainPEM: chain(bundle: bundle).pem, trustBundlePEM: bundle.pem,
+            spiffeID: logName, serialNumber: row.serial, notBefore: leaf.notValidBefore,
             notAfter: leaf.notValidAfter)
     }
 }

@@ -2,7 +2,7 @@ public import Foundation
 import GRDB
 public import Logging
 public import MeshAPI
-import MeshCore
+public import MeshCore
 import X509
 
 /// The ca role: a self-made root (or an operator's plugged-in intermediate) that signs CSRs into
@@ -90,6 +90,9 @@ public actor CertificateAuthority: CertificateAuthorityAPI {
     var closed = false
     /// How many expiry checks ran (for tests and diagnostics).
     var expiryChecks = 0
+    /// The trust bundle (concatenated PEM of every trusted root), current value first, then each
+    /// change: a root rotation adds the new root, the end of its overlap drops the old one.
+    public nonisolated let trustBundleUpdates: Watch<String>
 
     /// Opens the CA in `directory`, creating the root on first start.
     ///
@@ -132,6 +135,7 @@ public actor CertificateAuthority: CertificateAuthorityAPI {
             self.signer = signer
             self.plugged = plugged
             self.roots = []
+            self.trustBundleUpdates = Watch(plugged.roots.pem)
         } else {
             let (signer, roots) = try Self.loadOrCreateRoot(
                 directory: directory, trustDomain: trustDomain, rootTTL: options.rootTTL, pool: database, now: now(),
@@ -139,6 +143,7 @@ public actor CertificateAuthority: CertificateAuthorityAPI {
             self.signer = signer
             self.roots = roots
             self.plugged = nil
+            self.trustBundleUpdates = Watch(roots.filter { $0.row.status != .dropped }.map(\.certificate).pem)
         }
         let signerSerial = self.signer.certificate.serialHex
         logger.info(
@@ -207,6 +212,8 @@ public actor CertificateAuthority: CertificateAuthorityAPI {
             }
         }
         let current = roots.filter { $0.row.status != .dropped }.map(\.certificate)
+        let currentPEM = current.pem
+        if trustBundleUpdates.current != currentPEM { trustBundleUpdates.send(currentPEM) }
         if !dropped.isEmpty, !closed {
             for generation in dropped {
                 logger.info("Dropped retired root from the trust bundle", metadata: ["ca.root_generation": "\(generation)"])

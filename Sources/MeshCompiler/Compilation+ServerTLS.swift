@@ -1,3 +1,4 @@
+import MeshAPI
 import MeshModel
 
 extension Compilation {
@@ -20,8 +21,19 @@ extension Compilation {
             tls.mode = .simple
         }
         if settings.mode == .istioMutual {
-            tls.certificateSecretName = addSecret("default", .certificate, .workloadCertificate)
-            tls.caSecretName = addSecret("ROOTCA", .validationContext, .meshTrustBundle)
+            // Mesh clients call the gateway with their workload certificates; it answers with its own.
+            let secrets = meshIdentitySecrets(
+                owner: server.gateway, path: server.path + ".tls.mode", refused: "TLS on this server is refused")
+            tls.certificateSecretName = secrets.certificate
+            tls.caSecretName = secrets.trustedCA
+        } else if settings.credentialName == MeshCAMaterial.reservedCredentialName {
+            guard let certificate = meshCAServerCertificate(server) else { return nil }
+            tls.certificateSecretName = certificate
+            if tls.mode == .mutual {
+                // Clients of a mutual server with a mesh-CA certificate present mesh certificates.
+                tls.caSecretName = meshTrustBundleSecret(
+                    owner: server.gateway, path: server.path + ".tls.credentialName")
+            }
         } else if let credential = settings.credentialName, !credential.isEmpty {
             // meshbox's gateway has no pod: the Gateway's namespace stands for the workload's, where Istio looks.
             let secrets = addCredential(

@@ -32,13 +32,16 @@ extension Compilation {
             )
         }
         if mode == .istioMutual {
-            warn(
-                owner,
-                path + ".mode",
-                "ISTIO_MUTUAL needs the gateway's mesh workload certificate, which arrives with CA material in the snapshot; until then connections to \(cluster.name) are refused (503 UF)"
-            )
-            result.certificateSecretName = addSecret("default", .certificate, .workloadCertificate)
-            result.caSecretName = addSecret("ROOTCA", .validationContext, .meshTrustBundle)
+            let secrets = meshIdentitySecrets(
+                owner: owner, path: path + ".mode", refused: "connections to \(cluster.name) are refused (503 UF)")
+            result.certificateSecretName = secrets.certificate
+            result.caSecretName = secrets.trustedCA
+            // Without subjectAltNames, the upstream must prove the identity its instances run as.
+            if result.subjectAltNames.isEmpty, !result.insecureSkipVerify,
+                let identities = serviceIdentities(of: clusterRequests[cluster.name]?.target)
+            {
+                result.subjectAltNames = identities
+            }
         } else if let credential = tls.credentialName, !credential.isEmpty {
             // The DestinationRule's namespace stands for the proxy's (meshbox's gateway has no pod).
             let secrets = addCredential(

@@ -36,6 +36,9 @@ struct Compilation {
     let virtualServices: [VirtualService]
     /// By the fqdn of their host; the first by resource key wins.
     let destinationRules: [String: DestinationRule]
+    /// The ca role's material (mesh identity, trust bundle, mesh-CA server certificates); nil when
+    /// the ca role is not reachable from this compiler.
+    var ca: MeshCAMaterial?
 
     var warnings: [FieldIssue] = []
     private var warned: Set<FieldIssue> = []

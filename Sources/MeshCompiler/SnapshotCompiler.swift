@@ -1,7 +1,7 @@
 public import MeshAPI
 public import MeshModel
 
-/// Compiles config and registry state into a data-plane `Snapshot`: a pure function.
+/// Compiles config, registry state and the ca role's material into a data-plane `Snapshot`: a pure function.
 ///
 /// Istio semantics for gateways: one listener per Gateway server port, VirtualServices bound by
 /// their `gateways` and matched by host, DestinationRule policies per cluster, endpoints from the
@@ -16,9 +16,11 @@ public enum SnapshotCompiler {
         config: ConfigState,
         registry: RegistryState,
         version: UInt64,
-        options: Options = Options()
+        options: Options = Options(),
+        ca: MeshCAMaterial? = nil
     ) -> Snapshot {
         var compilation = Compilation(config: config, registry: registry, options: options)
+        compilation.ca = ca
         compilation.compileGateways()
         let (clusters, endpoints) = compilation.compileClusters()
         return Snapshot(

@@ -27,6 +27,8 @@ public actor SnapshotPublisher: SnapshotSource {
     private struct Inputs: Sendable {
         var config: ConfigState?
         var registry: RegistryState?
+        /// nil: no CA stream; `.some(nil)`: the stream said the ca role has no material yet.
+        var ca: MeshCAMaterial??
         /// Grows with every input change, so a pending wake-up after a compile that already
         /// saw the newest inputs is skipped.
         var generation: UInt64 = 0
@@ -47,10 +49,16 @@ public actor SnapshotPublisher: SnapshotSource {
     /// The snapshot now.
     public nonisolated var current: Snapshot { watch.current }
 
-    /// Consumes both streams until the task is cancelled or both end; then ends every subscriber's stream.
-    public func run(config: AsyncStream<ConfigState>, registry: AsyncStream<RegistryState>) async {
+    /// Consumes the streams until the task is cancelled or config and registry end; then ends every
+    /// subscriber's stream. With a `ca` stream (the ca role in this process), the first snapshot waits
+    /// for its first value too, and every new material (a renewal, a root rotation) compiles again.
+    public func run(
+        config: AsyncStream<ConfigState>, registry: AsyncStream<RegistryState>,
+        ca: AsyncStream<MeshCAMaterial?>? = nil
+    ) async {
         let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        await withTaskGroup(of: Void.self) { group in
+        // Children say whether they were config or registry: those two decide when the run ends.
+        await withTaskGroup(of: Bool.self) { group in
             group.addTask { [inputs] in
                 for await state in config {
                     inputs.withLock {
@@ -59,6 +67,7 @@ public actor SnapshotPublisher: SnapshotSource {
                     }
                     wake.yield()
                 }
+                return true
             }
             group.addTask { [inputs] in
                 for await state in registry {
@@ -68,36 +77,55 @@ public actor SnapshotPublisher: SnapshotSource {
                     }
                     wake.yield()
                 }
+                return true
+            }
+            if let ca {
+                group.addTask { [inputs] in
+                    for await material in ca {
+                        inputs.withLock {
+                            $0.ca = .some(material)
+                            $0.generation += 1
+                        }
+                        wake.yield()
+                    }
+                    return false
+                }
             }
             group.addTask { [self] in
-                await self.compileLoop(wakeups)
+                await self.compileLoop(wakeups, waitsForCA: ca != nil)
+                return false
             }
-            // Both inputs ended (or cancellation): stop the compile loop too.
-            await group.next()
-            await group.next()
+            // Both inputs ended (or cancellation): stop the compile loop and the CA stream too.
+            var ended = 0
+            while ended < 2, let primary = await group.next() {
+                if primary { ended += 1 }
+            }
             wake.finish()
+            group.cancelAll()
             await group.waitForAll()
         }
         watch.finish()
     }
 
-    private func compileLoop(_ wakeups: AsyncStream<Void>) async {
+    private func compileLoop(_ wakeups: AsyncStream<Void>, waitsForCA: Bool) async {
         var compiledGeneration: UInt64 = 0
         for await _ in wakeups {
             do { try await clock.sleep(for: debounce) } catch { return }
-            let (config, registry, generation) = inputs.withLock { ($0.config, $0.registry, $0.generation) }
-            // Wait for the first value of both so the first snapshot is not missing endpoints.
+            let (config, registry, ca, generation) = inputs.withLock { ($0.config, $0.registry, $0.ca, $0.generation) }
+            // Wait for the first value of every input so the first snapshot is not missing endpoints
+            // or the gateway's mesh identity.
             guard let config, let registry, generation != compiledGeneration else { continue }
+            if waitsForCA, ca == nil { continue }
             compiledGeneration = generation
-            publish(config: config, registry: registry)
+            publish(config: config, registry: registry, ca: ca ?? nil)
         }
     }
 
-    private func publish(config: ConfigState, registry: RegistryState) {
+    private func publish(config: ConfigState, registry: RegistryState, ca: MeshCAMaterial?) {
         let previous = watch.current
         let start = ContinuousClock.now
         let compiled = SnapshotCompiler.compile(
-            config: config, registry: registry, version: previous.version + 1, options: options)
+            config: config, registry: registry, version: previous.version + 1, options: options, ca: ca)
         compilations += 1
         metrics.recordCompilation(ContinuousClock.now - start)
         guard !compiled.hasSameContent(as: previous) || previous.version == 0 else { return }

@@ -106,7 +106,7 @@ struct UpstreamTLSCompilationTests {
         )
     }
 
-    @Test("ISTIO_MUTUAL: mesh secrets referenced, and a warning that the cluster refuses until CA material arrives")
+    @Test("ISTIO_MUTUAL without the ca role: mesh secrets referenced bare, and a warning that the cluster refuses")
     func istioMutual() throws {
         let snapshot = try compile(
             """
@@ -132,7 +132,7 @@ struct UpstreamTLSCompilationTests {
         #expect(snapshot.secrets.map(\.source) == [.meshTrustBundle, .workloadCertificate])
         #expect(
             warnings(snapshot) == [
-                "DestinationRule default/ratings: spec.trafficPolicy.portLevelSettings[0].tls.mode: ISTIO_MUTUAL needs the gateway's mesh workload certificate, which arrives with CA material in the snapshot; until then connections to \(Self.grpc) are refused (503 UF)"
+                "DestinationRule default/ratings: spec.trafficPolicy.portLevelSettings[0].tls.mode: ISTIO_MUTUAL needs the gateway's mesh workload certificate, which comes from the ca role; it does not run in this process, so connections to \(Self.grpc) are refused (503 UF)"
             ]
         )
     }

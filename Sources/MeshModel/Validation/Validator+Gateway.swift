@@ -28,6 +28,12 @@ extension Validator {
         if server.hosts.isEmpty { issues.error(path + ".hosts", "a server needs at least one host") }
         for (index, host) in server.hosts.enumerated() {
             validateGatewayHost(host, at: "\(path).hosts[\(index)]", into: &issues)
+            // meshbox extension: the mesh CA issues this server's certificate, for exact host names only.
+            if server.tls?.credentialName == "meshbox-ca", host.contains("*") {
+                issues.error(
+                    "\(path).hosts[\(index)]",
+                    "credentialName meshbox-ca: the mesh CA issues certificates for exact host names only, not \"\(host)\"")
+            }
         }
         if let bind = server.bind, !Syntax.isIP(bind) && !bind.hasPrefix("unix://") {
             issues.error(path + ".bind", "\"\(bind)\" is not an IP address or unix:// path")

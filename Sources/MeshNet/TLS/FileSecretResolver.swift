@@ -3,8 +3,10 @@ import MeshCore
 public import MeshModel
 
 /// Resolves secret references on the data plane's host: PEM files are read here; credentials, the
-/// workload certificate and the mesh trust bundle come from closures the composition root wires to
-/// the CA role (or, remotely, to SDS). A source without a closure is an error naming what is missing.
+/// workload certificate and the mesh trust bundle come from closures (`MeshLookup`) for a data plane
+/// that gets them another way (remotely, SDS). A co-located ca role does not need them: its material
+/// travels inline in the snapshot (`InlineSecretResolver`). A source without a closure is an error
+/// naming what is missing.
 ///
 /// Files are read on every `resolve`, which runs once per applied snapshot: a rotated certificate file
 /// is picked up by the next snapshot, and `ServerTLSContexts` rebuilds only the contexts whose PEM changed.
@@ -42,12 +44,18 @@ public struct FileSecretResolver: SecretResolver {
             return try credentials(name)
         case .workloadCertificate:
             guard let workloadCertificate else {
-                throw MeshError(.notFound, "workload certificate not found: this data plane has no mesh identity")
+                throw MeshError(
+                    .notFound,
+                    "workload certificate not found: this data plane has no mesh identity (it comes inline with the snapshot when the ca role runs in the same process)"
+                )
             }
             return try workloadCertificate()
         case .meshTrustBundle:
             guard let meshTrustBundle else {
-                throw MeshError(.notFound, "mesh trust bundle not found: this data plane has no mesh identity")
+                throw MeshError(
+                    .notFound,
+                    "mesh trust bundle not found: this data plane has no mesh identity (it comes inline with the snapshot when the ca role runs in the same process)"
+                )
             }
             return try meshTrustBundle()
         }

@@ -1,8 +1,10 @@
+import MeshAPI
 import MeshCore
 public import MeshModel
 
 /// Resolves the secrets whose key material the snapshot carries inline (credentials from the config
-/// store, `Snapshot.SecretMaterial`) and hands every other reference to `fallback`.
+/// store, the gateway's mesh identity and trust bundle and `meshbox-ca` server certificates from the
+/// co-located ca role: `Snapshot.SecretMaterial`) and hands every other reference to `fallback`.
 ///
 /// A credential reference without material means the compiler found no usable `Secret`: if the
 /// fallback has no other source for it, the error says so (the compiler's warning says why), and
@@ -31,6 +33,12 @@ public struct InlineSecretResolver: SecretResolver {
             }
         }
         guard case .credential(let name) = reference.source else { return try fallback.resolve(reference) }
+        if name == MeshCAMaterial.reservedCredentialName {
+            throw MeshError(
+                .notFound,
+                "secret '\(reference.name)': the mesh CA has not issued this certificate (is the ca role running in this process? see the compiler's warnings)"
+            )
+        }
         do {
             return try fallback.resolve(reference)
         } catch {
