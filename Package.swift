@@ -47,6 +47,10 @@ let package = Package(
             dependencies: [
                 "MeshCore",
                 .product(name: "Yams", package: "Yams"),
+                // Secret validation: X.509 certificates, private keys, value fingerprints.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: settings
         ),

@@ -1,4 +1,5 @@
 public import Foundation
+import X509
 
 extension Validator {
     /// Certificates expiring sooner than this get a warning.
@@ -57,7 +58,7 @@ extension Validator {
                 issues.error("data", "a Secret for meshbox holds tls.crt and tls.key, or ca.crt")
             }
         }
-        var leafKey: PublicKeyIdentity?
+        var leafKey: Certificate.PublicKey?
         if hasCertificate, let chain = spec.text(SecretSpec.certificateKey) {
             leafKey = checkChain(chain, at: spec.path(of: SecretSpec.certificateKey), now: now, into: &issues)
         }
@@ -75,7 +76,7 @@ extension Validator {
         at path: String,
         now: Date,
         into issues: inout IssueCollector
-    ) -> PublicKeyIdentity? {
+    ) -> Certificate.PublicKey? {
         guard let certificates = certificates(in: pem, at: path, into: &issues) else { return nil }
         for (index, certificate) in certificates.enumerated() {
             let which = index == 0 ? "the certificate" : "chain certificate \(index + 1)"
@@ -151,7 +152,7 @@ extension Validator {
     /// `tls.key`: exactly one unencrypted private key, belonging to the leaf certificate.
     private static func checkPrivateKey(
         _ pem: String,
-        matching leaf: PublicKeyIdentity?,
+        matching leaf: Certificate.PublicKey?,
         at path: String,
         into issues: inout IssueCollector
     ) {
@@ -171,24 +172,14 @@ extension Validator {
             issues.error(path, "is encrypted; meshbox needs an unencrypted private key")
             return
         }
-        let facts: PrivateKeyFacts
+        let own: Certificate.PublicKey
         do {
-            facts = try PrivateKeyFacts(block)
+            own = try CertificateFacts.publicKey(ofPrivateKey: block)
         } catch {
             issues.error(path, "is not a private key: \(error.reason)")
             return
         }
-        guard let leaf else { return }
-        guard let own = facts.publicKey else {
-            if facts.algorithmName != leaf.algorithmName {
-                issues.error(
-                    path,
-                    "is an \(facts.algorithmName) key but the certificate has an \(leaf.algorithmName) key"
-                )
-            }
-            return
-        }
-        if own != leaf {
+        if let leaf, own != leaf {
             issues.error(path, "does not match the certificate in tls.crt (its public key differs)")
         }
     }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 extension CodingUserInfoKey {
@@ -14,7 +15,8 @@ extension SecretSpec {
     /// SHA-256): enough to tell values apart and to compare with `sha256sum` of a file, nothing to
     /// recover the value from.
     public static func redactionPlaceholder(for bytes: some Collection<UInt8>) -> String {
-        "\(placeholderPrefix)\(grouped(bytes.count)) bytes, sha256 \(SHA256.hex(bytes).prefix(16))>"
+        let digest = SHA256.hash(data: Array(bytes)).prefix(8).map { String(format: "%02x", $0) }
+        return "\(placeholderPrefix)\(grouped(bytes.count)) bytes, sha256 \(digest.joined())>"
     }
 
     /// Whether `value` is a placeholder as `redacted()` writes it.
