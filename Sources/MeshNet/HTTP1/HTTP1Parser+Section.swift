@@ -1,0 +1,126 @@
+import NIOCore
+import NIOHTTP1
+
+extension HTTP1Parser {
+    /// The parsed start line of a head.
+    enum StartLine {
+        case request(HTTPMethod, uri: String, HTTPVersion)
+        case response(HTTPVersion, HTTPResponseStatus)
+    }
+
+    /// A head (start line and fields) or a trailer section being read, with what its fields say
+    /// about framing, gathered while they are scanned.
+    struct Section {
+        var start: StartLine?
+        var fields: [(String, String)] = []
+        /// Bytes of the section consumed so far (complete lines with their CRLF).
+        var bytes = 0
+        /// Empty lines skipped before a request line.
+        var emptyLines = 0
+        /// The value of the Content-Length fields (all equal), nil when there is none.
+        var contentLength: Int?
+        /// Transfer-Encoding fields seen.
+        var transferEncodings = 0
+        /// Requests: the Transfer-Encoding value is exactly `chunked`. Responses: its last coding is `chunked`.
+        var chunked = false
+        /// An Upgrade field is present.
+        var upgrade = false
+
+        /// Nothing of the section read yet.
+        var isEmpty: Bool { start == nil && bytes == 0 && fields.isEmpty }
+
+        /// The fields, leaving an empty list behind (no copy of the array).
+        mutating func takeFields() -> [(String, String)] {
+            var taken: [(String, String)] = []
+            swap(&taken, &fields)
+            return taken
+        }
+    }
+
+    /// What one pass over the readable bytes of a section found.
+    struct LineScan {
+        /// Bytes of complete lines to consume.
+        var consumed: Int
+        /// The section's blank line was reached.
+        var complete = false
+        var error: HTTP1ParseError?
+    }
+
+    /// Empty lines tolerated before a request line (RFC 9112 §2.2).
+    static let maxLeadingEmptyLines = 4
+
+    /// Reads the lines of a head or trailer section that have arrived, consuming complete lines.
+    /// - Returns: true once the section's blank line has been consumed.
+    mutating func readSection(_ buffer: inout ByteBuffer, trailers: Bool) throws(HTTP1ParseError) -> Bool {
+        let scan = buffer.withUnsafeReadableBytes { raw in
+            self.scanLines(raw, trailers: trailers)
+        }
+        buffer.moveReaderIndex(forwardBy: scan.consumed)
+        if let error = scan.error { throw error }
+        return scan.complete
+    }
+
+    /// Finds and parses the complete lines in `raw`, resuming the search for an LF where the
+    /// previous call stopped.
+    private mutating func scanLines(_ raw: UnsafeRawBufferPointer, trailers: Bool) -> LineScan {
+        var offset = 0
+        while true {
+            guard let lf = HTTP1ByteClass.firstLF(in: raw, from: offset + scanned) else {
+                scanned = raw.count - offset
+                if section.bytes + scanned > limits.maxHeadBytes {
+                    return LineScan(consumed: offset, error: .headTooLarge)
+                }
+                if !trailers, section.start == nil, let error = checkStartLinePrefix(raw, offset) {
+                    return LineScan(consumed: offset, error: error)
+                }
+                return LineScan(consumed: offset)
+            }
+            scanned = 0
+            guard lf > offset, raw[lf - 1] == HTTP1ByteClass.cr else {
+                return LineScan(consumed: offset, error: .badRequest("line ending without CR in the message head"))
+            }
+            let end = lf - 1
+            let readingStart = !trailers && section.start == nil
+            if end == offset && readingStart {
+                guard kind == .request, section.emptyLines < Self.maxLeadingEmptyLines else {
+                    return LineScan(consumed: offset, error: .badRequest("empty line before the start line"))
+                }
+                section.emptyLines += 1
+                offset = lf + 1
+                continue
+            }
+            section.bytes += lf + 1 - offset
+            if section.bytes > limits.maxHeadBytes {
+                return LineScan(consumed: offset, error: .headTooLarge)
+            }
+            if end == offset {
+                return LineScan(consumed: lf + 1, complete: true)
+            }
+            let error = readingStart ? parseStartLine(raw, offset, end) : parseField(raw, offset, end, trailers: trailers)
+            if let error {
+                return LineScan(consumed: offset, error: error)
+            }
+            offset = lf + 1
+        }
+    }
+
+    /// Refuses a start line early by its first bytes, so that garbage is answered before a whole
+    /// line of it arrives: a request begins with a token byte (or the CR of an empty line), a
+    /// response with `HTTP/`.
+    private func checkStartLinePrefix(_ raw: UnsafeRawBufferPointer, _ offset: Int) -> HTTP1ParseError? {
+        guard offset < raw.count else { return nil }
+        switch kind {
+        case .request:
+            let first = raw[offset]
+            if first == HTTP1ByteClass.cr || HTTP1ByteClass.test(first, HTTP1ByteClass.token) { return nil }
+            return .badRequest("invalid method in the request line")
+        case .response:
+            let prefix: StaticString = "HTTP/"
+            let count = min(raw.count - offset, prefix.utf8CodeUnitCount)
+            for index in 0..<count where raw[offset + index] != prefix.utf8Start[index] {
+                return .badRequest("invalid status line")
+            }
+            return nil
+        }
+    }
+}
