@@ -147,10 +147,6 @@ enum ListenerPipeline {
         to channel: any Channel, listenerName: String, routeConfigurationName: String, scheme: String, port: Int,
         state: LoopState, timeouts existing: ConnectionTimeouts? = nil, peerSPIFFEID: String? = nil
     ) throws {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = state.settings.maxRequestHeaderBytes
-        limits.maxHeaderFieldSize = state.settings.maxRequestHeaderBytes
-        limits.maxHeaderFieldCount = state.settings.maxRequestHeaderCount + 1
         let sync = channel.pipeline.syncOperations
         let timeouts: ConnectionTimeouts
         if let existing {
@@ -159,15 +155,28 @@ enum ListenerPipeline {
             timeouts = ConnectionTimeouts(settings: state.settings)
             try sync.addHandler(timeouts)
         }
+        let proxy = HTTPProxyHandler(
+            state: state, listenerName: listenerName, routeConfigurationName: routeConfigurationName, scheme: scheme,
+            listenerPort: port, timeouts: timeouts, peerSPIFFEID: peerSPIFFEID)
+        guard let compressor = ResponseCompression.handler(for: routeConfigurationName, in: state.config) else {
+            // The engine's own codec: one handler, requests and responses by direct calls.
+            let limits = HTTP1ParserLimits(
+                maxHeadBytes: state.settings.maxRequestHeaderBytes, maxHeaderCount: state.settings.maxRequestHeaderCount)
+            let codec = HTTP1ServerCodec(limits: limits, sink: proxy)
+            proxy.codec = codec
+            try sync.addHandler(codec)
+            try sync.addHandler(proxy)
+            return
+        }
+        // Response compression works on NIO's HTTP parts, so these connections keep NIO's codecs.
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = state.settings.maxRequestHeaderBytes
+        limits.maxHeaderFieldSize = state.settings.maxRequestHeaderBytes
+        limits.maxHeaderFieldCount = state.settings.maxRequestHeaderCount + 1
         try sync.configureHTTPServerPipeline(
             withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false,
             withEncoderConfiguration: HTTPResponseEncoder.Configuration(), withDecoderLimitConfiguration: limits)
-        if let compressor = ResponseCompression.handler(for: routeConfigurationName, in: state.config) {
-            try sync.addHandler(compressor)
-        }
-        try sync.addHandler(
-            HTTPProxyHandler(
-                state: state, listenerName: listenerName, routeConfigurationName: routeConfigurationName, scheme: scheme,
-                listenerPort: port, timeouts: timeouts, peerSPIFFEID: peerSPIFFEID))
+        try sync.addHandler(compressor)
+        try sync.addHandler(proxy)
     }
 }

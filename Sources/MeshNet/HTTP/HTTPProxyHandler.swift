@@ -4,9 +4,10 @@ import NIOHTTP1
 import NIOHTTPCompression
 
 /// The downstream end of an HTTP/1.1 connection (or of one HTTP/2 stream): checks each request
-/// against the limits, hands it to a `ProxyExchange`, and writes what comes back. NIO's
-/// `HTTPServerPipelineHandler` in front of it serialises pipelined requests, so at most one
-/// exchange is open at a time.
+/// against the limits, hands it to a `ProxyExchange`, and writes what comes back. On HTTP/1.x the
+/// engine's `HTTP1ServerCodec` in front of it calls it directly and serialises pipelined
+/// requests; on HTTP/2 streams and connections that compress responses, NIO's codecs (and
+/// `HTTPServerPipelineHandler`) do. Either way at most one exchange is open at a time.
 final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -36,6 +37,9 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var closeWhenRequestEnds = false
     private var readingPaused = false
     private let timeouts: ConnectionTimeouts?
+    /// The connection's own HTTP/1 codec, when it has one: requests come from it by direct calls
+    /// and responses go to it, not through the pipeline.
+    var codec: HTTP1ServerCodec?
 
     init(
         state: LoopState, listenerName: String, routeConfigurationName: String, scheme: String, listenerPort: Int,
@@ -60,16 +64,23 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         compressorContext = nil
+        codec = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        receive(unwrapInboundIn(data))
+    }
+
+    /// One part of a request, from the pipeline or straight from `HTTP1ServerCodec`.
+    func receive(_ part: HTTPServerRequestPart) {
+        guard let context else { return }
         isReading = true
-        switch unwrapInboundIn(data) {
+        switch part {
         case .head(let head):
             timeouts?.requestStarted()
             requestOpen = true
             closeWhenRequestEnds = false
-            keepAlive = http2 || head.isKeepAlive
+            keepAlive = http2 || HTTP1KeepAlive.persists(version: head.version, headers: head.headers)
             if let problem = RequestScreen.check(head, settings: state.settings, http2: http2) {
                 requestHasBody = true  // unknown framing: close after answering
                 keepAlive = false
@@ -79,8 +90,12 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             requestHasBody = RequestScreen.announcesBody(head)
             if head.headers.contains(name: "expect") {
                 if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
-                    (compressorContext ?? context).writeAndFlush(
-                        wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+                    let interim = HTTPResponseHead(version: head.version, status: .continue)
+                    if let codec {
+                        codec.writeInterim(interim)
+                    } else {
+                        (compressorContext ?? context).writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
+                    }
                 } else {
                     keepAlive = false
                     sendLocalReply(.expectationFailed, body: "unsupported expectation\n", head: head)
@@ -120,6 +135,13 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelReadComplete()
     }
 
+    /// The codec delivered buffered (pipelined) requests outside a read: no read-complete follows
+    /// to flush what they wrote upstream.
+    func deliveredOutsideRead() {
+        isReading = false
+        exchange?.downstreamReadComplete()
+    }
+
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         exchange?.downstreamWritabilityChanged(context.channel.isWritable)
         context.fireChannelWritabilityChanged()
@@ -135,8 +157,9 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Parse errors are answered with 400 by HTTPServerProtocolErrorHandler before they get
-        // here; anything else (a reset, a TLS failure) ends the connection.
+        // Parse errors are answered (400, 431) by the codec in front, HTTP1ServerCodec or NIO's
+        // HTTPServerProtocolErrorHandler, before they get here; anything else (a reset, a TLS
+        // failure) ends the connection.
         context.close(promise: nil)
     }
 
@@ -173,15 +196,27 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         } else if head.version.major == 1 && head.version.minor == 0 {
             head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
         }
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if let codec {
+            codec.writeHead(head)
+        } else {
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+        }
     }
 
     func writeBody(_ buffer: ByteBuffer) {
-        context?.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        if let codec {
+            codec.writeBody(buffer)
+        } else {
+            context?.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
     }
 
     func flush() {
-        context?.flush()
+        if let codec {
+            codec.flush()
+        } else {
+            context?.flush()
+        }
     }
 
     var isWritable: Bool { context?.channel.isWritable ?? false }
@@ -193,7 +228,11 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     func setReading(_ on: Bool) {
         guard on == readingPaused, let context else { return }
         readingPaused = !on
-        _ = context.channel.setOption(.autoRead, value: on)
+        if let codec {
+            codec.setReading(on)  // the codec also pauses for pipelined input
+        } else {
+            _ = context.channel.setOption(.autoRead, value: on)
+        }
     }
 
     /// Ends the response; keeps the connection for the next request or closes it.
@@ -203,21 +242,33 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard let context else { return }
         exchange = nil
         setReading(true)
-        let close = !keepAlive || isDraining || (requestOpen && requestHasBody)
+        let close = !keepAlive || isDraining || (requestOpen && requestHasBody) || codec?.closeAfterResponse == true
         if close {
-            context.writeAndFlush(wrapOutboundOut(.end(trailers))).whenComplete { _ in context.close(promise: nil) }
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            writeEndPart(trailers, promise: written)
+            flush()
+            codec?.stopParsing()
             return
         }
+        writeEndPart(trailers, promise: nil)
         if let flushLater {
-            context.write(wrapOutboundOut(.end(trailers)), promise: nil)
             flushLater.pendingFlush = self
         } else {
-            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            flush()
         }
         if requestOpen {
             closeWhenRequestEnds = false
         } else {
             timeouts?.awaitRequest()
+        }
+    }
+
+    private func writeEndPart(_ trailers: HTTPHeaders?, promise: EventLoopPromise<Void>?) {
+        if let codec {
+            codec.writeEnd(trailers: trailers, promise: promise)
+        } else {
+            context?.write(wrapOutboundOut(.end(trailers)), promise: promise)
         }
     }
 

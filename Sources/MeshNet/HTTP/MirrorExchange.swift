@@ -55,7 +55,7 @@ final class MirrorExchange: UpstreamExchange {
 
     func upstreamReceived(_ part: HTTPClientResponsePart) {
         switch part {
-        case .head(let response): keepAlive = response.isKeepAlive
+        case .head(let response): keepAlive = HTTP1KeepAlive.persists(version: response.version, headers: response.headers)
         case .body: break
         case .end: finish(reuse: keepAlive)
         }

@@ -157,7 +157,7 @@ extension ProxyExchange: UpstreamExchange {
             endAttempt(status >= 500 ? .httpError(status: status) : .success)
             responseStarted = true
             responseStatus = status
-            upstreamKeepAlive = head.isKeepAlive
+            upstreamKeepAlive = HTTP1KeepAlive.persists(version: head.version, headers: head.headers)
             handler.writeHead(makeDownstreamHead(head))
         case .body(let buffer):
             bytesSent += buffer.readableBytes

@@ -41,6 +41,7 @@ enum UpgradeTunnel {
         let client = downstream.pipeline.syncOperations
         try removeIfPresent(ConnectionTimeouts.self, from: client)
         try removeIfPresent(HTTPProxyHandler.self, from: client)
+        try removeIfPresent(HTTP1ServerCodec.self, from: client)
         try removeIfPresent(HTTPResponseCompressor.self, from: client)
         try removeIfPresent(HTTPServerProtocolErrorHandler.self, from: client)
         try removeIfPresent(HTTPServerPipelineHandler.self, from: client)
@@ -58,9 +59,9 @@ enum UpgradeTunnel {
         upstream.flush()
     }
 
-    /// The upstream half of a tunnel: its HTTP handlers give way to `glue`. The response decoder
-    /// forwards what it buffered after the 101 to the glue (`leftOverBytesStrategy: .forwardBytes`)
-    /// on the next tick; `downstream` is flushed then, as no read-complete follows those bytes.
+    /// The upstream half of a tunnel: its HTTP handlers give way to `glue`. The response codec
+    /// forwards what it buffered after the 101 to the glue when it is removed; `downstream` is
+    /// flushed then, as no read-complete follows those bytes.
     static func attachUpstream(_ upstream: any Channel, glue: GlueHandler, flushing downstream: any Channel) throws {
         let server = upstream.pipeline.syncOperations
         try server.addHandler(glue)
@@ -69,7 +70,7 @@ enum UpgradeTunnel {
         try removeIfPresent(NIOHTTPRequestHeadersValidator.self, from: server)
         let removed = upstream.eventLoop.makePromise(of: Void.self)
         removed.futureResult.assumeIsolated().whenComplete { _ in downstream.flush() }
-        try removeIfPresent(ByteToMessageHandler<HTTPResponseDecoder>.self, from: server, promise: removed)
+        try removeIfPresent(HTTP1ClientCodec.self, from: server, promise: removed)
     }
 
     static func removeIfPresent<Handler: RemovableChannelHandler>(

@@ -22,12 +22,16 @@ final class UpstreamConnection {
     var released = false
     /// Called once when the connection closes while it sits idle in the pool.
     var onIdleClose: ((UpstreamConnection) -> Void)?
+    /// The engine's HTTP/1.1 codec of this connection: request parts go to it by direct calls.
+    /// Nil for an HTTP/2 stream, whose parts go through the stream channel's NIO codec.
+    let codec: HTTP1ClientCodec?
 
-    init(channel: any Channel, endpoint: UpstreamEndpoint, handler: UpstreamResponseHandler) {
+    init(channel: any Channel, endpoint: UpstreamEndpoint, handler: UpstreamResponseHandler, codec: HTTP1ClientCodec?) {
         self.channel = channel
         self.endpoint = endpoint
         self.handler = handler
         self.session = nil
+        self.codec = codec
         handler.connection = self
     }
 
@@ -39,15 +43,24 @@ final class UpstreamConnection {
         self.endpoint = endpoint
         self.handler = handler
         self.session = session
+        self.codec = nil
         handler.connection = self
     }
 
     func write(_ part: HTTPClientRequestPart) {
-        channel.write(NIOAny(part), promise: nil)
+        if let codec {
+            codec.write(part)
+        } else {
+            channel.write(NIOAny(part), promise: nil)
+        }
     }
 
     func flush() {
-        channel.flush()
+        if let codec {
+            codec.flush()
+        } else {
+            channel.flush()
+        }
     }
 
     /// Back-pressure from a slow client; an idle connection always reads (to notice a close).
@@ -67,8 +80,9 @@ final class UpstreamConnection {
     }
 }
 
-/// The last handler of an upstream connection: hands response parts and connection events to
-/// the exchange the connection currently serves.
+/// The last handler of an upstream connection: hands response parts (from `HTTP1ClientCodec` by
+/// direct calls, or from an HTTP/2 stream's NIO codec through the pipeline) and connection events
+/// to the exchange the connection currently serves.
 final class UpstreamResponseHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
 
@@ -79,8 +93,12 @@ final class UpstreamResponseHandler: ChannelInboundHandler, RemovableChannelHand
     weak var pendingFlush: HTTPProxyHandler?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        deliver(unwrapInboundIn(data))
+    }
+
+    func deliver(_ part: HTTPClientResponsePart) {
         guard let exchange else { return }
-        exchange.upstreamReceived(unwrapInboundIn(data))
+        exchange.upstreamReceived(part)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

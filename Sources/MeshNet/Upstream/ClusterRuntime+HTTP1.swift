@@ -31,9 +31,10 @@ extension ClusterRuntime {
                 channel.eventLoop.makeCompletedFuture {
                     // TLS first: the HTTP codec reads and writes plain text through it.
                     try tls?.addHandlers(to: channel, timeout: connectTimeout)
-                    // Forward: bytes an upstream sends right after a WebSocket 101 belong to the tunnel.
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
-                    try channel.pipeline.syncOperations.addHandler(UpstreamResponseHandler())
+                    // The codec forwards bytes an upstream sends right after a WebSocket 101 to the tunnel.
+                    let handler = UpstreamResponseHandler()
+                    try channel.pipeline.syncOperations.addHandler(HTTP1ClientCodec(sink: handler))
+                    try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
             .connect(to: address)
@@ -44,7 +45,8 @@ extension ClusterRuntime {
                     do {
                         let pipeline = channel.pipeline.syncOperations
                         let handler = try pipeline.handler(type: UpstreamResponseHandler.self)
-                        let connection = UpstreamConnection(channel: channel, endpoint: endpoint, handler: handler)
+                        let codec = try pipeline.handler(type: HTTP1ClientCodec.self)
+                        let connection = UpstreamConnection(channel: channel, endpoint: endpoint, handler: handler, codec: codec)
                         guard tls != nil, let handshake = try? pipeline.handler(type: UpstreamTLSHandshake.self) else {
                             done(.success(connection), false)
                             return

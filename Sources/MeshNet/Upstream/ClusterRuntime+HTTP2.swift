@@ -228,11 +228,14 @@ extension ClusterRuntime {
         }
         do {
             let pipeline = channel.pipeline.syncOperations
-            try pipeline.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
             let handler = UpstreamResponseHandler()
+            let codec = HTTP1ClientCodec(sink: handler)
+            try pipeline.addHandler(codec)
             try pipeline.addHandler(handler)
             session.holdsSlot = false  // passes to the HTTP/1.1 connection
-            first(.success(UpstreamConnection(channel: channel, endpoint: session.endpoint, handler: handler)), false)
+            first(
+                .success(UpstreamConnection(channel: channel, endpoint: session.endpoint, handler: handler, codec: codec)),
+                false)
         } catch {
             channel.close(promise: nil)
             queued.prepend(first)

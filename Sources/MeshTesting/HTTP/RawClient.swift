@@ -16,6 +16,11 @@ public enum RawClient {
         public var closedByPeer: Bool
 
         public var text: String { String(decoding: bytes, as: UTF8.self) }
+        /// Status lines (`HTTP/1.x NNN `) received: the number of responses, whatever their bodies say.
+        public var statusLineCount: Int {
+            text.matches(of: try! Regex("HTTP/1\\.[01] [0-9]{3} ")).count
+        }
+
         /// The status code of the first response, if any.
         public var firstStatus: Int? {
             guard text.hasPrefix("HTTP/1."), let line = text.split(separator: "\r\n").first else { return nil }

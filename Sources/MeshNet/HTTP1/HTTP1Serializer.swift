@@ -1,0 +1,125 @@
+import NIOCore
+import NIOHTTP1
+
+/// Writes HTTP/1.1 heads and chunk framing straight into a `ByteBuffer`, for the engine's own
+/// codecs (`HTTP1ServerCodec`, `HTTP1ClientCodec`): one buffer per head, no intermediate strings.
+enum HTTP1Serializer {
+    /// `HTTP/1.1 <code> <reason>\r\n`, or HTTP/1.0 for a 1.0 client.
+    static func writeStatusLine(_ status: HTTPResponseStatus, version: HTTPVersion, into buffer: inout ByteBuffer) {
+        if version.major == 1 && version.minor == 0 {
+            buffer.writeStaticString("HTTP/1.0 ")
+        } else {
+            buffer.writeStaticString("HTTP/1.1 ")
+        }
+        switch status {
+        case .ok:
+            buffer.writeStaticString("200 OK\r\n")
+        default:
+            let code = status.code
+            buffer.writeInteger(UInt8(ascii: "0") + UInt8(code / 100 % 10))
+            buffer.writeInteger(UInt8(ascii: "0") + UInt8(code / 10 % 10))
+            buffer.writeInteger(UInt8(ascii: "0") + UInt8(code % 10))
+            buffer.writeInteger(UInt8(ascii: " "))
+            buffer.writeString(status.reasonPhrase)
+            buffer.writeStaticString("\r\n")
+        }
+    }
+
+    /// `<method> <target> HTTP/1.1\r\n`: upstream requests always go out as HTTP/1.1.
+    static func writeRequestLine(_ head: HTTPRequestHead, into buffer: inout ByteBuffer) {
+        switch head.method {
+        case .GET: buffer.writeStaticString("GET ")
+        case .POST: buffer.writeStaticString("POST ")
+        default:
+            buffer.writeString(head.method.rawValue)
+            buffer.writeInteger(UInt8(ascii: " "))
+        }
+        buffer.writeString(head.uri)
+        buffer.writeStaticString(" HTTP/1.1\r\n")
+    }
+
+    /// Every field as `name: value\r\n`. The engine validated names and values when it parsed
+    /// or built them (configured header values are checked at apply), so none can break a line.
+    static func writeFields(_ headers: HTTPHeaders, into buffer: inout ByteBuffer) {
+        for (name, value) in headers {
+            buffer.writeString(name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(value)
+            buffer.writeStaticString("\r\n")
+        }
+    }
+
+    /// The size line of one chunk: hexadecimal length and CRLF.
+    static func writeChunkSize(_ size: Int, into buffer: inout ByteBuffer) {
+        var digits = 0
+        var rest = size
+        repeat {
+            digits += 1
+            rest >>= 4
+        } while rest > 0
+        var shift = (digits - 1) * 4
+        while shift >= 0 {
+            let nibble = UInt8((size >> shift) & 0xF)
+            buffer.writeInteger(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
+            shift -= 4
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// Bodies up to this size are copied behind their head (or the previous chunk) into one
+    /// buffer: one write, one iovec, instead of a buffer per part.
+    static let coalesceLimit = 4096
+
+    /// Frames `body` (as a chunk when `chunked`) behind the bytes `pending` holds. A small body is
+    /// copied into `pending`, to leave with it in one write; a larger one goes to `write` as it is,
+    /// after what was pending, never copied.
+    static func appendBody(
+        _ body: ByteBuffer, chunked: Bool, pending: inout ByteBuffer?, allocator: ByteBufferAllocator,
+        write: (ByteBuffer) -> Void
+    ) {
+        let small = body.readableBytes <= coalesceLimit
+        if chunked {
+            var framing = pending.take() ?? allocator.buffer(capacity: 16)
+            writeChunkSize(body.readableBytes, into: &framing)
+            if small {
+                framing.writeImmutableBuffer(body)
+                framing.writeStaticString("\r\n")
+                pending = framing
+            } else {
+                write(framing)
+                write(body)
+                var tail = allocator.buffer(capacity: 8)
+                tail.writeStaticString("\r\n")
+                pending = tail
+            }
+        } else if small, var buffer = pending.take() {
+            buffer.writeImmutableBuffer(body)
+            pending = buffer
+        } else {
+            if let buffer = pending.take() { write(buffer) }
+            write(body)
+        }
+    }
+
+    /// The last chunk and the trailer section that ends a chunked body.
+    static func writeLastChunk(trailers: HTTPHeaders?, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("0\r\n")
+        if let trailers { writeFields(trailers, into: &buffer) }
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// Whether `headers` carry a Content-Length or a chunked Transfer-Encoding (the message frames
+    /// itself), and which.
+    static func framing(of headers: HTTPHeaders) -> (contentLength: Bool, chunked: Bool) {
+        var contentLength = false
+        var chunked = false
+        for (name, value) in headers {
+            if !contentLength, ASCII.equalsIgnoringCase(name.utf8, "content-length".utf8) {
+                contentLength = true
+            } else if ASCII.equalsIgnoringCase(name.utf8, "transfer-encoding".utf8) {
+                chunked = ASCII.equalsIgnoringCase(ASCII.trimmed(Substring(value)).utf8, "chunked".utf8)
+            }
+        }
+        return (contentLength, chunked)
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import MeshNet
+import MeshTesting
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+
+/// HTTP/1.x framing through the engine's own codecs (`HTTP1ServerCodec` downstream,
+/// `HTTP1ClientCodec` upstream), against real sockets: pipelining, every way a response body can
+/// be delimited, HEAD, 100-continue and malformed upstream responses.
+@Suite("Gateway HTTP/1 codecs")
+struct GatewayHTTP1CodecTests {
+    static let route = GatewayRoutingTests.virtualService("  - route: [{destination: {host: app}}]")
+
+    @Test("pipelined requests are answered in order on one connection")
+    func pipelining() async throws {
+        let harness = try await GatewayHarness()
+        let backends = try await harness.backends(["v1"], behaviour: .echo)
+        try await harness.apply(Self.route, backends: backends)
+        let requests = ["first", "second-one", "third-body!"].map {
+            "POST /p HTTP/1.1\r\nHost: app.example.com\r\nContent-Length: \($0.utf8.count)\r\n\r\n\($0)"
+        }
+        let result = try await RawClient.exchange(port: harness.port, bytes: Array(requests.joined().utf8), quietPeriod: 1.5)
+        let responses = result.text.components(separatedBy: "HTTP/1.1 200 OK").dropFirst()
+        #expect(responses.count == 3, "three responses: \(result.text)")
+        let bodies = responses.map { $0.components(separatedBy: "\r\n\r\n").last ?? "" }
+        #expect(bodies == ["first", "second-one", "third-body!"])
+        #expect(!result.closedByPeer, "the connection stays open after pipelined requests")
+        #expect(backends[0].requestCount == 3)
+        await harness.shutdown(backends)
+    }
+
+    @Test("a pipelined request after a bad one is not served")
+    func pipelinedAfterError() async throws {
+        let harness = try await GatewayHarness()
+        let backends = try await harness.backends(["v1"], behaviour: .echo)
+        try await harness.apply(Self.route, backends: backends)
+        let bytes = "GET / HTTP/1.1\r\nHost: app.example.com\r\nBad Header: x\r\n\r\nGET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n"
+        let result = try await RawClient.exchange(port: harness.port, bytes: Array(bytes.utf8), quietPeriod: 1.5)
+        #expect(result.firstStatus == 400)
+        #expect(result.closedByPeer)
+        #expect(result.statusLineCount == 1, "exactly one response")
+        #expect(backends[0].requestCount == 0)
+        await harness.shutdown(backends)
+    }
+
+    @Test("a chunked upstream body with trailers reaches an HTTP/1.1 client chunked, and an HTTP/1.0 client ended by the close")
+    func chunkedUpstream() async throws {
+        let upstream = try await CannedBackend.start(
+            response: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nx-sum: 12\r\n\r\n")
+        let harness = try await GatewayHarness()
+        try await harness.apply(Self.route, endpoints: [("v1", upstream.port)])
+        let modern = try await RawClient.exchange(
+            port: harness.port, bytes: Array("GET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n".utf8), quietPeriod: 1.5)
+        #expect(modern.firstStatus == 200)
+        #expect(modern.text.lowercased().contains("transfer-encoding: chunked"))
+        #expect(Self.dechunk(modern.text) == "hello, world", "\(modern.text)")
+        #expect(modern.text.contains("x-sum: 12"), "trailers pass: \(modern.text)")
+        #expect(!modern.closedByPeer)
+
+        let old = try await RawClient.exchange(
+            port: harness.port, bytes: Array("GET / HTTP/1.0\r\nHost: app.example.com\r\n\r\n".utf8), quietPeriod: 3)
+        #expect(old.text.hasPrefix("HTTP/1.0 200 OK"), "\(old.text)")
+        #expect(!old.text.lowercased().contains("transfer-encoding"))
+        #expect(old.text.lowercased().contains("connection: close"))
+        #expect(old.text.hasSuffix("\r\n\r\nhello, world"))
+        #expect(old.closedByPeer, "an HTTP/1.0 body without a length ends with the close")
+        await harness.shutdown()
+        await upstream.stop()
+    }
+
+    @Test("an upstream body delimited by the close reaches the client whole")
+    func closeDelimitedUpstream() async throws {
+        let upstream = try await CannedBackend.start(
+            response: "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the very end", closeAfter: true)
+        let harness = try await GatewayHarness()
+        try await harness.apply(Self.route, endpoints: [("v1", upstream.port)])
+        let result = try await RawClient.exchange(
+            port: harness.port, bytes: Array("GET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n".utf8), quietPeriod: 1.5)
+        #expect(result.firstStatus == 200)
+        #expect(Self.dechunk(result.text) == "until the very end")
+        #expect(!result.closedByPeer, "the client's connection outlives the upstream's")
+        await harness.shutdown()
+        await upstream.stop()
+    }
+
+    @Test("the answer to HEAD keeps its Content-Length without a body, and the connection goes on")
+    func headRequest() async throws {
+        let upstream = try await CannedBackend.start(response: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+        let harness = try await GatewayHarness()
+        try await harness.apply(Self.route, endpoints: [("v1", upstream.port)])
+        let bytes = "HEAD / HTTP/1.1\r\nHost: app.example.com\r\n\r\n"
+        let result = try await RawClient.exchange(port: harness.port, bytes: Array(bytes.utf8), quietPeriod: 1.5)
+        #expect(result.firstStatus == 200)
+        #expect(result.text.lowercased().contains("content-length: 5"))
+        #expect(result.text.hasSuffix("\r\n\r\n"), "no body after the head: \(result.text)")
+        #expect(!result.closedByPeer)
+        await harness.shutdown()
+        await upstream.stop()
+    }
+
+    @Test("Expect: 100-continue gets 100 Continue, then the answer")
+    func expectContinue() async throws {
+        let harness = try await GatewayHarness()
+        let backends = try await harness.backends(["v1"], behaviour: .echo)
+        try await harness.apply(Self.route, backends: backends)
+        let bytes = "PUT /x HTTP/1.1\r\nHost: app.example.com\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\nbody"
+        let result = try await RawClient.exchange(port: harness.port, bytes: Array(bytes.utf8), quietPeriod: 1.5)
+        #expect(result.text.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"), "\(result.text)")
+        #expect(result.text.hasSuffix("\r\n\r\nbody"))
+        #expect(backends[0].received.first?.header("expect") == nil, "Expect is answered by the proxy, not forwarded")
+        await harness.shutdown(backends)
+    }
+
+    @Test("an ambiguous or malformed upstream response becomes a 5xx, never a smuggled body", arguments: [
+        "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+        "HTTP/1.1 200 OK\nContent-Length: 2\n\nok",
+        "HTTX/1.1 200 OK\r\n\r\n",
+    ])
+    func malformedUpstream(response: String) async throws {
+        let upstream = try await CannedBackend.start(response: response)
+        let harness = try await GatewayHarness()
+        try await harness.apply(Self.route, endpoints: [("v1", upstream.port)])
+        let result = try await RawClient.exchange(
+            port: harness.port, bytes: Array("GET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n".utf8), quietPeriod: 2)
+        let status = try #require(result.firstStatus, "an answer: \(result.text)")
+        #expect((500..<600).contains(status))
+        await harness.shutdown()
+        await upstream.stop()
+    }
+
+    /// The body of the first response in `text`, chunked or not (read as bytes: in a Swift
+    /// `String`, CR LF is one character).
+    static func dechunk(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        guard let split = bytes.firstRange(of: Array("\r\n\r\n".utf8)) else { return "" }
+        let head = String(decoding: bytes[..<split.lowerBound], as: UTF8.self).lowercased()
+        var rest = bytes[split.upperBound...]
+        guard head.contains("transfer-encoding: chunked") else { return String(decoding: rest, as: UTF8.self) }
+        var body: [UInt8] = []
+        while let line = rest.firstRange(of: Array("\r\n".utf8)) {
+            let sizeField = String(decoding: rest[..<line.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeField, radix: 16), size > 0, line.upperBound + size + 2 <= rest.endIndex else { break }
+            body += rest[line.upperBound..<line.upperBound + size]
+            rest = rest[(line.upperBound + size + 2)...]
+        }
+        return String(decoding: body, as: UTF8.self)
+    }
+}
+
+/// A server on 127.0.0.1 that answers every request (once its head has arrived) with fixed bytes,
+/// for responses no HTTP library would send; closes after answering when asked to.
+final class CannedBackend: Sendable {
+    let port: Int
+    private let channel: any Channel
+    private let group: MultiThreadedEventLoopGroup
+
+    private init(port: Int, channel: any Channel, group: MultiThreadedEventLoopGroup) {
+        self.port = port
+        self.channel = channel
+        self.group = group
+    }
+
+    static func start(response: String, closeAfter: Bool = false) async throws -> CannedBackend {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let bytes = Array(response.utf8)
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Answer(response: bytes, closeAfter: closeAfter))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return CannedBackend(port: channel.localAddress?.port ?? 0, channel: channel, group: group)
+    }
+
+    func stop() async {
+        try? await channel.close()
+        try? await group.shutdownGracefully()
+    }
+
+    private final class Answer: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let response: [UInt8]
+        let closeAfter: Bool
+        private var received: [UInt8] = []
+
+        init(response: [UInt8], closeAfter: Bool) {
+            self.response = response
+            self.closeAfter = closeAfter
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var buffer = unwrapInboundIn(data)
+            received += buffer.readBytes(length: buffer.readableBytes) ?? []
+            guard let end = received.firstRange(of: Array("\r\n\r\n".utf8)) else { return }
+            received.removeSubrange(..<end.upperBound)
+            let out = context.channel.allocator.buffer(bytes: response)
+            let closeAfter = closeAfter
+            context.writeAndFlush(wrapOutboundOut(out)).assumeIsolated().whenComplete { _ in
+                if closeAfter { context.close(promise: nil) }
+            }
+        }
+    }
+}
