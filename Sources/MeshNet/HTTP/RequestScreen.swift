@@ -30,15 +30,33 @@ enum RequestScreen {
         if head.method == .CONNECT {
             return Problem(status: .methodNotAllowed, message: "CONNECT is not supported\n")
         }
-        let hosts = head.headers["host"]
-        if hosts.count > 1 {
+        // One pass for Host and whether any framing field is there (most requests have none).
+        var hostCount = 0
+        var host: String?
+        var framed = false
+        for (name, value) in head.headers {
+            switch name.utf8.count {
+            case 4 where ASCII.equalsIgnoringCase(name.utf8, "host".utf8):
+                hostCount += 1
+                if host == nil { host = value }
+            case 14 where ASCII.equalsIgnoringCase(name.utf8, "content-length".utf8),
+                17 where ASCII.equalsIgnoringCase(name.utf8, "transfer-encoding".utf8):
+                framed = true
+            default:
+                continue
+            }
+        }
+        if hostCount > 1 {
             return Problem(status: .badRequest, message: "more than one Host header\n")
         }
-        if let host = hosts.first, !isValidHost(host) {
+        if let host, !isValidHost(host) {
             return Problem(status: .badRequest, message: "invalid Host header\n")
         }
-        if hosts.isEmpty && head.version.minor == 1 && !isAbsoluteForm(head.uri) {
+        if host == nil && head.version.minor == 1 && !isAbsoluteForm(head.uri) {
             return Problem(status: .badRequest, message: "missing Host header\n")
+        }
+        guard framed else {
+            return nil
         }
         let encodings = head.headers[canonicalForm: "transfer-encoding"]
         let lengths = head.headers[canonicalForm: "content-length"]
