@@ -1,4 +1,5 @@
 import MeshNet
+import MeshTesting
 import NIOCore
 import NIOPosix
 import Testing
@@ -35,10 +36,10 @@ struct TCPRelayTests {
     @Test("an unreachable upstream closes the client and reports the connect error")
     func connectFailure() async throws {
         try await RelayBed.with { bed in
-            // A port that was just free: bind, note it, close.
-            let placeholder = try await bed.startEchoUpstream()
-            let address = try #require(placeholder.localAddress)
-            try await placeholder.close()
+            // A port nothing listens on, below the ephemeral range: binding port 0 and closing was
+            // racy (a concurrent test's client could take the port as its source port, or a
+            // listener the port itself).
+            let address = try SocketAddress(ipAddress: "127.0.0.1", port: try FreePort.take())
             let relay = try await bed.startRelay(to: address)
             let echoed = try await bed.bulkExchange(with: relay, payload: Self.payload(size: 1024), pause: .zero)
             let stats = try await bed.firstStats()
