@@ -131,6 +131,27 @@ struct GatewayHTTP1CodecTests {
         await upstream.stop()
     }
 
+    @Test("X-Forwarded-For is extended, X-Forwarded-Proto replaced, a client's X-Request-Id kept, hop-by-hop fields dropped")
+    func forwardingFields() async throws {
+        let harness = try await GatewayHarness()
+        let backends = try await harness.backends(["v1"], behaviour: .echo)
+        try await harness.apply(Self.route, backends: backends)
+        let bytes = """
+            GET / HTTP/1.1\r\nHost: app.example.com\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\n\
+            X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\nX-Request-Id: client-id-1\r\n\r\n
+            """
+        let result = try await RawClient.exchange(port: harness.port, bytes: Array(bytes.utf8), quietPeriod: 1)
+        #expect(result.firstStatus == 200)
+        let seen = try #require(backends[0].received.first)
+        #expect(seen.header("x-forwarded-for") == "203.0.113.7, 127.0.0.1")
+        #expect(seen.header("x-forwarded-proto") == "http")
+        #expect(seen.headers.filter { $0.0 == "x-forwarded-proto" }.count == 1)
+        #expect(seen.header("x-request-id") == "client-id-1")
+        #expect(seen.header("x-secret") == nil, "a field Connection names is hop-by-hop")
+        #expect(seen.header("connection") == nil)
+        await harness.shutdown(backends)
+    }
+
     /// The body of the first response in `text`, chunked or not (read as bytes: in a Swift
     /// `String`, CR LF is one character).
     static func dechunk(_ text: String) -> String {

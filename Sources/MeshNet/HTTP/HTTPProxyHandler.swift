@@ -80,16 +80,18 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             timeouts?.requestStarted()
             requestOpen = true
             closeWhenRequestEnds = false
-            keepAlive = http2 || HTTP1KeepAlive.persists(version: head.version, headers: head.headers)
-            if let problem = RequestScreen.check(head, settings: state.settings, http2: http2) {
+            // One pass over the fields: the checks, and what this handler acts on.
+            let examination = RequestScreen.examine(head, settings: state.settings, http2: http2)
+            keepAlive = http2 || examination.persists(head.version)
+            if let problem = examination.problem {
                 requestHasBody = true  // unknown framing: close after answering
                 keepAlive = false
                 sendLocalReply(problem.status, body: problem.message, head: head)
                 return
             }
-            requestHasBody = RequestScreen.announcesBody(head)
-            if head.headers.contains(name: "expect") {
-                if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            requestHasBody = examination.announcesBody
+            if let expectation = examination.expectation {
+                if ASCII.equalsIgnoringCase(ASCII.trimmed(Substring(expectation)).utf8, "100-continue".utf8) {
                     let interim = HTTPResponseHead(version: head.version, status: .continue)
                     if let codec {
                         codec.writeInterim(interim)
@@ -106,8 +108,8 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             if http2 {
                 // Only ExtendedConnectHandler puts `Upgrade` on a stream's head, for an RFC 8441
                 // WebSocket CONNECT (NIO's HTTP/2 handler refuses the header from clients).
-                upgrade = head.headers.contains(name: "upgrade")
-            } else if head.headers.contains(name: "upgrade") {
+                upgrade = examination.upgrade
+            } else if examination.upgrade {
                 // llhttp stops parsing after an upgrade request: the connection serves no other.
                 keepAlive = false
                 upgrade = UpgradeTunnel.isWebSocketUpgrade(head)
@@ -333,7 +335,17 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         writeEnd()
     }
 
+    /// The listener left the configuration: connections close after their current response.
+    /// Looked up once per snapshot, not per response.
     private var isDraining: Bool {
-        state.config.listeners[listenerName] == nil
+        let config = state.config
+        if config !== drainingCheckedFor {
+            drainingCheckedFor = config
+            draining = config.listeners[listenerName] == nil
+        }
+        return draining
     }
+
+    private var drainingCheckedFor: CompiledSnapshot?
+    private var draining = false
 }

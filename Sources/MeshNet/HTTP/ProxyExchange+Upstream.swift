@@ -157,7 +157,6 @@ extension ProxyExchange: UpstreamExchange {
             endAttempt(status >= 500 ? .httpError(status: status) : .success)
             responseStarted = true
             responseStatus = status
-            upstreamKeepAlive = HTTP1KeepAlive.persists(version: head.version, headers: head.headers)
             handler.writeHead(makeDownstreamHead(head))
         case .body(let buffer):
             bytesSent += buffer.readableBytes
@@ -246,7 +245,9 @@ extension ProxyExchange: UpstreamExchange {
 
     private func makeDownstreamHead(_ upstream: HTTPResponseHead, keepUpgrade: Bool = false) -> HTTPResponseHead {
         var head = HTTPResponseHead(version: downstreamHead.version, status: upstream.status, headers: upstream.headers)
-        HopByHopHeaders.remove(from: &head.headers, keepUpgrade: keepUpgrade)
+        // The pass that drops hop-by-hop fields reads Connection: whether the upstream keeps it.
+        let scan = HopByHopHeaders.strip(&head.headers, keepUpgrade: keepUpgrade)
+        upstreamKeepAlive = scan.persists(upstream.version)
         if let route { route.route.headers.applyToResponse(&head.headers) }
         clusterHeaders.applyToResponse(&head.headers)
         if let corsHeaders {

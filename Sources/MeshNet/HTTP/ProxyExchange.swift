@@ -181,26 +181,24 @@ final class ProxyExchange {
     private func makeUpstreamHead(_ matched: CompiledRoute) -> HTTPRequestHead {
         var head = downstreamHead
         head.version = .http1_1
-        let chunked = head.headers.contains(name: "transfer-encoding")
-        HopByHopHeaders.remove(from: &head.headers, keepUpgrade: upgrade)
-        head.headers.remove(name: "expect")
-        if chunked { head.headers.add(name: "transfer-encoding", value: "chunked") }
+        let source = state.settings.addForwardedHeaders ? facts.sourceAddress : nil
+        // One pass drops hop-by-hop fields and Expect, and notes what the proxy extends.
+        let scan = HopByHopHeaders.strip(
+            &head.headers, keepUpgrade: upgrade, dropExpect: true, dropForwarded: source != nil)
+        if scan.transferEncoding { head.headers.add(name: "transfer-encoding", value: "chunked") }
         if let path = matched.rewrittenPath(facts) { head.uri = path }
         if let host = matched.hostRewrite { head.headers.replaceOrAdd(name: "host", value: host) }
-        if state.settings.addForwardedHeaders {
-            if let source = facts.sourceAddress {
-                if let existing = head.headers.first(name: "x-forwarded-for") {
-                    head.headers.replaceOrAdd(name: "x-forwarded-for", value: existing + ", " + source)
-                } else {
-                    head.headers.add(name: "x-forwarded-for", value: source)
-                }
-            }
+        if let source {
+            head.headers.add(name: "x-forwarded-for", value: scan.forwardedFor.map { $0 + ", " + source } ?? source)
+            head.headers.add(name: "x-forwarded-proto", value: facts.scheme)
+        } else if state.settings.addForwardedHeaders {
             head.headers.replaceOrAdd(name: "x-forwarded-proto", value: facts.scheme)
         }
-        if let id = head.headers.first(name: "x-request-id"), !id.isEmpty {
+        if let id = scan.requestID, !id.isEmpty {
             requestID = id
         } else {
             requestID = RequestIDs.make(using: &state.random)
+            if scan.requestID != nil { head.headers.remove(name: "x-request-id") }
             head.headers.add(name: "x-request-id", value: requestID)
         }
         matched.route.headers.applyToRequest(&head.headers)

@@ -1,18 +1,51 @@
 import NIOHTTP1
 
 /// Checks a parsed request head before it is routed: framing that could smuggle a second
-/// request past a backend, oversize targets and bodies, missing or doubled Host. llhttp already
-/// refuses malformed syntax (answered 400 by `HTTPServerProtocolErrorHandler`); these are the
-/// well-formed requests a proxy must still refuse.
+/// request past a backend, oversize targets and bodies, missing or doubled Host. The parser
+/// (`HTTP1Parser`, or NIO's for HTTP/2 streams and compressing listeners) already refused
+/// malformed syntax; these are the well-formed requests a proxy must still refuse.
 enum RequestScreen {
     struct Problem {
         let status: HTTPResponseStatus
         let message: String
     }
 
+    /// What the connection handler needs to know of a request head, read in the screening pass.
+    struct Examination {
+        var problem: Problem?
+        /// Content-Length above zero or chunked.
+        var announcesBody = false
+        /// The first `Expect` value.
+        var expectation: String?
+        /// An `Upgrade` field is there.
+        var upgrade = false
+        /// `Connection` tokens (RFC 9112 §9.3).
+        var close = false
+        var keepAlive = false
+
+        /// Whether the client keeps the connection after this request.
+        func persists(_ version: HTTPVersion) -> Bool {
+            version.major == 1 && version.minor == 0 ? keepAlive && !close : !close
+        }
+    }
+
+    /// `check` and the facts the handler acts on, in one pass over the header fields.
+    static func examine(_ head: HTTPRequestHead, settings: ProxySettings, http2: Bool = false) -> Examination {
+        var examination = Examination()
+        examination.problem = check(head, settings: settings, http2: http2, noting: &examination)
+        return examination
+    }
+
     /// - Parameter http2: the head is an HTTP/2 stream's, translated by NIO's HTTP/2 codec
     ///   (which has already refused connection-specific headers and checked Content-Length).
     static func check(_ head: HTTPRequestHead, settings: ProxySettings, http2: Bool = false) -> Problem? {
+        var ignored = Examination()
+        return check(head, settings: settings, http2: http2, noting: &ignored)
+    }
+
+    private static func check(
+        _ head: HTTPRequestHead, settings: ProxySettings, http2: Bool, noting facts: inout Examination
+    ) -> Problem? {
         if http2 ? head.version != .http2 : head.version.major != 1 || head.version.minor > 1 {
             return Problem(status: .httpVersionNotSupported, message: "unsupported HTTP version\n")
         }
@@ -30,18 +63,35 @@ enum RequestScreen {
         if head.method == .CONNECT {
             return Problem(status: .methodNotAllowed, message: "CONNECT is not supported\n")
         }
-        // One pass for Host and whether any framing field is there (most requests have none).
+        // One pass for Host, Expect, Upgrade, Connection and whether any framing field is there
+        // (most requests have none).
         var hostCount = 0
         var host: String?
         var framed = false
         for (name, value) in head.headers {
-            switch name.utf8.count {
-            case 4 where ASCII.equalsIgnoringCase(name.utf8, "host".utf8):
+            let bytes = name.utf8
+            switch bytes.count {
+            case 4 where ASCII.equalsIgnoringCase(bytes, "host".utf8):
                 hostCount += 1
                 if host == nil { host = value }
-            case 14 where ASCII.equalsIgnoringCase(name.utf8, "content-length".utf8),
-                17 where ASCII.equalsIgnoringCase(name.utf8, "transfer-encoding".utf8):
+            case 6 where ASCII.equalsIgnoringCase(bytes, "expect".utf8):
+                if facts.expectation == nil { facts.expectation = value }
+            case 7 where ASCII.equalsIgnoringCase(bytes, "upgrade".utf8):
+                facts.upgrade = true
+            case 10 where ASCII.equalsIgnoringCase(bytes, "connection".utf8):
+                ASCII.forEachListElement(value) { token in
+                    if ASCII.equalsIgnoringCase(token, "close".utf8) {
+                        facts.close = true
+                    } else if ASCII.equalsIgnoringCase(token, "keep-alive".utf8) {
+                        facts.keepAlive = true
+                    }
+                }
+            case 14 where ASCII.equalsIgnoringCase(bytes, "content-length".utf8):
                 framed = true
+                if let length = Int(value), length > 0 { facts.announcesBody = true }
+            case 17 where ASCII.equalsIgnoringCase(bytes, "transfer-encoding".utf8):
+                framed = true
+                facts.announcesBody = true
             default:
                 continue
             }
@@ -83,13 +133,6 @@ enum RequestScreen {
             return Problem(status: .badRequest, message: "TRACE with a body\n")
         }
         return nil
-    }
-
-    /// Content-Length above zero or chunked.
-    static func announcesBody(_ head: HTTPRequestHead) -> Bool {
-        if head.headers.contains(name: "transfer-encoding") { return true }
-        if let length = head.headers.first(name: "content-length"), let value = Int(length) { return value > 0 }
-        return false
     }
 
     private static func isAbsoluteForm(_ uri: String) -> Bool {

@@ -16,6 +16,8 @@ final class HTTP1ClientCodec: ChannelInboundHandler, RemovableChannelHandler {
     private var parser = HTTP1Parser(kind: .response)
     private var input = ByteBuffer()
     private var context: ChannelHandlerContext?
+    /// The channel's, read once: `context.channel.allocator` costs two getters per buffer.
+    private var allocator = ByteBufferAllocator()
     private let sink: UpstreamResponseHandler
     private var failed = false
 
@@ -30,6 +32,7 @@ final class HTTP1ClientCodec: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        allocator = context.channel.allocator
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -50,12 +53,11 @@ final class HTTP1ClientCodec: ChannelInboundHandler, RemovableChannelHandler {
         switch part {
         case .head(let head):
             parser.nextResponseAnswersHEAD = head.method == .HEAD
-            let framing = HTTP1Serializer.framing(of: head.headers)
-            chunked = framing.chunked
             bodyless = false
-            var buffer = output.take() ?? context.channel.allocator.buffer(capacity: 512)
+            var buffer = output.take() ?? allocator.buffer(capacity: 512)
             HTTP1Serializer.writeRequestLine(head, into: &buffer)
-            HTTP1Serializer.writeFields(head.headers, into: &buffer)
+            let framing = HTTP1Serializer.writeFields(head.headers, into: &buffer)
+            chunked = framing.chunked
             if !framing.contentLength && !framing.chunked {
                 // Like NIO's encoder: methods that normally carry a body go chunked, others have none.
                 switch head.method {
@@ -74,7 +76,7 @@ final class HTTP1ClientCodec: ChannelInboundHandler, RemovableChannelHandler {
             preconditionFailure("the engine never sends file regions upstream")
         case .end(let trailers):
             if chunked {
-                var last = output.take() ?? context.channel.allocator.buffer(capacity: 8)
+                var last = output.take() ?? allocator.buffer(capacity: 8)
                 HTTP1Serializer.writeLastChunk(trailers: trailers, into: &last)
                 output = last
             }
@@ -83,7 +85,7 @@ final class HTTP1ClientCodec: ChannelInboundHandler, RemovableChannelHandler {
 
     private func writeBody(_ body: ByteBuffer, context: ChannelHandlerContext) {
         guard !bodyless, body.readableBytes > 0 else { return }
-        HTTP1Serializer.appendBody(body, chunked: chunked, pending: &output, allocator: context.channel.allocator) {
+        HTTP1Serializer.appendBody(body, chunked: chunked, pending: &output, allocator: allocator) {
             context.write(wrapOutboundOut($0), promise: nil)
         }
     }

@@ -10,39 +10,15 @@ enum HTTP1KeepAlive {
         var keepAlive = false
         for (name, value) in headers
         where name.utf8.count == 10 && ASCII.equalsIgnoringCase(name.utf8, "connection".utf8) {
-            scanTokens(value.utf8, close: &close, keepAlive: &keepAlive)
-        }
-        if version.major == 1 && version.minor == 0 { return keepAlive && !close }
-        return !close
-    }
-
-    /// Notes `close` and `keep-alive` among the comma-separated tokens of `value`.
-    private static func scanTokens(_ value: String.UTF8View, close: inout Bool, keepAlive: inout Bool) {
-        var start = value.startIndex
-        var index = start
-        while true {
-            let atEnd = index == value.endIndex
-            if atEnd || value[index] == UInt8(ascii: ",") {
-                var first = start
-                var last = index
-                while first < last, value[first] == UInt8(ascii: " ") || value[first] == UInt8(ascii: "\t") {
-                    first = value.index(after: first)
-                }
-                while last > first {
-                    let before = value.index(before: last)
-                    guard value[before] == UInt8(ascii: " ") || value[before] == UInt8(ascii: "\t") else { break }
-                    last = before
-                }
-                let token = value[first..<last]
+            ASCII.forEachListElement(value) { token in
                 if ASCII.equalsIgnoringCase(token, "close".utf8) {
                     close = true
                 } else if ASCII.equalsIgnoringCase(token, "keep-alive".utf8) {
                     keepAlive = true
                 }
-                if atEnd { return }
-                start = value.index(after: index)
             }
-            index = value.index(after: index)
         }
+        if version.major == 1 && version.minor == 0 { return keepAlive && !close }
+        return !close
     }
 }

@@ -38,14 +38,32 @@ enum HTTP1Serializer {
         buffer.writeStaticString(" HTTP/1.1\r\n")
     }
 
-    /// Every field as `name: value\r\n`. The engine validated names and values when it parsed
+    /// Every field as `name: value\r\n`, and how they frame the message (the same as
+    /// `framing(of:)`, noticed on the way). The engine validated names and values when it parsed
     /// or built them (configured header values are checked at apply), so none can break a line.
-    static func writeFields(_ headers: HTTPHeaders, into buffer: inout ByteBuffer) {
+    @discardableResult
+    static func writeFields(_ headers: HTTPHeaders, into buffer: inout ByteBuffer) -> (contentLength: Bool, chunked: Bool) {
+        var contentLength = false
+        var chunked = false
         for (name, value) in headers {
             buffer.writeString(name)
             buffer.writeStaticString(": ")
             buffer.writeString(value)
             buffer.writeStaticString("\r\n")
+            noteFraming(name, value, contentLength: &contentLength, chunked: &chunked)
+        }
+        return (contentLength, chunked)
+    }
+
+    @inline(__always)
+    private static func noteFraming(_ name: String, _ value: String, contentLength: inout Bool, chunked: inout Bool) {
+        switch name.utf8.count {
+        case 14 where ASCII.equalsIgnoringCase(name.utf8, "content-length".utf8):
+            contentLength = true
+        case 17 where ASCII.equalsIgnoringCase(name.utf8, "transfer-encoding".utf8):
+            chunked = ASCII.equalsIgnoringCase(ASCII.trimmed(Substring(value)).utf8, "chunked".utf8)
+        default:
+            break
         }
     }
 
@@ -114,11 +132,7 @@ enum HTTP1Serializer {
         var contentLength = false
         var chunked = false
         for (name, value) in headers {
-            if !contentLength, ASCII.equalsIgnoringCase(name.utf8, "content-length".utf8) {
-                contentLength = true
-            } else if ASCII.equalsIgnoringCase(name.utf8, "transfer-encoding".utf8) {
-                chunked = ASCII.equalsIgnoringCase(ASCII.trimmed(Substring(value)).utf8, "chunked".utf8)
-            }
+            noteFraming(name, value, contentLength: &contentLength, chunked: &chunked)
         }
         return (contentLength, chunked)
     }

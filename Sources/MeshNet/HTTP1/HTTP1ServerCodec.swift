@@ -21,6 +21,8 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
     private var parser: HTTP1Parser
     private var input = ByteBuffer()
     private var context: ChannelHandlerContext?
+    /// The channel's, read once: `context.channel.allocator` costs two getters per buffer.
+    private var allocator = ByteBufferAllocator()
     /// The proxy handler requests go to; cleared when either handler leaves the pipeline.
     private var sink: HTTPProxyHandler?
 
@@ -54,6 +56,7 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        allocator = context.channel.allocator
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -142,13 +145,13 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let body = error.message.hasSuffix("\n") ? error.message : error.message + "\n"
-        var buffer = context.channel.allocator.buffer(capacity: 128 + body.utf8.count)
+        var buffer = allocator.buffer(capacity: 128 + body.utf8.count)
         HTTP1Serializer.writeStatusLine(error.status, version: .http1_1, into: &buffer)
         buffer.writeStaticString("connection: close\r\ncontent-type: text/plain\r\ncontent-length: ")
         buffer.writeString(String(body.utf8.count))
         buffer.writeStaticString("\r\n\r\n")
         buffer.writeString(body)
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     /// Continues with pipelined input after a response ended, on the next tick: the exchange that
@@ -182,7 +185,7 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
     /// A 1xx interim head (100 Continue), written at once; the final response follows.
     func writeInterim(_ head: HTTPResponseHead) {
         guard !stopped, let context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 64)
+        var buffer = allocator.buffer(capacity: 64)
         HTTP1Serializer.writeStatusLine(head.status, version: head.version, into: &buffer)
         HTTP1Serializer.writeFields(head.headers, into: &buffer)
         buffer.writeStaticString("\r\n")
@@ -195,32 +198,33 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
         guard !stopped, let context else { return }
         let code = head.status.code
         bodyless = requestMethod == .HEAD || code == 204 || code == 304 || code < 200
-        let framing = HTTP1Serializer.framing(of: head.headers)
-        chunked = framing.chunked
         closeAfterResponse = false
-        var addChunked = false
-        if !framing.contentLength && !framing.chunked && !bodyless {
-            if head.version.major == 1 && head.version.minor == 0 {
-                closeAfterResponse = true
+        var buffer = allocator.buffer(capacity: 512)
+        HTTP1Serializer.writeStatusLine(head.status, version: head.version, into: &buffer)
+        if head.version.major == 1 && head.version.minor == 0 {
+            // An HTTP/1.0 client cannot take chunked: without a length the close ends the body.
+            let framing = HTTP1Serializer.framing(of: head.headers)
+            chunked = framing.chunked
+            closeAfterResponse = !framing.contentLength && !framing.chunked && !bodyless
+            if closeAfterResponse {
+                for (name, value) in head.headers where !ASCII.equalsIgnoringCase(name.utf8, "connection".utf8) {
+                    buffer.writeString(name)
+                    buffer.writeStaticString(": ")
+                    buffer.writeString(value)
+                    buffer.writeStaticString("\r\n")
+                }
+                buffer.writeStaticString("connection: close\r\n")
             } else {
-                addChunked = true
+                HTTP1Serializer.writeFields(head.headers, into: &buffer)
+            }
+        } else {
+            let framing = HTTP1Serializer.writeFields(head.headers, into: &buffer)
+            chunked = framing.chunked
+            if !framing.contentLength && !framing.chunked && !bodyless {
+                buffer.writeStaticString("transfer-encoding: chunked\r\n")
                 chunked = true
             }
         }
-        var buffer = context.channel.allocator.buffer(capacity: 512)
-        HTTP1Serializer.writeStatusLine(head.status, version: head.version, into: &buffer)
-        if closeAfterResponse {
-            for (name, value) in head.headers where !ASCII.equalsIgnoringCase(name.utf8, "connection".utf8) {
-                buffer.writeString(name)
-                buffer.writeStaticString(": ")
-                buffer.writeString(value)
-                buffer.writeStaticString("\r\n")
-            }
-            buffer.writeStaticString("connection: close\r\n")
-        } else {
-            HTTP1Serializer.writeFields(head.headers, into: &buffer)
-        }
-        if addChunked { buffer.writeStaticString("transfer-encoding: chunked\r\n") }
         buffer.writeStaticString("\r\n")
         output = buffer
         responseStarted = true
@@ -228,7 +232,7 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
 
     func writeBody(_ body: ByteBuffer) {
         guard !stopped, responseStarted, !bodyless, body.readableBytes > 0, let context else { return }
-        HTTP1Serializer.appendBody(body, chunked: chunked, pending: &output, allocator: context.channel.allocator) {
+        HTTP1Serializer.appendBody(body, chunked: chunked, pending: &output, allocator: allocator) {
             context.write(wrapOutboundOut($0), promise: nil)
         }
     }
@@ -241,14 +245,14 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         if responseStarted && chunked && !bodyless {
-            var last = output.take() ?? context.channel.allocator.buffer(capacity: 8)
+            var last = output.take() ?? allocator.buffer(capacity: 8)
             HTTP1Serializer.writeLastChunk(trailers: trailers, into: &last)
             output = last
         }
         if let pending = output.take() {
             context.write(wrapOutboundOut(pending), promise: promise)
         } else if let promise {
-            context.write(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: promise)
+            context.write(wrapOutboundOut(allocator.buffer(capacity: 0)), promise: promise)
         }
         responseStarted = false
         awaitingResponse = false

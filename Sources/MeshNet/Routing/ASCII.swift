@@ -43,6 +43,28 @@ enum ASCII {
         return zip(value, other).allSatisfy { lower($0) == $1 }
     }
 
+    /// Calls `body` with each element of the comma-separated list `value` (`a, b,c`), spaces and
+    /// tabs trimmed and empty elements skipped, as raw bytes: no array, no substrings.
+    static func forEachListElement(_ value: String, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var value = value
+        value.withUTF8 { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            var start = 0
+            var index = 0
+            while index <= raw.count {
+                if index == raw.count || raw[index] == UInt8(ascii: ",") {
+                    var first = start
+                    var last = index
+                    while first < last && (raw[first] == UInt8(ascii: " ") || raw[first] == UInt8(ascii: "\t")) { first += 1 }
+                    while last > first && (raw[last - 1] == UInt8(ascii: " ") || raw[last - 1] == UInt8(ascii: "\t")) { last -= 1 }
+                    if last > first { body(UnsafeRawBufferPointer(rebasing: raw[first..<last])) }
+                    start = index + 1
+                }
+                index += 1
+            }
+        }
+    }
+
     /// Leading and trailing spaces and tabs removed, as HTTP list elements are written (`a, b`).
     static func trimmed(_ value: Substring) -> Substring {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }

@@ -8,12 +8,42 @@ public enum HopByHopHeaders {
     /// `TE: trailers` is kept, as Envoy does, because gRPC needs it end to end. With `keepUpgrade`
     /// and an `Upgrade` header (a WebSocket handshake the engine forwards), `Upgrade` is kept and
     /// `Connection` becomes `upgrade` so the upstream still sees an upgrade request.
-    /// Leaves `headers` untouched, without copying, when there is nothing to remove; otherwise
-    /// rebuilds them in one pass (every message through the proxy that has a `Connection` header
-    /// comes here, so it is on the hot path).
+    /// Leaves `headers` untouched, without copying, when there is nothing to remove.
     public static func remove(from headers: inout HTTPHeaders, keepUpgrade: Bool = false) {
+        strip(&headers, keepUpgrade: keepUpgrade)
+    }
+
+    /// What `strip` saw besides the fields it dropped.
+    struct Scan {
+        /// `Connection` tokens: the message asks to close, or (HTTP/1.0) to keep the connection.
+        var close = false
+        var keepAlive = false
+        /// The message had a `Transfer-Encoding` (dropped: the next hop gets its own framing).
+        var transferEncoding = false
+        /// The first `X-Forwarded-For` and `X-Request-Id` values.
+        var forwardedFor: String?
+        var requestID: String?
+
+        /// RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`.
+        func persists(_ version: HTTPVersion) -> Bool {
+            version.major == 1 && version.minor == 0 ? keepAlive && !close : !close
+        }
+    }
+
+    /// `remove(from:keepUpgrade:)` and what a proxy needs to know of the headers, in one pass
+    /// (two when something is dropped: the headers are then rebuilt once). Every message through
+    /// the proxy comes here, so this is its hot path: names are told apart by length first.
+    /// - Parameters:
+    ///   - dropExpect: also drop `Expect` (the proxy answered `100-continue` itself).
+    ///   - dropForwarded: also drop `X-Forwarded-For` and `X-Forwarded-Proto` (the caller appends
+    ///     its own, the first from `Scan.forwardedFor`).
+    @discardableResult
+    static func strip(
+        _ headers: inout HTTPHeaders, keepUpgrade: Bool = false, dropExpect: Bool = false, dropForwarded: Bool = false
+    ) -> Scan {
+        var scan = Scan()
         var found = false
-        var namedByConnection: [Substring] = []
+        var namedByConnection: [String] = []
         var upgradePresent = false
         var teIsTrailersOnly = true
         for (name, value) in headers {
@@ -21,27 +51,47 @@ public enum HopByHopHeaders {
             case nil:
                 continue
             case .connection:
-                for token in value.split(separator: ",") {
-                    let trimmed = ASCII.trimmed(token)
-                    if !trimmed.isEmpty && kind(of: trimmed) == nil { namedByConnection.append(trimmed) }
+                ASCII.forEachListElement(value) { token in
+                    if ASCII.equalsIgnoringCase(token, "close".utf8) {
+                        scan.close = true
+                    } else if ASCII.equalsIgnoringCase(token, "keep-alive".utf8) {
+                        scan.keepAlive = true
+                    } else if kind(ofBytes: token) == nil {
+                        namedByConnection.append(String(decoding: token, as: UTF8.self))
+                    }
                 }
             case .upgrade:
                 upgradePresent = true
             case .te:
-                if !ASCII.equalsIgnoringCase(ASCII.trimmed(Substring(value)).utf8, "trailers".utf8) { teIsTrailersOnly = false }
+                ASCII.forEachListElement(value) { element in
+                    if !ASCII.equalsIgnoringCase(element, "trailers".utf8) { teIsTrailersOnly = false }
+                }
+            case .transferEncoding:
+                scan.transferEncoding = true
             case .other:
                 break
+            case .expect:
+                if !dropExpect { continue }
+            case .forwardedFor:
+                if scan.forwardedFor == nil { scan.forwardedFor = value }
+                if !dropForwarded { continue }
+            case .forwardedProto:
+                if !dropForwarded { continue }
+            case .requestID:
+                if scan.requestID == nil { scan.requestID = value }
+                continue
             }
             found = true
         }
-        guard found else { return }
+        guard found || !namedByConnection.isEmpty else { return scan }
 
         let upgrading = keepUpgrade && upgradePresent
         var kept: [(String, String)] = []
-        kept.reserveCapacity(headers.count)
+        kept.reserveCapacity(headers.count + 3)
         for (name, value) in headers {
             switch kind(of: name) {
-            case .upgrade where upgrading, .te where teIsTrailersOnly:
+            case .upgrade where upgrading, .te where teIsTrailersOnly, .expect where !dropExpect, .requestID,
+                .forwardedFor where !dropForwarded, .forwardedProto where !dropForwarded:
                 kept.append((name, value))
             case .some:
                 continue
@@ -56,27 +106,39 @@ public enum HopByHopHeaders {
         }
         if upgrading { kept.append(("connection", "upgrade")) }
         headers = HTTPHeaders(kept)
+        return scan
     }
 
-    /// The headers that are always hop-by-hop, whether or not `Connection` names them.
-    private enum Kind { case connection, upgrade, te, other }
+    /// The headers that are always hop-by-hop, whether or not `Connection` names them, and the
+    /// end-to-end ones `strip` takes note of.
+    private enum Kind { case connection, upgrade, te, transferEncoding, other, expect, forwardedFor, forwardedProto, requestID }
 
-    /// Which always-hop-by-hop header `name` is, by length first: most names are none of them.
-    private static func kind(of name: some StringProtocol) -> Kind? {
-        let bytes = name.utf8
+    /// Which of them `name` is, by length first: most names are none of them.
+    private static func kind(of name: String) -> Kind? {
+        kind(ofBytes: name.utf8)
+    }
+
+    private static func kind(ofBytes bytes: some Collection<UInt8>) -> Kind? {
         switch bytes.count {
         case 2:
             return ASCII.equalsIgnoringCase(bytes, "te".utf8) ? .te : nil
+        case 6:
+            return ASCII.equalsIgnoringCase(bytes, "expect".utf8) ? .expect : nil
         case 7:
             if ASCII.equalsIgnoringCase(bytes, "upgrade".utf8) { return .upgrade }
             return ASCII.equalsIgnoringCase(bytes, "trailer".utf8) ? .other : nil
         case 10:
             if ASCII.equalsIgnoringCase(bytes, "connection".utf8) { return .connection }
             return ASCII.equalsIgnoringCase(bytes, "keep-alive".utf8) ? .other : nil
+        case 12:
+            return ASCII.equalsIgnoringCase(bytes, "x-request-id".utf8) ? .requestID : nil
+        case 15:
+            return ASCII.equalsIgnoringCase(bytes, "x-forwarded-for".utf8) ? .forwardedFor : nil
         case 16:
             return ASCII.equalsIgnoringCase(bytes, "proxy-connection".utf8) ? .other : nil
         case 17:
-            return ASCII.equalsIgnoringCase(bytes, "transfer-encoding".utf8) ? .other : nil
+            if ASCII.equalsIgnoringCase(bytes, "transfer-encoding".utf8) { return .transferEncoding }
+            return ASCII.equalsIgnoringCase(bytes, "x-forwarded-proto".utf8) ? .forwardedProto : nil
         default:
             return nil
         }

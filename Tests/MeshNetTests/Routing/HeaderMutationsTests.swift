@@ -1,5 +1,5 @@
 import MeshModel
-import MeshNet
+@testable import MeshNet
 import NIOHTTP1
 import Testing
 
@@ -83,6 +83,27 @@ extension RoutingTests {
             var plain = HTTPHeaders([("Connection", "keep-alive")])
             HopByHopHeaders.remove(from: &plain, keepUpgrade: true)
             #expect(plain.isEmpty)
+        }
+
+        @Test("strip reads Connection, Transfer-Encoding and the forwarding fields in the same pass")
+        func stripScan() {
+            var headers = HTTPHeaders([
+                ("Host", "a"), ("Connection", "Keep-Alive, close"), ("Transfer-Encoding", "chunked"),
+                ("Expect", "100-continue"), ("X-Forwarded-For", "203.0.113.7"), ("X-Forwarded-For", "10.0.0.1"),
+                ("X-Forwarded-Proto", "http"), ("X-Request-Id", "abc"),
+            ])
+            let scan = HopByHopHeaders.strip(&headers, dropExpect: true, dropForwarded: true)
+            #expect(scan.close && scan.keepAlive && scan.transferEncoding)
+            #expect(scan.forwardedFor == "203.0.113.7")
+            #expect(scan.requestID == "abc")
+            #expect(headers.map(\.name) == ["Host", "X-Request-Id"])
+            #expect(!scan.persists(.http1_1) && !scan.persists(.http1_0))
+
+            var kept = HTTPHeaders([("Expect", "100-continue"), ("X-Forwarded-For", "1.2.3.4"), ("Connection", "keep-alive")])
+            let plain = HopByHopHeaders.strip(&kept)
+            #expect(kept.map(\.name) == ["Expect", "X-Forwarded-For"], "only asked-for fields go")
+            #expect(plain.persists(.http1_0) && plain.persists(.http1_1))
+            #expect(!HopByHopHeaders.Scan().persists(.http1_0), "HTTP/1.0 closes without keep-alive")
         }
 
         @Test("headers without hop-by-hop ones are left as they are")
