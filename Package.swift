@@ -168,7 +168,13 @@ let package = Package(
         // Client side of the admin API, used by the CLI and tests.
         .target(
             name: "MeshRemote",
-            dependencies: ["MeshCore", "MeshModel", "MeshAPI"],
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: settings
         ),
         // Composition root: the only module that knows every role.

@@ -1,7 +1,4 @@
 public import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 public import MeshAPI
 public import MeshModel
 import MeshCore
@@ -13,15 +10,23 @@ import MeshCore
 public struct AdminClient: Sendable {
     public let baseURL: URL
     public let token: String?
-    private let session: URLSession
+    /// One deadline for each request: connecting, sending and reading the whole response.
+    let timeout: Duration
+    private(set) var transport: AdminHTTPClient
 
     public init(baseURL: URL, token: String?, timeout: TimeInterval = 30) {
         self.baseURL = baseURL
         self.token = token
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.httpShouldSetCookies = false
-        self.session = URLSession(configuration: configuration)
+        let milliseconds = Int64((min(max(timeout, 0.001), 86_400 * 365) * 1000).rounded())
+        self.timeout = .milliseconds(milliseconds)
+        self.transport = AdminHTTPClient(timeout: self.timeout)
+    }
+
+    /// A client that trusts the CA certificates in `trustRootsFile` (PEM) for `https` instead of
+    /// the system's roots. Internal: for tests, until the CLI grows a `--cacert`.
+    init(baseURL: URL, token: String?, timeout: TimeInterval, trustRootsFile: String) {
+        self.init(baseURL: baseURL, token: token, timeout: timeout)
+        self.transport.trustRootsFile = trustRootsFile
     }
 
     // MARK: config
@@ -95,57 +100,6 @@ public struct AdminClient: Sendable {
         try await send("POST", path, body: try JSONEncoder().encode(body), contentType: "application/json")
     }
 
-    // MARK: raw
-
-    /// A raw request, for callers that need the status and body themselves (tests, `curl`-like use).
-    public func raw(_ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, authorized: Bool = true) async throws -> (Int, Data, [String: String]) {
-        let request = makeRequest(method, path, body: body, contentType: contentType, authorized: authorized)
-        let (data, response) = try await session.data(for: request)
-        guard let http = response as? HTTPURLResponse else { throw AdminClientError(status: 0, code: "io", message: "not an HTTP response") }
-        var headers: [String: String] = [:]
-        for (key, value) in http.allHeaderFields { headers["\(key)".lowercased()] = "\(value)" }
-        return (http.statusCode, data, headers)
-    }
-
-    /// One request to `path` (which may carry its own `?query`) under the base URL.
-    private func makeRequest(
-        _ method: String, _ path: String, query: [String: String] = [:], body: Data?, contentType: String?, authorized: Bool = true
-    ) -> URLRequest {
-        let parts = path.split(separator: "?", maxSplits: 1)
-        var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false)!
-        components.percentEncodedPath = baseURL.path.trimmingSlash + parts[0]
-        if parts.count == 2 { components.percentEncodedQuery = String(parts[1]) }
-        if !query.isEmpty { components.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) } }
-        var request = URLRequest(url: components.url!)
-        request.httpMethod = method
-        if authorized, let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
-        request.httpBody = body
-        return request
-    }
-
-    private func send<T: Decodable>(_ method: String, _ path: String, query: [String: String] = [:], body: Data? = nil, contentType: String? = nil) async throws -> T {
-        let request = makeRequest(method, path, query: query, body: body, contentType: contentType)
-        let data: Data
-        let response: URLResponse
-        do {
-            (data, response) = try await session.data(for: request)
-        } catch {
-            throw AdminClientError(status: 0, code: "unavailable", message: "cannot reach meshbox at \(baseURL.absoluteString): \(error.localizedDescription)")
-        }
-        guard let http = response as? HTTPURLResponse else { throw AdminClientError(status: 0, code: "io", message: "not an HTTP response") }
-        guard (200..<300).contains(http.statusCode) else {
-            throw AdminClientError(status: http.statusCode, body: data)
-        }
-        if T.self == Empty.self { return Empty() as! T }
-        do {
-            return try Self.decoder.decode(T.self, from: data)
-        } catch {
-            throw AdminClientError(status: http.statusCode, code: "io", message: "unexpected response from server: \(error)")
-        }
-    }
-
     public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
@@ -177,106 +131,6 @@ public struct ResourceList: Sendable, Decodable {
     public var items: [StoredResource]
 }
 
-/// An error answer from the admin API, or a failure to reach it.
-public struct AdminClientError: Error, Sendable, CustomStringConvertible {
-    public var status: Int
-    public var code: String
-    public var message: String
-    public var issues: [FieldIssue]
-    public var details: [String]
-
-    public init(status: Int, code: String, message: String, issues: [FieldIssue] = [], details: [String] = []) {
-        self.status = status
-        self.code = code
-        self.message = message
-        self.issues = issues
-        self.details = details
-    }
-
-    init(status: Int, body: Data) {
-        struct Envelope: Decodable {
-            struct Body: Decodable {
-                var code: String?
-                var message: String?
-                var issues: [FieldIssue]?
-                var details: [String]?
-            }
-            var error: Body
-        }
-        if let envelope = try? JSONDecoder().decode(Envelope.self, from: body) {
-            self.init(
-                status: status, code: envelope.error.code ?? "http_\(status)", message: envelope.error.message ?? "HTTP \(status)",
-                issues: envelope.error.issues ?? [], details: envelope.error.details ?? [])
-        } else {
-            let text = String(decoding: body.prefix(500), as: UTF8.self)
-            self.init(status: status, code: "http_\(status)", message: text.isEmpty ? "HTTP \(status)" : "HTTP \(status): \(text)")
-        }
-    }
-
-    public var description: String {
-        var lines = [message]
-        lines += issues.map { "\($0.severity == .warning ? "warning" : "error"): \($0.description)" }
-        lines += details
-        return lines.joined(separator: "\n")
-    }
-}
-
 extension String {
     var trimmingSlash: String { hasSuffix("/") ? String(dropLast()) : self }
-}
-
-// MARK: data plane
-
-extension AdminClient {
-    /// The compiled data-plane snapshot (`GET /api/v1/snapshot`).
-    public func snapshot() async throws -> Snapshot {
-        try await get("/api/v1/snapshot")
-    }
-}
-
-// MARK: certificate authority
-
-extension AdminClient {
-    struct SignBody: Encodable {
-        var csr: String
-        var ttl: String?
-    }
-
-    struct TokenBody: Encodable {
-        var ttl: String?
-        var nodeName: String?
-    }
-
-    struct JoinBody: Encodable {
-        var token: String
-        var nodeName: String
-        var csr: String
-    }
-
-    public func caSign(csrPEM: String, ttl: String?) async throws -> IssuedCertificate {
-        try await post("/api/v1/ca/sign", SignBody(csr: csrPEM, ttl: ttl))
-    }
-
-    public func caStatus() async throws -> CertificateAuthorityStatus {
-        try await get("/api/v1/ca/status")
-    }
-
-    public func caBundle() async throws -> String {
-        let (status, data, _) = try await raw("GET", "/api/v1/ca/bundle")
-        guard status == 200 else { throw AdminClientError(status: status, body: data) }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    public func createJoinToken(ttl: String?, nodeName: String?) async throws -> JoinToken {
-        try await post("/api/v1/ca/tokens", TokenBody(ttl: ttl, nodeName: nodeName))
-    }
-
-    public func caRotateRoot() async throws -> CertificateAuthorityStatus {
-        try await post("/api/v1/ca/rotate-root", TokenBody())
-    }
-
-    /// A node's first call: spends a join token on its node certificate (no admin token needed).
-    public func joinNode(token: String, nodeName: String, csrPEM: String) async throws -> IssuedCertificate {
-        try await post("/join/v1/node", JoinBody(token: token, nodeName: nodeName, csr: csrPEM))
-    }
 }
