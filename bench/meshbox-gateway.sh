@@ -7,12 +7,12 @@
 #   PROXY_NAME=meshbox PROXY_PORT=18190 PROXY_CMD="$PWD/bench/meshbox-gateway.sh" \
 #     ../shared/bench/proxy-bench.sh --mode both
 #
-# Uses the release binary (.build/release/meshbox; `swift build -c release` first), or
+# Uses the production binary (.build-release/release/meshbox; `scripts/build-release.sh` first), or
 # MESHBOX_BIN. Exported by the harness: PROXY_PORT LISTEN_HOST BACKEND_HOST BACKEND_PORT THREADS
 # BENCH_SCHEME TLS_CERT TLS_KEY BENCH_TMP.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-bin=${MESHBOX_BIN:-$here/.build/release/meshbox}
+bin=${MESHBOX_BIN:-$here/.build-release/release/meshbox}
 work=${BENCH_TMP:-$(mktemp -d)}/meshbox-gateway
 rm -rf "$work"
 mkdir -p "$work"
