@@ -85,6 +85,40 @@ struct GatewayHTTP1CodecTests {
         await upstream.stop()
     }
 
+    @Test("a body ended by the upstream's close frees its connection: waiting POSTs get fresh ones")
+    func closeDelimitedUnderConnectionLimit() async throws {
+        // No Connection: close: the upstream just closes after the body. The connection must not
+        // go back to the pool, or to a request waiting for the one-connection limit (no retries:
+        // a retry after the reset would hide it).
+        let upstream = try await CannedBackend.start(response: "HTTP/1.1 200 OK\r\n\r\ndone", closeAfter: true)
+        let harness = try await GatewayHarness()
+        let rule = """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: app, namespace: default}
+            spec:
+              host: app
+              trafficPolicy:
+                connectionPool: {tcp: {maxConnections: 1}, http: {http1MaxPendingRequests: 32}}
+            ---
+            \(GatewayRoutingTests.virtualService("  - route: [{destination: {host: app}}]\n    retries: {attempts: 0}"))
+            """
+        try await harness.apply(rule, endpoints: [("v1", upstream.port)])
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { tasks in
+            for _ in 0..<8 {
+                tasks.addTask {
+                    try await ProxyClient.request(
+                        port: harness.port, "POST", "/", host: harness.host, body: Array("x".utf8), group: harness.group
+                    ).status
+                }
+            }
+            return try await tasks.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 8))
+        await harness.shutdown()
+        await upstream.stop()
+    }
+
     @Test("the answer to HEAD keeps its Content-Length without a body, and the connection goes on")
     func headRequest() async throws {
         let upstream = try await CannedBackend.start(response: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")

@@ -150,7 +150,13 @@ final class ClusterRuntime {
     /// Gives a connection back after a clean keep-alive exchange.
     func release(_ connection: UpstreamConnection) {
         // An HTTP/2 stream ends by itself; its session counts it closed then.
-        if connection.isClosed || connection.session != nil { return }
+        if connection.session != nil { return }
+        // Closed by the upstream: a body delimited by the close ends just before the close is
+        // reported. Its slot frees now; it must not go back to the pool or to a waiting request.
+        if connection.isClosed || !connection.channel.isActive {
+            closeCounted(connection)
+            return
+        }
         connection.setReading(true)
         if let max = entry.cluster.maxRequestsPerConnection, max > 0, connection.requestCount >= max {
             closeCounted(connection)

@@ -115,12 +115,14 @@ final class UpstreamResponseHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        guard let connection else { return }
-        connection.isClosed = true
+        // A response ended by this close (a body delimited by it) waits for this flush, even when
+        // its connection has already been let go.
         if let pending = pendingFlush {
             pendingFlush = nil
             pending.flush()
         }
+        guard let connection else { return }
+        connection.isClosed = true
         if let exchange {
             self.exchange = nil
             exchange.upstreamClosed(connection)
