@@ -25,7 +25,7 @@ enum RequestScreen {
 
         /// Whether the client keeps the connection after this request.
         func persists(_ version: HTTPVersion) -> Bool {
-            version.major == 1 && version.minor == 0 ? keepAlive && !close : !close
+            HTTP1KeepAlive.persists(version: version, close: close, keepAlive: keepAlive)
         }
     }
 
@@ -79,13 +79,7 @@ enum RequestScreen {
             case 7 where ASCII.equalsIgnoringCase(bytes, "upgrade".utf8):
                 facts.upgrade = true
             case 10 where ASCII.equalsIgnoringCase(bytes, "connection".utf8):
-                ASCII.forEachListElement(value) { token in
-                    if ASCII.equalsIgnoringCase(token, "close".utf8) {
-                        facts.close = true
-                    } else if ASCII.equalsIgnoringCase(token, "keep-alive".utf8) {
-                        facts.keepAlive = true
-                    }
-                }
+                ASCII.forEachListElement(value) { HTTP1KeepAlive.note($0, close: &facts.close, keepAlive: &facts.keepAlive) }
             case 14 where ASCII.equalsIgnoringCase(bytes, "content-length".utf8):
                 framed = true
                 if let length = Int(value), length > 0 { facts.announcesBody = true }

@@ -1,24 +1,36 @@
 import NIOHTTP1
 
-/// RFC 9112 §9.3: whether a connection persists after a message, read from its `Connection`
-/// fields in one pass over their bytes. NIO's `isKeepAlive` does the same work through generic
-/// token splitting, unless its own parser cached the answer, which the engine's parser cannot.
+/// RFC 9112 §9.3: whether a connection persists after a message, from its `Connection` tokens.
+/// The rule and the token test live here once; the passes that already walk the header fields
+/// (`RequestScreen`, `HopByHopHeaders.strip`) note the tokens on the way and ask `persists`.
 enum HTTP1KeepAlive {
     /// HTTP/1.1 persists unless a `close` token says otherwise; HTTP/1.0 only with `keep-alive`.
+    static func persists(version: HTTPVersion, close: Bool, keepAlive: Bool) -> Bool {
+        version.major == 1 && version.minor == 0 ? keepAlive && !close : !close
+    }
+
+    /// Notes `token` (one element of a `Connection` value) when it is `close` or `keep-alive`;
+    /// false for any other token.
+    @discardableResult
+    static func note(_ token: UnsafeRawBufferPointer, close: inout Bool, keepAlive: inout Bool) -> Bool {
+        if ASCII.equalsIgnoringCase(token, "close".utf8) {
+            close = true
+        } else if ASCII.equalsIgnoringCase(token, "keep-alive".utf8) {
+            keepAlive = true
+        } else {
+            return false
+        }
+        return true
+    }
+
+    /// The same, reading `headers` for a message no other pass walks (a mirrored response).
     static func persists(version: HTTPVersion, headers: HTTPHeaders) -> Bool {
         var close = false
         var keepAlive = false
         for (name, value) in headers
         where name.utf8.count == 10 && ASCII.equalsIgnoringCase(name.utf8, "connection".utf8) {
-            ASCII.forEachListElement(value) { token in
-                if ASCII.equalsIgnoringCase(token, "close".utf8) {
-                    close = true
-                } else if ASCII.equalsIgnoringCase(token, "keep-alive".utf8) {
-                    keepAlive = true
-                }
-            }
+            ASCII.forEachListElement(value) { note($0, close: &close, keepAlive: &keepAlive) }
         }
-        if version.major == 1 && version.minor == 0 { return keepAlive && !close }
-        return !close
+        return persists(version: version, close: close, keepAlive: keepAlive)
     }
 }

@@ -24,9 +24,9 @@ public enum HopByHopHeaders {
         var forwardedFor: String?
         var requestID: String?
 
-        /// RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`.
+        /// Whether the connection persists after this message (RFC 9112 §9.3).
         func persists(_ version: HTTPVersion) -> Bool {
-            version.major == 1 && version.minor == 0 ? keepAlive && !close : !close
+            HTTP1KeepAlive.persists(version: version, close: close, keepAlive: keepAlive)
         }
     }
 
@@ -52,11 +52,9 @@ public enum HopByHopHeaders {
                 continue
             case .connection:
                 ASCII.forEachListElement(value) { token in
-                    if ASCII.equalsIgnoringCase(token, "close".utf8) {
-                        scan.close = true
-                    } else if ASCII.equalsIgnoringCase(token, "keep-alive".utf8) {
-                        scan.keepAlive = true
-                    } else if kind(ofBytes: token) == nil {
+                    if !HTTP1KeepAlive.note(token, close: &scan.close, keepAlive: &scan.keepAlive),
+                        kind(ofBytes: token) == nil
+                    {
                         namedByConnection.append(String(decoding: token, as: UTF8.self))
                     }
                 }
