@@ -142,32 +142,30 @@ enum ListenerPipeline {
     }
 
     /// HTTP/1.1 on a plain or TLS-terminated connection.
-    /// - Parameter timeouts: already in the pipeline (in front of a sniffer); nil adds them.
+    /// - Parameter timeouts: already in the pipeline (in front of a sniffer); nil makes them. The
+    ///   engine's codec drives them itself (their handler leaves); NIO's codecs keep the handler.
     static func addHTTP1(
         to channel: any Channel, listenerName: String, routeConfigurationName: String, scheme: String, port: Int,
         state: LoopState, timeouts existing: ConnectionTimeouts? = nil, peerSPIFFEID: String? = nil
     ) throws {
         let sync = channel.pipeline.syncOperations
-        let timeouts: ConnectionTimeouts
-        if let existing {
-            timeouts = existing
-        } else {
-            timeouts = ConnectionTimeouts(settings: state.settings)
-            try sync.addHandler(timeouts)
-        }
+        let timeouts = existing ?? ConnectionTimeouts(settings: state.settings)
         let proxy = HTTPProxyHandler(
             state: state, listenerName: listenerName, routeConfigurationName: routeConfigurationName, scheme: scheme,
             listenerPort: port, timeouts: timeouts, peerSPIFFEID: peerSPIFFEID)
         guard let compressor = ResponseCompression.handler(for: routeConfigurationName, in: state.config) else {
-            // The engine's own codec: one handler, requests and responses by direct calls.
+            // The engine's own codec: one handler, requests and responses by direct calls. It
+            // drives the timeouts too, so their handler (in front of the sniffer) leaves.
             let limits = HTTP1ParserLimits(
                 maxHeadBytes: state.settings.maxRequestHeaderBytes, maxHeaderCount: state.settings.maxRequestHeaderCount)
-            let codec = HTTP1ServerCodec(limits: limits, sink: proxy)
+            let codec = HTTP1ServerCodec(limits: limits, sink: proxy, timeouts: timeouts)
             proxy.codec = codec
             try sync.addHandler(codec)
             try sync.addHandler(proxy)
+            if existing != nil { sync.removeHandler(timeouts, promise: nil) }
             return
         }
+        if existing == nil { try sync.addHandler(timeouts) }
         // Response compression works on NIO's HTTP parts, so these connections keep NIO's codecs.
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = state.settings.maxRequestHeaderBytes

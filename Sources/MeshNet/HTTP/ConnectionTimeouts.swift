@@ -1,8 +1,13 @@
 import NIOCore
 
-/// First handler of a downstream HTTP/1 connection: closes idle keep-alive connections and
-/// answers clients that send a request header too slowly (slowloris). It sees raw bytes, so it
-/// knows when a request begins before the parser has a head to show.
+/// Closes idle keep-alive connections of a downstream HTTP/1 connection and answers clients that
+/// send a request header too slowly (slowloris). It sees raw bytes, so it knows when a request
+/// begins before the parser has a head to show.
+///
+/// In front of the pipeline (before the HTTP/2 sniffer decides, and in front of NIO's codecs) it
+/// is a handler that sees every read and fires `Expired` down the pipeline. The engine's own
+/// codec drives it instead (`drive(on:expired:)`): the codec reports reads by a direct call and
+/// gets expiries by its callback, and the handler leaves the pipeline — one hop less per read.
 final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -21,6 +26,9 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline = .distantFuture
     private var context: ChannelHandlerContext?
+    private var eventLoop: (any EventLoop)?
+    /// Set while a codec drives these timeouts: where an expiry goes.
+    private var expired: (() -> Void)?
 
     init(settings: ProxySettings) {
         idleTimeout = settings.idleTimeout
@@ -29,20 +37,41 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        awaitRequest()
+        if eventLoop == nil {
+            eventLoop = context.eventLoop
+            awaitRequest()
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        cancel()
         self.context = nil
+        // Handed over to a codec: the timers run on.
+        if expired == nil { cancel() }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        inputArrived()
+        context.fireChannelRead(data)
+    }
+
+    /// The codec takes over: it calls `inputArrived()` for each read and `expired` runs when a
+    /// timeout expires. Starts the idle timeout if these timeouts were never in a pipeline;
+    /// remove the handler from the pipeline after this call.
+    func drive(on eventLoop: any EventLoop, expired: @escaping () -> Void) {
+        self.expired = expired
+        if self.eventLoop == nil {
+            self.eventLoop = eventLoop
+            awaitRequest()
+        }
+    }
+
+    /// Bytes arrived: a request begins unless one is under way.
+    @inline(__always)
+    func inputArrived() {
         if phase == .idle {
             phase = .readingHead
             arm(.now() + headerTimeout)
         }
-        context.fireChannelRead(data)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -68,6 +97,12 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
         deadline = .distantFuture
     }
 
+    /// Cancels and forgets the codec's callback (which holds the codec).
+    func stopDriving() {
+        cancel()
+        expired = nil
+    }
+
     /// Moves the deadline; a timer is only scheduled when none is pending at or before it.
     private func arm(_ newDeadline: NIODeadline) {
         deadline = newDeadline
@@ -77,9 +112,9 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
 
     private func schedule(at when: NIODeadline) {
         timer?.cancel()
-        guard let context else { return }
+        guard let eventLoop else { return }
         timerDeadline = when
-        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: when) { [weak self] in
+        timer = eventLoop.assumeIsolated().scheduleTask(deadline: when) { [weak self] in
             guard let self else { return }
             self.timer = nil
             self.fired()
@@ -87,12 +122,16 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func fired() {
-        guard let context, deadline != .distantFuture else { return }
+        guard deadline != .distantFuture else { return }
         if deadline > .now() {
             schedule(at: deadline)  // the phase moved on since this timer was armed
             return
         }
         deadline = .distantFuture
-        context.fireUserInboundEventTriggered(Expired())
+        if let expired {
+            expired()
+        } else {
+            context?.fireUserInboundEventTriggered(Expired())
+        }
     }
 }

@@ -174,16 +174,24 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         if event is ConnectionTimeouts.Expired {
-            if exchange == nil, requestOpen {
-                keepAlive = false
-                requestHasBody = true
-                sendLocalReply(.requestTimeout, body: "request header timeout\n", head: nil)
-            } else if exchange == nil {
-                context.close(promise: nil)
-            }
+            timeoutExpired()
             return
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// The idle or request-header timeout expired (from `ConnectionTimeouts`, through the
+    /// pipeline or from the codec that drives them).
+    /// - Parameter partialHead: the codec holds part of a request head (NIO's codecs cannot tell).
+    func timeoutExpired(partialHead: Bool = false) {
+        guard exchange == nil, let context else { return }
+        if requestOpen || partialHead {
+            keepAlive = false
+            requestHasBody = true
+            sendLocalReply(.requestTimeout, body: "request header timeout\n", head: nil)
+        } else {
+            context.close(promise: nil)
+        }
     }
 
     // MARK: Called by the exchange

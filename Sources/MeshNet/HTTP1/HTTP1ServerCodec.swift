@@ -25,6 +25,9 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
     private var allocator = ByteBufferAllocator()
     /// The proxy handler requests go to; cleared when either handler leaves the pipeline.
     private var sink: HTTPProxyHandler?
+    /// The connection's idle and request-header timeouts, told of each read by this codec
+    /// (`ConnectionTimeouts.drive`) rather than by a handler of their own in front of it.
+    private var timeouts: ConnectionTimeouts?
 
     // The request being answered.
     private var requestMethod = HTTPMethod.GET
@@ -49,14 +52,20 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
     /// The response has no length and ends with the connection (an HTTP/1.0 client).
     private(set) var closeAfterResponse = false
 
-    init(limits: HTTP1ParserLimits, sink: HTTPProxyHandler) {
+    init(limits: HTTP1ParserLimits, sink: HTTPProxyHandler, timeouts: ConnectionTimeouts? = nil) {
         self.parser = HTTP1Parser(kind: .request, limits: limits)
         self.sink = sink
+        self.timeouts = timeouts
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         allocator = context.channel.allocator
+        // The callback holds this codec until handlerRemoved lets it go.
+        timeouts?.drive(on: context.eventLoop) { [self] in
+            // Part of a head arrived (a slow client): it is answered 408, not just closed.
+            sink?.timeoutExpired(partialHead: !awaitingResponse && !(parser.isIdle && input.readableBytes == 0))
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -64,11 +73,14 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
         sink = nil
         input = ByteBuffer()
         output = nil
+        timeouts?.stopDriving()
+        timeouts = nil
     }
 
     // MARK: Requests in
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        timeouts?.inputArrived()
         let incoming = unwrapInboundIn(data)
         if input.readableBytes == 0 {
             input = incoming
