@@ -128,12 +128,10 @@ final class ClusterRuntime {
     func acquire(
         _ endpoint: UpstreamEndpoint, http1: Bool = false, clientHTTP2: Bool = false, _ done: @escaping Acquired
     ) {
-        if speaksHTTP2 || (usesClientProtocol && clientHTTP2), !http1, !http1Endpoints.contains(endpoint.key) {
+        if usesStreams(endpoint, http1: http1, clientHTTP2: clientHTTP2) {
             return acquireStream(endpoint, done)
         }
-        // Mutated in place (not copied out and back) so that taking a connection allocates nothing.
-        while let connection = idle[endpoint.key]?.popLast() {
-            if connection.isClosed { continue }
+        if let connection = takeIdle(endpoint) {
             done(.success(connection), true)
             return
         }
@@ -145,6 +143,26 @@ final class ClusterRuntime {
         } else {
             done(.failure(ProxyFailure.overflow), false)
         }
+    }
+
+    /// An idle pooled HTTP/1.1 connection to `endpoint`, when the request would get one from
+    /// `acquire`: its common case, answered without a callback (whose closure is allocated).
+    func idleConnection(
+        for endpoint: UpstreamEndpoint, http1: Bool = false, clientHTTP2: Bool = false
+    ) -> UpstreamConnection? {
+        usesStreams(endpoint, http1: http1, clientHTTP2: clientHTTP2) ? nil : takeIdle(endpoint)
+    }
+
+    private func usesStreams(_ endpoint: UpstreamEndpoint, http1: Bool, clientHTTP2: Bool) -> Bool {
+        (speaksHTTP2 || (usesClientProtocol && clientHTTP2)) && !http1 && !http1Endpoints.contains(endpoint.key)
+    }
+
+    private func takeIdle(_ endpoint: UpstreamEndpoint) -> UpstreamConnection? {
+        // Mutated in place (not copied out and back) so that taking a connection allocates nothing.
+        while let connection = idle[endpoint.key]?.popLast() {
+            if !connection.isClosed { return connection }
+        }
+        return nil
     }
 
     /// Gives a connection back after a clean keep-alive exchange.

@@ -42,13 +42,21 @@ final class LoopState {
             runtime.closeIdle()
         }
         clusters = next
+        lastCluster = nil
         config = snapshot
         if sweeper == nil { scheduleSweep() }
     }
 
     func cluster(named name: String) -> ClusterRuntime? {
-        clusters[name]
+        // Consecutive requests mostly go to the cluster the one before went to: comparing its
+        // name is cheaper than hashing it.
+        if let last = lastCluster, last.name == name { return last }
+        let found = clusters[name]
+        if found != nil { lastCluster = found }
+        return found
     }
+
+    private var lastCluster: ClusterRuntime?
 
     /// Once a second: idle upstream connections, outlier ejections, the access log buffer.
     private func scheduleSweep() {

@@ -22,6 +22,7 @@ final class ProxyMetrics {
 
     private let reporter: String
     private var cache: [Key: Instruments] = [:]
+    private var last: (key: Key, instruments: Instruments)?
     /// Totals this loop has served, for the console's live view.
     private(set) var requestCount = 0
     /// The last minute of requests per service, for the console's live metrics.
@@ -42,7 +43,11 @@ final class ProxyMetrics {
             at: now)
         let key = Key(service: service ?? "unknown", status: status, flags: flags.rawValue)
         let instruments: Instruments
-        if let cached = cache[key] {
+        if let last, last.key == key {
+            // Most requests repeat the previous label set; comparing the service name (the same
+            // string storage, from the snapshot) is cheaper than hashing it.
+            instruments = last.instruments
+        } else if let cached = cache[key] {
             instruments = cached
         } else {
             let dimensions = [
@@ -56,6 +61,7 @@ final class ProxyMetrics {
                 responseBytes: Recorder(label: "istio_response_bytes", dimensions: dimensions, aggregate: true))
             if cache.count < 4096 { cache[key] = instruments }
         }
+        last = (key, instruments)
         instruments.requests.increment()
         instruments.duration.record(Double(duration.nanoseconds) / 1_000_000)
         instruments.requestBytes.record(requestBytes)

@@ -17,6 +17,9 @@ final class TrafficStats {
 
     private let total = TrafficRing(seconds: TrafficStats.windowSeconds)
     private var services: [String: TrafficRing] = [:]
+    /// The ring the previous request went to: most requests repeat it, and comparing the name
+    /// (the same string storage, from the snapshot) is cheaper than hashing it.
+    private var lastService: (name: String, ring: TrafficRing)?
 
     /// Counts one finished request in the second `now` falls in.
     func record(
@@ -39,12 +42,16 @@ final class TrafficStats {
         )
         guard let service else { return }
         let ring: TrafficRing
-        if let known = services[service] {
+        if let last = lastService, last.name == service {
+            ring = last.ring  // the common case: the same service as the request before
+        } else if let known = services[service] {
             ring = known
+            lastService = (service, known)
         } else {
             guard services.count < Self.maxServices else { return }
             ring = TrafficRing(seconds: Self.windowSeconds)
             services[service] = ring
+            lastService = (service, ring)
         }
         ring.record(
             second: second,
@@ -62,6 +69,7 @@ final class TrafficStats {
         for (service, ring) in services {
             if ring.isIdle(before: second) {
                 services[service] = nil
+                if lastService?.name == service { lastService = nil }
             } else {
                 result[service] = ring.seconds(before: second)
             }

@@ -356,4 +356,16 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private var drainingCheckedFor: CompiledSnapshot?
     private var draining = false
+
+    /// This connection's route configuration in `config`, looked up once per snapshot.
+    func routeTable(in config: CompiledSnapshot) -> RouteTable? {
+        if config !== routeTableFor {
+            routeTableFor = config
+            cachedRouteTable = config.routeTables[routeConfigurationName]
+        }
+        return cachedRouteTable
+    }
+
+    private var routeTableFor: CompiledSnapshot?
+    private var cachedRouteTable: RouteTable?
 }

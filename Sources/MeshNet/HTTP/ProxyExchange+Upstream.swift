@@ -21,7 +21,6 @@ extension ProxyExchange: UpstreamExchange {
         let picked = pick.endpoint
         self.pick = pick
         lastUpstreamHost = picked.key
-        tried.append(picked.key)
         attemptStarted = now
         if let perTry = action?.retryPolicy?.perTryTimeout, perTry > .zero {
             tryTimer = state.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(perTry)) { [self] in
@@ -30,6 +29,9 @@ extension ProxyExchange: UpstreamExchange {
             }
         }
         // WebSocket upgrades need HTTP/1.1 even to an HTTP/2 cluster.
+        if let pooled = cluster.idleConnection(for: picked, http1: upgrade, clientHTTP2: handler.http2) {
+            return attach(pooled, reused: true)
+        }
         cluster.acquire(picked, http1: upgrade, clientHTTP2: handler.http2) { [self] result, reused in
             switch result {
             case .success(let connection):
@@ -62,7 +64,10 @@ extension ProxyExchange: UpstreamExchange {
         connection.requestCount += 1
         reusedConnection = reused
         connection.write(.head(upstreamHead))
-        while let part = pending.popFirst() { connection.write(.body(.byteBuffer(part))) }
+        if !pending.isEmpty {
+            for part in pending { connection.write(.body(.byteBuffer(part))) }
+            pending.removeAll()
+        }
         handler.setReading(true)
         if requestComplete {
             connection.write(.end(requestTrailers))
@@ -104,12 +109,14 @@ extension ProxyExchange: UpstreamExchange {
     }
 
     /// Waits the back-off (Envoy's: full jitter over base × 2^n, capped) and tries again.
-    func scheduleRetry() {
+    /// - Parameter avoidLast: the retry prefers endpoints other than the one that just failed.
+    func scheduleRetry(avoidLast: Bool = true) {
         guard let cluster else { return }
+        if avoidLast, let last = lastUpstreamHost { tried.append(last) }
         retriesDone += 1
         retryInFlight = true
         cluster.breaker.retryStarted()
-        pending = CircularBuffer(replay)
+        pending = replay
         let policy = action?.retryPolicy
         let base = policy?.backoffBaseInterval.map(TimeAmount.init) ?? .milliseconds(25)
         let cap = policy?.backoffMaxInterval.map(TimeAmount.init) ?? base * 10
@@ -209,8 +216,9 @@ extension ProxyExchange: UpstreamExchange {
         // A pooled connection the upstream closed while idle: one quiet retry for idempotent requests.
         let staleReuse = reusedConnection && downstreamHead.method.isIdempotent && replayable && retriesDone == 0
         if staleReuse || retryAllowed(conditions()?.retriesReset ?? false) {
+            // A stale pooled connection says nothing about its endpoint: any may be tried again.
             if staleReuse { tried.removeAll() }
-            return scheduleRetry()
+            return scheduleRetry(avoidLast: !staleReuse)
         }
         localReply(
             .serviceUnavailable, "upstream connect error or disconnect/reset before headers\n",
@@ -244,7 +252,9 @@ extension ProxyExchange: UpstreamExchange {
     // MARK: Responses
 
     private func makeDownstreamHead(_ upstream: HTTPResponseHead, keepUpgrade: Bool = false) -> HTTPResponseHead {
-        var head = HTTPResponseHead(version: downstreamHead.version, status: upstream.status, headers: upstream.headers)
+        var head = upstream
+        // Setting the version copies the head's storage: only when the client's differs.
+        if head.version != downstreamHead.version { head.version = downstreamHead.version }
         // The pass that drops hop-by-hop fields reads Connection: whether the upstream keeps it.
         let scan = HopByHopHeaders.strip(&head.headers, keepUpgrade: keepUpgrade)
         upstreamKeepAlive = scan.persists(upstream.version)

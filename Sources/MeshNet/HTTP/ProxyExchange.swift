@@ -27,7 +27,8 @@ final class ProxyExchange {
     var hash: UInt64?
 
     // Request body
-    var pending = CircularBuffer<ByteBuffer>()
+    /// Body parts waiting for a connection (an array: no storage is allocated until one waits).
+    var pending: [ByteBuffer] = []
     var replay: [ByteBuffer] = []
     var replayable = true
     var requestComplete = false
@@ -38,6 +39,8 @@ final class ProxyExchange {
     // Attempts
     var connection: UpstreamConnection?
     var pick: ClusterRuntime.Pick?
+    /// Endpoints that failed this request, avoided by its retries; filled when a retry is
+    /// scheduled, so that a request answered at the first try allocates nothing for it.
     var tried: [String] = []
     var retriesDone = 0
     var attemptStarted: NIODeadline?
@@ -79,7 +82,7 @@ final class ProxyExchange {
     func start() {
         // AuthorizationPolicy (Envoy's RBAC filter, before the router): 403 and false when denied.
         guard authorize() else { return }
-        guard let table = config.routeTables[handler.routeConfigurationName] else {
+        guard let table = handler.routeTable(in: config) else {
             return localReply(.notFound, "no route\n", flag: .noRoute)
         }
         let matched: CompiledRoute
@@ -180,7 +183,8 @@ final class ProxyExchange {
 
     private func makeUpstreamHead(_ matched: CompiledRoute) -> HTTPRequestHead {
         var head = downstreamHead
-        head.version = .http1_1
+        // Setting the version copies the head's storage: only when it changes.
+        if head.version != .http1_1 { head.version = .http1_1 }
         let source = state.settings.addForwardedHeaders ? facts.sourceAddress : nil
         // One pass drops hop-by-hop fields and Expect, and notes what the proxy extends.
         let scan = HopByHopHeaders.strip(

@@ -1,8 +1,6 @@
 /// `x-request-id` values for requests that arrive without one: random version-4 UUIDs, made from
 /// the loop's fast generator (ids need to be unique, not secret).
 enum RequestIDs {
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
     static func make(using random: inout FastRandom) -> String {
         var high = random.next()
         var low = random.next()
@@ -12,7 +10,8 @@ enum RequestIDs {
             var index = 0
             func put(_ value: UInt64, nibbles: Int) {
                 for shift in stride(from: (nibbles - 1) * 4, through: 0, by: -4) {
-                    buffer[index] = hex[Int((value >> UInt64(shift)) & 0xF)]
+                    let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xF
+                    buffer[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
                     index += 1
                 }
             }
