@@ -200,7 +200,9 @@ final class ClusterRuntime {
         }
         connection.idleSince = .now()
         if connection.onIdleClose == nil {
-            connection.onIdleClose = { [weak self] closed in self?.idleClosed(closed) }
+            // Strong: a weak capture would give the runtime a side table (slow retains on every
+            // request). `closeIdle` and each close let the closure go.
+            connection.onIdleClose = { [self] closed in idleClosed(closed) }
         }
         idle[connection.endpoint.key, default: []].append(connection)
     }

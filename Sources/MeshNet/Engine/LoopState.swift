@@ -60,10 +60,12 @@ final class LoopState {
 
     /// Once a second: idle upstream connections, outlier ejections, the access log buffer.
     private func scheduleSweep() {
-        sweeper = eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [weak self] in
-            guard let self, self.sweeper != nil else { return }
-            self.sweep()
-            self.scheduleSweep()
+        // Strong capture (a weak one would make every retain of this state take the slow path);
+        // `shutdown` cancels the task.
+        sweeper = eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in
+            guard sweeper != nil else { return }
+            sweep()
+            scheduleSweep()
         }
     }
 

@@ -114,10 +114,11 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
         timer?.cancel()
         guard let eventLoop else { return }
         timerDeadline = when
-        timer = eventLoop.assumeIsolated().scheduleTask(deadline: when) { [weak self] in
-            guard let self else { return }
-            self.timer = nil
-            self.fired()
+        // Strong capture: the task holds these timeouts until it fires or is cancelled (the
+        // connection's close cancels it), and no weak reference slows every retain.
+        timer = eventLoop.assumeIsolated().scheduleTask(deadline: when) { [self] in
+            timer = nil
+            fired()
         }
     }
 

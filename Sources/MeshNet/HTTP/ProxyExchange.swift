@@ -7,7 +7,8 @@ import NIOHTTP1
 /// connection's event loop and holds the compiled snapshot it started with, so a new snapshot
 /// never changes a request half-way.
 final class ProxyExchange {
-    unowned let handler: HTTPProxyHandler
+    /// Strong: the handler lets go of its exchange when the response ends or the client leaves.
+    let handler: HTTPProxyHandler
     let state: LoopState
     let config: CompiledSnapshot
     let downstreamHead: HTTPRequestHead

@@ -86,11 +86,19 @@ final class UpstreamConnection {
 final class UpstreamResponseHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
 
-    weak var connection: UpstreamConnection?
+    // Strong references, let go when the handler leaves the pipeline (which every close does):
+    // a weak one gives its object a side table, and every retain of it the slow path.
+    var connection: UpstreamConnection?
     /// The exchange being served; nil while the connection is idle in the pool.
     var exchange: (any UpstreamExchange)?
     /// A client connection whose response ended in this read and waits for its flush.
-    weak var pendingFlush: HTTPProxyHandler?
+    var pendingFlush: HTTPProxyHandler?
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        connection = nil
+        exchange = nil
+        pendingFlush = nil
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         deliver(unwrapInboundIn(data))

@@ -92,8 +92,11 @@ final class HTTP1ClientCodec: ChannelInboundHandler, RemovableChannelHandler {
 
     func flush() {
         guard let context else { return }
-        if let pending = output.take() { context.write(wrapOutboundOut(pending), promise: nil) }
-        context.flush()
+        if let pending = output.take() {
+            context.writeAndFlush(wrapOutboundOut(pending), promise: nil)  // one pass down the pipeline
+        } else {
+            context.flush()
+        }
     }
 
     // MARK: Responses in

@@ -45,7 +45,8 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
 
     // The response being written.
     private var responseStarted = false
-    /// Head (and small bodies) not yet handed to the channel.
+    /// Bytes not yet handed to the channel: the head (and small bodies) of the response, and of
+    /// responses before it that ended and wait for the flush.
     private var output: ByteBuffer?
     private var chunked = false
     private var bodyless = false
@@ -157,7 +158,8 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let body = error.message.hasSuffix("\n") ? error.message : error.message + "\n"
-        var buffer = allocator.buffer(capacity: 128 + body.utf8.count)
+        // Behind a response that ended but waits for its flush.
+        var buffer = output.take() ?? allocator.buffer(capacity: 128 + body.utf8.count)
         HTTP1Serializer.writeStatusLine(error.status, version: .http1_1, into: &buffer)
         buffer.writeStaticString("connection: close\r\ncontent-type: text/plain\r\ncontent-length: ")
         buffer.writeString(String(body.utf8.count))
@@ -197,7 +199,7 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
     /// A 1xx interim head (100 Continue), written at once; the final response follows.
     func writeInterim(_ head: HTTPResponseHead) {
         guard !stopped, let context else { return }
-        var buffer = allocator.buffer(capacity: 64)
+        var buffer = output.take() ?? allocator.buffer(capacity: 64)
         HTTP1Serializer.writeStatusLine(head.status, version: head.version, into: &buffer)
         HTTP1Serializer.writeFields(head.headers, into: &buffer)
         buffer.writeStaticString("\r\n")
@@ -211,7 +213,7 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
         let code = head.status.code
         bodyless = requestMethod == .HEAD || code == 204 || code == 304 || code < 200
         closeAfterResponse = false
-        var buffer = allocator.buffer(capacity: 512)
+        var buffer = output.take() ?? allocator.buffer(capacity: 512)
         HTTP1Serializer.writeStatusLine(head.status, version: head.version, into: &buffer)
         if head.version.major == 1 && head.version.minor == 0 {
             // An HTTP/1.0 client cannot take chunked: without a length the close ends the body.
@@ -261,10 +263,11 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
             HTTP1Serializer.writeLastChunk(trailers: trailers, into: &last)
             output = last
         }
-        if let pending = output.take() {
-            context.write(wrapOutboundOut(pending), promise: promise)
-        } else if let promise {
-            context.write(wrapOutboundOut(allocator.buffer(capacity: 0)), promise: promise)
+        if let promise {
+            // Written now, for the promise (the close after it); otherwise the bytes wait for
+            // the flush, which hands them over in one pass (and the next response's head joins
+            // them when it comes first).
+            context.write(wrapOutboundOut(output.take() ?? allocator.buffer(capacity: 0)), promise: promise)
         }
         responseStarted = false
         awaitingResponse = false
@@ -283,7 +286,10 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
     /// Hands what the response holds to the socket.
     func flush() {
         guard let context else { return }
-        if let pending = output.take() { context.write(wrapOutboundOut(pending), promise: nil) }
-        context.flush()
+        if let pending = output.take() {
+            context.writeAndFlush(wrapOutboundOut(pending), promise: nil)  // one pass down the pipeline
+        } else {
+            context.flush()
+        }
     }
 }
