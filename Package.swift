@@ -299,6 +299,7 @@ let package = Package(
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI", "MeshConsole", "MeshTesting",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: settings
         ),

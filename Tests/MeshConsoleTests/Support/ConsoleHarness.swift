@@ -1,6 +1,7 @@
 import Logging
 import MeshAPI
 import MeshConsole
+import ServiceLifecycle
 
 /// A running `AdminConsole` on 127.0.0.1, port 0, with fakes behind it.
 struct ConsoleHarness: Sendable {
@@ -20,8 +21,13 @@ struct ConsoleHarness: Sendable {
         return try await TestHTTPClient.request(port: port, method, path, headers: headers, body: body)
     }
 
-    /// Runs a console until `body` returns. The console is cancelled afterwards; a console that
-    /// fails to start fails the test instead of hanging it.
+    /// Runs a console until `body` returns, then shuts it down gracefully, as meshbox does (a
+    /// console that has not stopped 10 s later is cancelled); a console that fails to start fails
+    /// the test instead of hanging it.
+    ///
+    /// Not by cancelling at once: cancelling a NIO async server while it holds an accepted
+    /// connection it has not handed out yet traps in NIO ("Deinited NIOAsyncWriter without
+    /// calling finish()", apple/swift-nio#3481), which took a whole test run down once.
     static func with<Result: Sendable>(
         config: (any ConfigAPI)? = nil,
         registry: (any RegistryAPI)? = nil,
@@ -39,8 +45,7 @@ struct ConsoleHarness: Sendable {
         _ body: @Sendable (ConsoleHarness) async throws -> Result
     ) async throws -> Result {
         var logger = Logger(label: "meshbox.console.test")
-        // Stopping by task cancellation (the test target has no ServiceLifecycle to shut down
-        // gracefully) makes Hummingbird log errors; the expectations report real failures.
+        // Only what a failing test needs: the expectations report real failures.
         logger.logLevel = .critical
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let console = AdminConsole(
@@ -65,10 +70,11 @@ struct ConsoleHarness: Sendable {
             clock: clock,
             logger: logger
         )
+        let services = ServiceGroup(configuration: .init(services: [.init(service: console)], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { portContinuation.finish() }
-                try await console.run()
+                try await services.run()
             }
             defer { group.cancelAll() }
             var iterator = ports.makeAsyncIterator()
@@ -76,7 +82,16 @@ struct ConsoleHarness: Sendable {
                 try await group.next()
                 throw TestHTTPClient.Failure(description: "the console stopped before listening")
             }
-            return try await body(ConsoleHarness(port: port))
+            let outcome: Swift.Result<Result, any Error>
+            do {
+                outcome = .success(try await body(ConsoleHarness(port: port)))
+            } catch {
+                outcome = .failure(error)
+            }
+            await services.triggerGracefulShutdown()
+            group.addTask { try await Task.sleep(for: .seconds(10)) }
+            _ = try? await group.next()  // the console stopped, or the grace period ran out
+            return try outcome.get()
         }
     }
 }
