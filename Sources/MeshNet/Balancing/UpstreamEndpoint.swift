@@ -4,22 +4,55 @@ public import MeshModel
 ///
 /// `key` is computed once here because it is both the outlier detector's host identity and the
 /// consistent-hash seed of the rings, and rebuilding it per request would allocate for long (IPv6) names.
+///
+/// A value type whose fields live in one shared, immutable object: requests copy endpoints
+/// (picks, attempts, pooled connections), and a copy then costs one retain instead of one per
+/// string.
 public struct UpstreamEndpoint: Hashable, Sendable {
-    public let address: String
-    public let port: Int
+    private final class Fields: Sendable {
+        let address: String
+        let port: Int
+        let weight: UInt32
+        let instanceID: String
+        let key: String
+
+        init(address: String, port: Int, weight: UInt32, instanceID: String, key: String) {
+            self.address = address
+            self.port = port
+            self.weight = weight
+            self.instanceID = instanceID
+            self.key = key
+        }
+    }
+
+    private let fields: Fields
+
+    public var address: String { fields.address }
+    public var port: Int { fields.port }
     /// Relative weight, at least 1 (a 0 from a snapshot is read as 1, as Envoy does for EDS).
-    public let weight: UInt32
-    public let instanceID: String
+    public var weight: UInt32 { fields.weight }
+    public var instanceID: String { fields.instanceID }
     /// `address:port`, with IPv6 addresses in brackets (`[::1]:80`) as Envoy prints them, so
     /// ring positions match an Envoy fed the same endpoints.
-    public let key: String
+    public var key: String { fields.key }
 
     public init(address: String, port: Int, weight: UInt32 = 1, instanceID: String = "") {
-        self.address = address
-        self.port = port
-        self.weight = max(weight, 1)
-        self.instanceID = instanceID
-        self.key = Self.key(address: address, port: port)
+        fields = Fields(
+            address: address, port: port, weight: max(weight, 1), instanceID: instanceID,
+            key: Self.key(address: address, port: port))
+    }
+
+    public static func == (lhs: UpstreamEndpoint, rhs: UpstreamEndpoint) -> Bool {
+        if lhs.fields === rhs.fields { return true }
+        return lhs.address == rhs.address && lhs.port == rhs.port && lhs.weight == rhs.weight
+            && lhs.instanceID == rhs.instanceID
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(address)
+        hasher.combine(port)
+        hasher.combine(weight)
+        hasher.combine(instanceID)
     }
 
     public init(_ endpoint: Snapshot.LbEndpoint) {

@@ -20,9 +20,12 @@ final class ProxyExchange {
     // Routing
     var facts: RequestFacts
     var route: CompiledRoute?
-    var action: Snapshot.RouteAction?
+    /// The matched route once it forwards (not a redirect or direct response). Its action and
+    /// clusters are read in place: copying `Snapshot.RouteAction` cost a dozen retains a request.
+    var forwarding: CompiledRoute?
+    /// The index of the picked cluster in `forwarding.clusters`.
+    var clusterIndex = 0
     var cluster: ClusterRuntime?
-    var clusterHeaders = Snapshot.HeaderMutations()
     var corsHeaders: HTTPHeaders?
     var upstreamHead: HTTPRequestHead?
     var hash: UInt64?
@@ -145,13 +148,13 @@ final class ProxyExchange {
             matched.route.headers.applyToResponse(&headers)
             let body = direct.body.map { String(decoding: $0, as: UTF8.self) } ?? ""
             localReply(HTTPResponseStatus(statusCode: Int(direct.status)), body, headers: headers)
-        case .route(let action):
-            forward(matched, action)
+        case .route:
+            forward(matched)
         }
     }
 
-    private func forward(_ matched: CompiledRoute, _ action: Snapshot.RouteAction) {
-        self.action = action
+    private func forward(_ matched: CompiledRoute) {
+        forwarding = matched
         if let cors = matched.cors {
             // Built once with the route table (origin regexes compiled), not per request.
             let decision = cors.evaluate(facts)
@@ -161,19 +164,19 @@ final class ProxyExchange {
             case .passThrough: break
             }
         }
-        guard let picked = matched.pickCluster(using: &state.random) else {
+        guard let index = matched.pickClusterIndex(using: &state.random) else {
             return localReply(.serviceUnavailable, "no cluster\n", flag: .noClusterFound)
         }
-        guard let runtime = state.cluster(named: picked.name) else {
+        guard let runtime = state.cluster(named: matched.clusters[index].name) else {
             return localReply(.serviceUnavailable, "no cluster\n", flag: .noClusterFound)
         }
         cluster = runtime
-        clusterHeaders = picked.headers
-        if !action.hashPolicies.isEmpty {
-            hash = RequestHash.compute(action.hashPolicies, facts: facts)
+        clusterIndex = index
+        if let policies = matched.routeAction?.hashPolicies, !policies.isEmpty {
+            hash = RequestHash.compute(policies, facts: facts)
         }
         upstreamHead = makeUpstreamHead(matched)
-        if let timeout = action.timeout, timeout > .zero {
+        if let timeout = matched.routeAction?.timeout, timeout > .zero {
             routeTimer = state.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) { [self] in
                 routeTimer = nil
                 routeTimedOut()
@@ -207,7 +210,7 @@ final class ProxyExchange {
             head.headers.add(name: "x-request-id", value: requestID)
         }
         matched.route.headers.applyToRequest(&head.headers)
-        clusterHeaders.applyToRequest(&head.headers)
+        matched.clusters[clusterIndex].headers.applyToRequest(&head.headers)
         return head
     }
 
@@ -242,7 +245,7 @@ final class ProxyExchange {
         guard !finished else { return }
         requestComplete = true
         requestTrailers = trailers
-        if let action, !action.requestMirrorPolicies.isEmpty { startMirrors(action.requestMirrorPolicies) }
+        if let policies = forwarding?.routeAction?.requestMirrorPolicies, !policies.isEmpty { startMirrors(policies) }
         if let connection, !retryInFlight {
             connection.write(.end(trailers))
             if handler.isReading {
@@ -278,7 +281,7 @@ final class ProxyExchange {
     /// Copies of the whole request to the mirror clusters; only bodies the retry buffer holds.
     private func startMirrors(_ policies: [Snapshot.MirrorPolicy]) {
         guard replayable, let upstreamHead else { return }
-        let timeout = action?.timeout.map(TimeAmount.init) ?? .seconds(10)
+        let timeout = forwarding?.routeAction?.timeout.map(TimeAmount.init) ?? .seconds(10)
         for policy in policies where policy.shouldMirror(using: &state.random) {
             guard let runtime = state.cluster(named: policy.cluster) else { continue }
             MirrorExchange(cluster: runtime, head: upstreamHead, body: replay).start(on: state.eventLoop, timeout: timeout)

@@ -24,7 +24,7 @@ public final class CompiledRoute: Sendable {
     /// A regex of this route does not compile, so it matches nothing (reported by the table).
     let isBroken: Bool
     /// Clusters with a weight above 0, and the running sum of their weights.
-    let clusters: [Snapshot.WeightedCluster]
+    public let clusters: [Snapshot.WeightedCluster]
     let cumulativeWeights: [UInt64]
     let rewrite: PathRewrite?
 
@@ -100,15 +100,21 @@ public final class CompiledRoute: Sendable {
     /// The upstream cluster for one request: a weighted choice, nil when no cluster has a weight.
     /// Draws one random number only when more than one cluster has a weight.
     public func pickCluster<G: RandomNumberGenerator>(using generator: inout G) -> Snapshot.WeightedCluster? {
+        pickClusterIndex(using: &generator).map { clusters[$0] }
+    }
+
+    /// `pickCluster` as an index into `clusters`: the proxy reads the fields it needs in place
+    /// rather than copying the cluster (its name and header mutations) per request.
+    public func pickClusterIndex<G: RandomNumberGenerator>(using generator: inout G) -> Int? {
         switch clusters.count {
         case 0: return nil
-        case 1: return clusters[0]
+        case 1: return 0
         default:
             let draw = generator.next(upperBound: cumulativeWeights[cumulativeWeights.count - 1])
             for index in cumulativeWeights.indices where draw < cumulativeWeights[index] {
-                return clusters[index]
+                return index
             }
-            return clusters[clusters.count - 1]
+            return clusters.count - 1
         }
     }
 
