@@ -18,7 +18,9 @@ final class ProxyExchange {
     let upgrade: Bool
 
     // Routing
-    var facts: RequestFacts
+    /// A `let`: routing borrows it instead of copying it (a stored `var` of a class is copied
+    /// for every call that takes it).
+    let facts: RequestFacts
     var route: CompiledRoute?
     /// The matched route once it forwards (not a redirect or direct response). Its action and
     /// clusters are read in place: copying `Snapshot.RouteAction` cost a dozen retains a request.
