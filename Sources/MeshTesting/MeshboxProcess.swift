@@ -8,7 +8,7 @@ import Glibc
 /// Output goes to files in the data dir (`stdout.log`, `stderr.log`) so a failing test can show it.
 /// `stop()` sends SIGTERM and waits; `kill()` sends SIGKILL. Tests must call one of them.
 public final class MeshboxProcess: @unchecked Sendable {
-    public let process: Process
+    public let process: ChildProcess
     public let dataDirectory: String
     public let stdoutPath: String
     public let stderrPath: String
@@ -41,17 +41,12 @@ public final class MeshboxProcess: @unchecked Sendable {
         stderrPath = dataDirectory + "/stderr-\(suffix).log"
         _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binaryPath())
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "MESHBOX_SERVER", "MESHBOX_TOKEN", "MESHBOX_DATA_DIR"] { env[key] = nil }
         env.merge(environment) { $1 }
-        process.environment = env
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(
+            executable: Self.binaryPath(), arguments: arguments, environment: env, standardOutput: stdoutPath,
+            standardError: stderrPath)
     }
 
     /// Starts `meshbox serve` on a free console port with the given data dir and waits until
@@ -90,59 +85,42 @@ public final class MeshboxProcess: @unchecked Sendable {
     @discardableResult
     public func stop(timeout: Duration = .seconds(15)) async -> Int32 {
         guard process.isRunning else { return process.terminationStatus }
-        Glibc.kill(process.processIdentifier, SIGTERM)
+        process.signal(SIGTERM)
         return await waitForExit(timeout: timeout)
     }
 
     /// SIGKILL: the process gets no chance to clean up.
     public func kill() {
         guard process.isRunning else { return }
-        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.signal(SIGKILL)
         process.waitUntilExit()
     }
 
     @discardableResult
     public func waitForExit(timeout: Duration = .seconds(15)) async -> Int32 {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while process.isRunning && clock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning { kill() }
-        process.waitUntilExit()
+        if let status = await process.exit(within: timeout) { return status }
+        kill()
         return process.terminationStatus
     }
-
-    deinit {
-        if process.isRunning {
-            Glibc.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
+    // The ChildProcess kills and reaps the child if it still runs when it goes away.
 }
 
 /// Runs the meshbox CLI to completion and returns its exit status and output.
 public func runMeshboxCLI(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
     let directory = try TemporaryDirectory(prefix: "meshbox-cli")
     defer { directory.remove() }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: MeshboxProcess.binaryPath())
-    process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     for key in ["MESHBOX_SERVER", "MESHBOX_TOKEN", "MESHBOX_DATA_DIR"] { env[key] = nil }
     env.merge(environment) { $1 }
-    process.environment = env
     let out = directory.file("out"), err = directory.file("err")
-    _ = FileManager.default.createFile(atPath: out, contents: nil)
-    _ = FileManager.default.createFile(atPath: err, contents: nil)
-    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+    var input: String?
     if let stdin {
-        let input = directory.file("in")
-        _ = FileManager.default.createFile(atPath: input, contents: Data(stdin.utf8))
-        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
-    } else {
-        process.standardInput = FileHandle.nullDevice
+        input = directory.file("in")
+        _ = FileManager.default.createFile(atPath: directory.file("in"), contents: Data(stdin.utf8))
     }
-    try process.run()
+    let process = try ChildProcess(
+        executable: MeshboxProcess.binaryPath(), arguments: arguments, environment: env, standardInput: input,
+        standardOutput: out, standardError: err)
     while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
     return (
         process.terminationStatus, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",

@@ -8,22 +8,20 @@ import Testing
 struct CAThroughServerTests {
     /// Runs a bash command line with the server's CLI environment and `meshbox` on PATH.
     func bash(_ script: String, server: RunningServer) throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script]
         var environment = ProcessInfo.processInfo.environment
         environment.merge(server.cliEnvironment) { $1 }
         let binaryDirectory = URL(fileURLWithPath: MeshboxProcess.binaryPath()).deletingLastPathComponent().path
         environment["PATH"] = binaryDirectory + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let out = server.directory.file("bash-\(UUID().uuidString.prefix(8)).out")
+        let err = out + ".err"
+        let process = try ChildProcess(
+            executable: "/bin/bash", arguments: ["-c", script], environment: environment, standardOutput: out,
+            standardError: err)
+        let status = process.terminationStatus
+        return (
+            status, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+        )
     }
 
     @Test("openssl verify -CAfile <(meshbox ca bundle) accepts an issued certificate with its SPIFFE URI SAN")

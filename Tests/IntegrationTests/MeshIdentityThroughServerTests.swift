@@ -18,27 +18,22 @@ struct MeshIdentityThroughServerTests {
     /// `openssl s_server -www` on 127.0.0.1 requiring a client certificate from `caFile`: its status page
     /// shows the client certificate it verified (text and PEM), so the test sees what the gateway presented.
     final class OpenSSLBackend: @unchecked Sendable {
-        let process = Process()
+        let process: ChildProcess
         let port: Int
 
         init(certificate: String, key: String, caFile: String, log: String) throws {
             port = try FreePort.take()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [
-                "openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-cert", certificate, "-key", key,
-                "-CAfile", caFile, "-Verify", "2", "-verify_return_error", "-www", "-quiet",
-            ]
-            FileManager.default.createFile(atPath: log, contents: nil)
-            let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-            process.standardOutput = output
-            process.standardError = output
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
+            process = try ChildProcess(
+                executable: "/usr/bin/env",
+                arguments: [
+                    "openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-cert", certificate, "-key", key,
+                    "-CAfile", caFile, "-Verify", "2", "-verify_return_error", "-www", "-quiet",
+                ],
+                standardOutput: log, standardError: log)
         }
 
         func stop() {
-            // SIGKILL: a child of the test process may inherit a mask that blocks SIGTERM.
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.signal(SIGKILL)
             process.waitUntilExit()
         }
     }

@@ -18,7 +18,7 @@ struct ScriptedHTTPServer {
         case hang
     }
 
-    let process: Process
+    let process: ChildProcess
     let port: Int
     let directory: TemporaryDirectory
     var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
@@ -29,15 +29,10 @@ struct ScriptedHTTPServer {
         try script.write(toFile: directory.file("server.py"), atomically: true, encoding: .utf8)
         let outputPath = directory.file("output")
         FileManager.default.createFile(atPath: outputPath, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", directory.file("server.py"), mode.rawValue, String(port)] + [certificateFile, keyFile].compactMap { $0 }
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? output.close()
+        let process = try ChildProcess(
+            executable: "/usr/bin/env",
+            arguments: ["python3", directory.file("server.py"), mode.rawValue, String(port)] + [certificateFile, keyFile].compactMap { $0 },
+            standardOutput: outputPath, standardError: outputPath)
         let server = ScriptedHTTPServer(process: process, port: port, directory: directory)
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
@@ -50,9 +45,8 @@ struct ScriptedHTTPServer {
         throw ScriptedHTTPServerError(output: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
     }
 
-    /// SIGKILL: the test process blocks SIGTERM, and children inherit the blocked mask.
     func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
         process.waitUntilExit()
         directory.remove()
     }

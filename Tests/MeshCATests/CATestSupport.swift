@@ -100,15 +100,6 @@ func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, 
     guard FileManager.default.isExecutableFile(atPath: executable) else {
         throw MeshError(.unavailable, "\(executable) is required for this test but is not installed")
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    return try ChildProcess.run(executable, arguments)
 }
 

@@ -22,15 +22,7 @@ struct SecretValidationTests {
     }
 
     static func openssl(_ arguments: [String], in directory: TemporaryDirectory) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try ChildProcess.run("/usr/bin/env", ["openssl"] + arguments, currentDirectory: directory.path).status
     }
 
     @Test("a certificate with its key and CA is valid")

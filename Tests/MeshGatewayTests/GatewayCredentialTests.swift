@@ -104,18 +104,15 @@ struct GatewayCredentialTests {
 
         // One keep-alive connection, two requests 4 s apart (curl's --rate); the Secret is
         // replaced in between. The second request reuses the connection (num_connects 0).
-        let held = Process()
-        held.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let heldOutput = files.directory.path + "/held.out"
-        FileManager.default.createFile(atPath: heldOutput, contents: nil)
-        held.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: heldOutput))
-        held.standardError = held.standardOutput
-        held.arguments = [
-            "curl", "-sS", "--max-time", "20", "--rate", "15/m", "--cacert", firstCA, "--resolve",
-            "\(Self.host):\(port):127.0.0.1", "-w", " connects=%{num_connects}\n",
-            "https://\(Self.host):\(port)/one", "https://\(Self.host):\(port)/two",
-        ]
-        try held.run()
+        let held = try ChildProcess(
+            executable: "/usr/bin/env",
+            arguments: [
+                "curl", "-sS", "--max-time", "20", "--rate", "15/m", "--cacert", firstCA, "--resolve",
+                "\(Self.host):\(port):127.0.0.1", "-w", " connects=%{num_connects}\n",
+                "https://\(Self.host):\(port)/one", "https://\(Self.host):\(port)/two",
+            ],
+            standardOutput: heldOutput, standardError: heldOutput)
         try await Task.sleep(for: .seconds(1))
         let rotated = try await harness.apply(
             gateway + "\n---\n" + (try Self.secret("app-cert", leaf: try Self.leaf(second))),
