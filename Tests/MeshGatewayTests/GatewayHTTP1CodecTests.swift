@@ -155,12 +155,24 @@ struct GatewayHTTP1CodecTests {
     ])
     func malformedUpstream(response: String) async throws {
         let upstream = try await CannedBackend.start(response: response)
-        let harness = try await GatewayHarness()
+        let directory = try TemporaryDirectory(prefix: "meshbox-gw-upe")
+        defer { directory.remove() }
+        let log = directory.path + "/access.log"
+        let harness = try await GatewayHarness(accessLog: try AccessLogTarget(path: log))
         try await harness.apply(Self.route, endpoints: [("v1", upstream.port)])
         let result = try await RawClient.exchange(
             port: harness.port, bytes: Array("GET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n".utf8), quietPeriod: 2)
         let status = try #require(result.firstStatus, "an answer: \(result.text)")
         #expect((500..<600).contains(status))
+        // Logged as Envoy does: UPE, the upstream broke the protocol.
+        try await eventually("the access log line with UPE", timeout: .seconds(15)) {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").contains { line in
+                guard let start = line.firstRange(of: "\"response_flags\":\"") else { return false }
+                let flags = line[start.upperBound...].prefix { $0 != "\"" }
+                return line.contains("\"response_code\":\(status)") && flags.split(separator: ",").contains("UPE")
+            }
+        }
         await harness.shutdown()
         await upstream.stop()
     }
