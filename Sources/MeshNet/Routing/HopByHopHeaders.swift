@@ -53,7 +53,7 @@ public enum HopByHopHeaders {
             case .connection:
                 ASCII.forEachListElement(value) { token in
                     if !HTTP1KeepAlive.note(token, close: &scan.close, keepAlive: &scan.keepAlive),
-                        kind(ofBytes: token) == nil
+                        kind(ofBytes: token)?.isAlwaysHopByHop != true
                     {
                         namedByConnection.append(String(decoding: token, as: UTF8.self))
                     }
@@ -82,23 +82,25 @@ public enum HopByHopHeaders {
             found = true
         }
         guard found || !namedByConnection.isEmpty else { return scan }
+        // A field `Connection` names is hop-by-hop even when it is one the proxy takes note of.
+        if !namedByConnection.isEmpty {
+            if scan.requestID != nil, named("x-request-id", in: namedByConnection) { scan.requestID = nil }
+            if scan.forwardedFor != nil, named("x-forwarded-for", in: namedByConnection) { scan.forwardedFor = nil }
+        }
 
         let upgrading = keepUpgrade && upgradePresent
         var kept: [(String, String)] = []
         kept.reserveCapacity(headers.count + 3)
         for (name, value) in headers {
             switch kind(of: name) {
-            case .upgrade where upgrading, .te where teIsTrailersOnly, .expect where !dropExpect, .requestID,
-                .forwardedFor where !dropForwarded, .forwardedProto where !dropForwarded:
+            case .upgrade where upgrading, .te where teIsTrailersOnly:
                 kept.append((name, value))
-            case .some:
+            case .expect where dropExpect, .forwardedFor where dropForwarded, .forwardedProto where dropForwarded:
                 continue
-            case nil:
-                if !namedByConnection.isEmpty,
-                    namedByConnection.contains(where: { ASCII.equalsIgnoringCase($0.utf8, name.utf8) })
-                {
-                    continue
-                }
+            case let kind? where kind.isAlwaysHopByHop:
+                continue
+            default:
+                if !namedByConnection.isEmpty, named(name, in: namedByConnection) { continue }
                 kept.append((name, value))
             }
         }
@@ -109,7 +111,21 @@ public enum HopByHopHeaders {
 
     /// The headers that are always hop-by-hop, whether or not `Connection` names them, and the
     /// end-to-end ones `strip` takes note of.
-    private enum Kind { case connection, upgrade, te, transferEncoding, other, expect, forwardedFor, forwardedProto, requestID }
+    private enum Kind {
+        case connection, upgrade, te, transferEncoding, other, expect, forwardedFor, forwardedProto, requestID
+
+        /// Dropped whatever `Connection` says; the others are end-to-end unless it names them.
+        var isAlwaysHopByHop: Bool {
+            switch self {
+            case .connection, .upgrade, .te, .transferEncoding, .other: true
+            case .expect, .forwardedFor, .forwardedProto, .requestID: false
+            }
+        }
+    }
+
+    private static func named(_ name: String, in tokens: [String]) -> Bool {
+        tokens.contains { ASCII.equalsIgnoringCase($0.utf8, name.utf8) }
+    }
 
     /// Which of them `name` is, by length first: most names are none of them.
     private static func kind(of name: String) -> Kind? {

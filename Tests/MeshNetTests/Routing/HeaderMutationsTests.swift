@@ -61,6 +61,17 @@ extension RoutingTests {
             #expect(headers.map(\.name) == ["Accept", "X-End"])
         }
 
+        @Test("a field the proxy reads (X-Request-Id, X-Forwarded-For) is dropped when Connection names it")
+        func connectionNamesNotedField() {
+            var headers = HTTPHeaders([
+                ("Connection", "x-request-id, X-Forwarded-For"), ("X-Request-Id", "from-client"),
+                ("X-Forwarded-For", "203.0.113.7"), ("X-Forwarded-Proto", "https"), ("Accept", "*/*"),
+            ])
+            let scan = HopByHopHeaders.strip(&headers)
+            #expect(headers.map(\.name) == ["X-Forwarded-Proto", "Accept"])
+            #expect(scan.requestID == nil && scan.forwardedFor == nil, "values of dropped fields are not used")
+        }
+
         @Test("TE: trailers is kept for gRPC")
         func keepsTrailersTE() {
             var headers = HTTPHeaders([("te", "trailers"), ("connection", "te")])
