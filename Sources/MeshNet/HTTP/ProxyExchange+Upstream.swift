@@ -22,7 +22,7 @@ extension ProxyExchange: UpstreamExchange {
         self.pick = pick
         lastUpstreamHost = picked.key
         attemptStarted = now
-        if let perTry = forwarding?.routeAction?.retryPolicy?.perTryTimeout, perTry > .zero {
+        if let perTry = route?.routeAction?.retryPolicy?.perTryTimeout, perTry > .zero {
             tryTimer = state.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(perTry)) { [self] in
                 tryTimer = nil
                 tryTimedOut()
@@ -95,12 +95,12 @@ extension ProxyExchange: UpstreamExchange {
     }
 
     func conditions() -> RetryConditions? {
-        forwarding?.routeAction?.retryPolicy.map { RetryConditions($0.retryOn) }
+        route?.routeAction?.retryPolicy.map { RetryConditions($0.retryOn) }
     }
 
     /// Whether one more attempt may run for a failure `matches` covers.
     func retryAllowed(_ matches: Bool) -> Bool {
-        guard matches, let policy = forwarding?.routeAction?.retryPolicy, !responseStarted, replayable, let cluster else {
+        guard matches, let policy = route?.routeAction?.retryPolicy, !responseStarted, replayable, let cluster else {
             return false
         }
         guard retriesDone < Int(policy.numRetries) else {
@@ -119,7 +119,7 @@ extension ProxyExchange: UpstreamExchange {
         retryInFlight = true
         cluster.breaker.retryStarted()
         pending = replay
-        let policy = forwarding?.routeAction?.retryPolicy
+        let policy = route?.routeAction?.retryPolicy
         let base = policy?.backoffBaseInterval.map(TimeAmount.init) ?? .milliseconds(25)
         let cap = policy?.backoffMaxInterval.map(TimeAmount.init) ?? base * 10
         let ceiling = min(cap.nanoseconds, base.nanoseconds << min(retriesDone - 1, 20))
@@ -261,7 +261,7 @@ extension ProxyExchange: UpstreamExchange {
         let scan = HopByHopHeaders.strip(&head.headers, keepUpgrade: keepUpgrade)
         upstreamKeepAlive = scan.persists(upstream.version)
         if let route { route.route.headers.applyToResponse(&head.headers) }
-        if let forwarding { forwarding.clusters[clusterIndex].headers.applyToResponse(&head.headers) }
+        if let route, let clusterIndex { route.clusters[clusterIndex].headers.applyToResponse(&head.headers) }
         if let corsHeaders {
             for (name, value) in corsHeaders { head.headers.replaceOrAdd(name: name, value: value) }
         }

@@ -21,12 +21,11 @@ final class ProxyExchange {
     /// A `let`: routing borrows it instead of copying it (a stored `var` of a class is copied
     /// for every call that takes it).
     let facts: RequestFacts
+    /// The matched route. Its action (nil for redirects and direct responses) and clusters are
+    /// read in place: copying `Snapshot.RouteAction` cost a dozen retains a request.
     var route: CompiledRoute?
-    /// The matched route once it forwards (not a redirect or direct response). Its action and
-    /// clusters are read in place: copying `Snapshot.RouteAction` cost a dozen retains a request.
-    var forwarding: CompiledRoute?
-    /// The index of the picked cluster in `forwarding.clusters`.
-    var clusterIndex = 0
+    /// The index of the picked cluster in `route.clusters`, once one is picked.
+    var clusterIndex: Int?
     var cluster: ClusterRuntime?
     var corsHeaders: HTTPHeaders?
     var upstreamHead: HTTPRequestHead?
@@ -156,7 +155,6 @@ final class ProxyExchange {
     }
 
     private func forward(_ matched: CompiledRoute) {
-        forwarding = matched
         if let cors = matched.cors {
             // Built once with the route table (origin regexes compiled), not per request.
             let decision = cors.evaluate(facts)
@@ -212,7 +210,7 @@ final class ProxyExchange {
             head.headers.add(name: "x-request-id", value: requestID)
         }
         matched.route.headers.applyToRequest(&head.headers)
-        matched.clusters[clusterIndex].headers.applyToRequest(&head.headers)
+        if let clusterIndex { matched.clusters[clusterIndex].headers.applyToRequest(&head.headers) }
         return head
     }
 
@@ -247,7 +245,7 @@ final class ProxyExchange {
         guard !finished else { return }
         requestComplete = true
         requestTrailers = trailers
-        if let policies = forwarding?.routeAction?.requestMirrorPolicies, !policies.isEmpty { startMirrors(policies) }
+        if let policies = route?.routeAction?.requestMirrorPolicies, !policies.isEmpty { startMirrors(policies) }
         if let connection, !retryInFlight {
             connection.write(.end(trailers))
             if handler.isReading {
@@ -283,7 +281,7 @@ final class ProxyExchange {
     /// Copies of the whole request to the mirror clusters; only bodies the retry buffer holds.
     private func startMirrors(_ policies: [Snapshot.MirrorPolicy]) {
         guard replayable, let upstreamHead else { return }
-        let timeout = forwarding?.routeAction?.timeout.map(TimeAmount.init) ?? .seconds(10)
+        let timeout = route?.routeAction?.timeout.map(TimeAmount.init) ?? .seconds(10)
         for policy in policies where policy.shouldMirror(using: &state.random) {
             guard let runtime = state.cluster(named: policy.cluster) else { continue }
             MirrorExchange(cluster: runtime, head: upstreamHead, body: replay).start(on: state.eventLoop, timeout: timeout)

@@ -24,7 +24,7 @@ public final class CompiledRoute: Sendable {
     /// A regex of this route does not compile, so it matches nothing (reported by the table).
     let isBroken: Bool
     /// Clusters with a weight above 0, and the running sum of their weights.
-    public let clusters: [Snapshot.WeightedCluster]
+    let clusters: [Snapshot.WeightedCluster]
     let cumulativeWeights: [UInt64]
     let rewrite: PathRewrite?
 
@@ -105,7 +105,7 @@ public final class CompiledRoute: Sendable {
 
     /// `pickCluster` as an index into `clusters`: the proxy reads the fields it needs in place
     /// rather than copying the cluster (its name and header mutations) per request.
-    public func pickClusterIndex<G: RandomNumberGenerator>(using generator: inout G) -> Int? {
+    func pickClusterIndex<G: RandomNumberGenerator>(using generator: inout G) -> Int? {
         switch clusters.count {
         case 0: return nil
         case 1: return 0
