@@ -9,50 +9,44 @@ public import MeshModel
 /// (picks, attempts, pooled connections), and a copy then costs one retain instead of one per
 /// string.
 public struct UpstreamEndpoint: Hashable, Sendable {
-    private final class Fields: Sendable {
+    /// The fields, compared and hashed as a value (`key` follows from address and port).
+    private struct Fields: Hashable, Sendable {
         let address: String
         let port: Int
         let weight: UInt32
         let instanceID: String
         let key: String
-
-        init(address: String, port: Int, weight: UInt32, instanceID: String, key: String) {
-            self.address = address
-            self.port = port
-            self.weight = weight
-            self.instanceID = instanceID
-            self.key = key
-        }
     }
 
-    private let fields: Fields
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
 
-    public var address: String { fields.address }
-    public var port: Int { fields.port }
+    private let box: Box
+
+    public var address: String { box.fields.address }
+    public var port: Int { box.fields.port }
     /// Relative weight, at least 1 (a 0 from a snapshot is read as 1, as Envoy does for EDS).
-    public var weight: UInt32 { fields.weight }
-    public var instanceID: String { fields.instanceID }
+    public var weight: UInt32 { box.fields.weight }
+    public var instanceID: String { box.fields.instanceID }
     /// `address:port`, with IPv6 addresses in brackets (`[::1]:80`) as Envoy prints them, so
     /// ring positions match an Envoy fed the same endpoints.
-    public var key: String { fields.key }
+    public var key: String { box.fields.key }
 
     public init(address: String, port: Int, weight: UInt32 = 1, instanceID: String = "") {
-        fields = Fields(
-            address: address, port: port, weight: max(weight, 1), instanceID: instanceID,
-            key: Self.key(address: address, port: port))
+        box = Box(
+            Fields(
+                address: address, port: port, weight: max(weight, 1), instanceID: instanceID,
+                key: Self.key(address: address, port: port)))
     }
 
     public static func == (lhs: UpstreamEndpoint, rhs: UpstreamEndpoint) -> Bool {
-        if lhs.fields === rhs.fields { return true }
-        return lhs.address == rhs.address && lhs.port == rhs.port && lhs.weight == rhs.weight
-            && lhs.instanceID == rhs.instanceID
+        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(address)
-        hasher.combine(port)
-        hasher.combine(weight)
-        hasher.combine(instanceID)
+        hasher.combine(box.fields)
     }
 
     public init(_ endpoint: Snapshot.LbEndpoint) {
