@@ -41,11 +41,15 @@ enum HTTP1Serializer {
     /// Every field as `name: value\r\n`, and how they frame the message (the same as
     /// `framing(of:)`, noticed on the way). The engine validated names and values when it parsed
     /// or built them (configured header values are checked at apply), so none can break a line.
+    /// - Parameter skipping: a field name to leave out (case-insensitive), e.g. `connection`.
     @discardableResult
-    static func writeFields(_ headers: HTTPHeaders, into buffer: inout ByteBuffer) -> (contentLength: Bool, chunked: Bool) {
+    static func writeFields(
+        _ headers: HTTPHeaders, into buffer: inout ByteBuffer, skipping: String? = nil
+    ) -> (contentLength: Bool, chunked: Bool) {
         var contentLength = false
         var chunked = false
         for (name, value) in headers {
+            if let skipping, ASCII.equalsIgnoringCase(name.utf8, skipping.utf8) { continue }
             buffer.writeString(name)
             buffer.writeStaticString(": ")
             buffer.writeString(value)

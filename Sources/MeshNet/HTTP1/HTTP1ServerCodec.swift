@@ -220,17 +220,8 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
             let framing = HTTP1Serializer.framing(of: head.headers)
             chunked = framing.chunked
             closeAfterResponse = !framing.contentLength && !framing.chunked && !bodyless
-            if closeAfterResponse {
-                for (name, value) in head.headers where !ASCII.equalsIgnoringCase(name.utf8, "connection".utf8) {
-                    buffer.writeString(name)
-                    buffer.writeStaticString(": ")
-                    buffer.writeString(value)
-                    buffer.writeStaticString("\r\n")
-                }
-                buffer.writeStaticString("connection: close\r\n")
-            } else {
-                HTTP1Serializer.writeFields(head.headers, into: &buffer)
-            }
+            HTTP1Serializer.writeFields(head.headers, into: &buffer, skipping: closeAfterResponse ? "connection" : nil)
+            if closeAfterResponse { buffer.writeStaticString("connection: close\r\n") }
         } else {
             let framing = HTTP1Serializer.writeFields(head.headers, into: &buffer)
             chunked = framing.chunked
