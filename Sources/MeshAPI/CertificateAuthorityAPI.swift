@@ -129,6 +129,43 @@ public struct CertificateAuthorityStatus: Sendable, Hashable, Codable {
     }
 }
 
+// The admin API's request bodies for the CA (the console decodes them, `meshbox` CLI sends them).
+
+/// `POST /api/v1/ca/sign`: a CSR in PEM and an optional lifetime (`24h`).
+public struct CASignRequest: Sendable, Hashable, Codable {
+    public var csr: String
+    public var ttl: String?
+
+    public init(csr: String, ttl: String? = nil) {
+        self.csr = csr
+        self.ttl = ttl
+    }
+}
+
+/// `POST /api/v1/ca/tokens` (and the empty body of `/api/v1/ca/rotate-root`).
+public struct JoinTokenRequest: Sendable, Hashable, Codable {
+    public var ttl: String?
+    public var nodeName: String?
+
+    public init(ttl: String? = nil, nodeName: String? = nil) {
+        self.ttl = ttl
+        self.nodeName = nodeName
+    }
+}
+
+/// `POST /join/v1/node`: the one call a node makes before it has any credential.
+public struct NodeJoinRequest: Sendable, Hashable, Codable {
+    public var token: String
+    public var nodeName: String
+    public var csr: String
+
+    public init(token: String, nodeName: String, csr: String) {
+        self.token = token
+        self.nodeName = nodeName
+        self.csr = csr
+    }
+}
+
 /// The ca role's contract.
 ///
 /// Identities are SPIFFE IDs `spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>`,

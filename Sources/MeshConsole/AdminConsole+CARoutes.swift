@@ -5,30 +5,11 @@ import MeshAPI
 import MeshCore
 import NIOCore
 
-/// `POST /api/v1/ca/sign` body.
-struct SignRequest: Codable {
-    var csr: String
-    var ttl: String?
-}
-
-/// `POST /api/v1/ca/tokens` body.
-struct JoinTokenRequest: Codable {
-    var ttl: String?
-    var nodeName: String?
-}
-
-/// `POST /join/v1/node` body: the one route a node calls before it has any credential.
-struct JoinRequest: Codable {
-    var token: String
-    var nodeName: String
-    var csr: String
-}
-
 extension AdminConsole {
     func addCertificateAuthorityRoutes(to router: Router<BasicRequestContext>) {
         router.post("/api/v1/ca/sign") { request, _ in
             let ca = try requireCertificateAuthority()
-            let body = try JSONBody.decode(SignRequest.self, from: try await collectBody(request))
+            let body = try JSONBody.decode(CASignRequest.self, from: try await collectBody(request))
             let ttl = try body.ttl.map { try Self.duration($0, field: "ttl") }
             return JSONBody.response(try await ca.sign(csrPEM: body.csr, ttl: ttl, requester: .admin))
         }
@@ -53,7 +34,7 @@ extension AdminConsole {
         // Outside /api: the join token is the credential here, not the admin token.
         router.post("/join/v1/node") { request, _ in
             let ca = try requireCertificateAuthority()
-            let body = try JSONBody.decode(JoinRequest.self, from: try await collectBody(request))
+            let body = try JSONBody.decode(NodeJoinRequest.self, from: try await collectBody(request))
             return JSONBody.response(try await ca.joinNode(token: body.token, nodeName: body.nodeName, csrPEM: body.csr))
         }
     }

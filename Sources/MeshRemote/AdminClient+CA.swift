@@ -13,24 +13,8 @@ extension AdminClient {
 // MARK: certificate authority
 
 extension AdminClient {
-    struct SignBody: Encodable {
-        var csr: String
-        var ttl: String?
-    }
-
-    struct TokenBody: Encodable {
-        var ttl: String?
-        var nodeName: String?
-    }
-
-    struct JoinBody: Encodable {
-        var token: String
-        var nodeName: String
-        var csr: String
-    }
-
     public func caSign(csrPEM: String, ttl: String?) async throws -> IssuedCertificate {
-        try await post("/api/v1/ca/sign", SignBody(csr: csrPEM, ttl: ttl))
+        try await post("/api/v1/ca/sign", CASignRequest(csr: csrPEM, ttl: ttl))
     }
 
     public func caStatus() async throws -> CertificateAuthorityStatus {
@@ -44,15 +28,15 @@ extension AdminClient {
     }
 
     public func createJoinToken(ttl: String?, nodeName: String?) async throws -> JoinToken {
-        try await post("/api/v1/ca/tokens", TokenBody(ttl: ttl, nodeName: nodeName))
+        try await post("/api/v1/ca/tokens", JoinTokenRequest(ttl: ttl, nodeName: nodeName))
     }
 
     public func caRotateRoot() async throws -> CertificateAuthorityStatus {
-        try await post("/api/v1/ca/rotate-root", TokenBody())
+        try await post("/api/v1/ca/rotate-root", JoinTokenRequest())
     }
 
     /// A node's first call: spends a join token on its node certificate (no admin token needed).
     public func joinNode(token: String, nodeName: String, csrPEM: String) async throws -> IssuedCertificate {
-        try await post("/join/v1/node", JoinBody(token: token, nodeName: nodeName, csr: csrPEM))
+        try await post("/join/v1/node", NodeJoinRequest(token: token, nodeName: nodeName, csr: csrPEM))
     }
 }
