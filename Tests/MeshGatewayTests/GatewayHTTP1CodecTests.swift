@@ -92,17 +92,9 @@ struct GatewayHTTP1CodecTests {
         // a retry after the reset would hide it).
         let upstream = try await CannedBackend.start(response: "HTTP/1.1 200 OK\r\n\r\ndone", closeAfter: true)
         let harness = try await GatewayHarness()
-        let rule = """
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: {name: app, namespace: default}
-            spec:
-              host: app
-              trafficPolicy:
-                connectionPool: {tcp: {maxConnections: 1}, http: {http1MaxPendingRequests: 32}}
-            ---
-            \(GatewayRoutingTests.virtualService("  - route: [{destination: {host: app}}]\n    retries: {attempts: 0}"))
-            """
+        let rule =
+            GatewayRoutingTests.trafficPolicy("connectionPool: {tcp: {maxConnections: 1}, http: {http1MaxPendingRequests: 32}}")
+            + "\n---\n" + GatewayRoutingTests.virtualService("  - route: [{destination: {host: app}}]\n    retries: {attempts: 0}")
         try await harness.apply(rule, endpoints: [("v1", upstream.port)])
         let statuses = try await withThrowingTaskGroup(of: Int.self) { tasks in
             for _ in 0..<8 {

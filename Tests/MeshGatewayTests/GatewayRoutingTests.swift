@@ -19,6 +19,19 @@ struct GatewayRoutingTests {
         """
     }
 
+    /// A DestinationRule for `app` with one `trafficPolicy` line (flow-style YAML).
+    static func trafficPolicy(_ policy: String) -> String {
+        """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: app, namespace: default}
+        spec:
+          host: app
+          trafficPolicy:
+            \(policy)
+        """
+    }
+
     static let subsets = """
         apiVersion: networking.istio.io/v1
         kind: DestinationRule
@@ -145,17 +158,10 @@ struct GatewayRoutingTests {
         let backends = try await harness.backends(["v1", "v2"])
         backends[1].behaviour = .status(500)
         try await harness.apply(
-            Self.virtualService("  - route: [{destination: {host: app}}]\n    retries: {attempts: 0}") + """
-
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: app, namespace: default}
-                spec:
-                  host: app
-                  trafficPolicy:
-                    outlierDetection: {consecutive5xxErrors: 3, interval: 1s, baseEjectionTime: 30s, maxEjectionPercent: 50}
-                """, backends: backends)
+            Self.virtualService("  - route: [{destination: {host: app}}]\n    retries: {attempts: 0}") + "\n---\n"
+                + Self.trafficPolicy(
+                    "outlierDetection: {consecutive5xxErrors: 3, interval: 1s, baseEjectionTime: 30s, maxEjectionPercent: 50}"),
+            backends: backends)
         let client = try await harness.client()
         for _ in 0..<40 { _ = try await client.send("GET", "/", host: harness.host) }
         let failedBefore = backends[1].requestCount
