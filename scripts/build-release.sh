@@ -6,7 +6,7 @@
 # longer maps and relocates a dozen runtime libraries, reads 30 KiB of relocations instead of
 # 1.4 MiB, and no 5 MiB dynamic symbol table (docs/benchmarks.md, "Memory").
 # `-enforce-exclusivity=unchecked` drops the run-time exclusivity checks (swift_beginAccess and
-# its access set, ~3-4 % of the gateway's CPU, mostly inside SwiftNIO); the compile-time checks
+# its access set, ~4 % of the gateway's user-space CPU samples, mostly inside SwiftNIO); the compile-time checks
 # stay, and the debug build the tests run keeps the run-time ones, so a violation still fails a
 # test. Overflow and bounds checks stay on.
 # Extra arguments go to `swift build`.
