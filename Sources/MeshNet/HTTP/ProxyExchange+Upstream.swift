@@ -178,8 +178,11 @@ extension ProxyExchange: UpstreamExchange {
                 return startTunnel(connection, switchingHead)
             }
             let keep = upstreamKeepAlive && requestComplete
-            // Written now, flushed when this upstream read completes: one write per batch.
-            handler.writeEnd(trailers: trailers, flushLater: keep ? connection.handler : nil)
+            // Streams of one HTTP/2 client connection whose responses end in this upstream read
+            // leave in one write, flushed at its read-complete. An HTTP/1 client's connection
+            // carries this response alone: it is flushed now, and the bookkeeping below (pool,
+            // metrics, log) runs while the client reads it, not before.
+            handler.writeEnd(trailers: trailers, flushLater: keep && handler.http2 ? connection.handler : nil)
             if keep {
                 cluster?.release(connection)
             } else {

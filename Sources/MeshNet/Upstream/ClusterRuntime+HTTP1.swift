@@ -26,7 +26,7 @@ extension ClusterRuntime {
         let connectTimeout = TimeAmount(entry.cluster.connectTimeout)
         ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // TLS first: the HTTP codec reads and writes plain text through it.

@@ -105,7 +105,7 @@ extension ClusterRuntime {
         }
         ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try tls?.addHandlers(to: channel, timeout: connectTimeout, h2: true)
