@@ -60,8 +60,27 @@ struct GatewayRoutingTests {
         #expect(seen.header("x-forwarded-for") == "127.0.0.1")
         #expect(seen.header("x-forwarded-proto") == "http")
         #expect(seen.header("x-drop") == nil, "headers named in Connection are hop-by-hop")
+        #expect(response.header("x-envoy-upstream-service-time").flatMap { Int($0) } != nil)
         // The connection is kept: a second request on it works.
         #expect(try await client.send("GET", "/again", host: harness.host).status == 200)
+        await client.close()
+        await harness.shutdown(backends)
+    }
+
+    @Test("a route's response header rules apply to the fields the proxy adds, x-envoy-upstream-service-time too")
+    func responseRulesSeeProxyFields() async throws {
+        let harness = try await GatewayHarness()
+        let backends = try await harness.backends(["v1"])
+        let route = """
+              - route: [{destination: {host: app}}]
+                headers: {response: {remove: [x-envoy-upstream-service-time], set: {x-served: "yes"}}}
+            """
+        try await harness.apply(Self.virtualService(route), backends: backends)
+        let client = try await harness.client()
+        let response = try await client.send("GET", "/", host: harness.host)
+        #expect(response.status == 200)
+        #expect(response.header("x-served") == "yes")
+        #expect(response.header("x-envoy-upstream-service-time") == nil)
         await client.close()
         await harness.shutdown(backends)
     }

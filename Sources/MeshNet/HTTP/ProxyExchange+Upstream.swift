@@ -257,12 +257,14 @@ extension ProxyExchange: UpstreamExchange {
     // MARK: Responses
 
     private func makeDownstreamHead(_ upstream: HTTPResponseHead, keepUpgrade: Bool = false) -> HTTPResponseHead {
-        var head = upstream
-        // Setting the version copies the head's storage: only when the client's differs.
-        if head.version != downstreamHead.version { head.version = downstreamHead.version }
         // The pass that drops hop-by-hop fields reads Connection: whether the upstream keeps it.
-        let scan = HopByHopHeaders.strip(&head.headers, keepUpgrade: keepUpgrade)
+        var (fields, scan) = HopByHopHeaders.forwardedFields(upstream.headers, keepUpgrade: keepUpgrade, extraCapacity: 2)
         upstreamKeepAlive = scan.persists(upstream.version)
+        if let upstreamServiceTime {
+            // Added with the forwarded fields, so the route's response header rules apply to it too.
+            fields.append(("x-envoy-upstream-service-time", String(upstreamServiceTime.nanoseconds / 1_000_000)))
+        }
+        var head = HTTPResponseHead(version: downstreamHead.version, status: upstream.status, headers: HTTPHeaders(fields))
         if let route { route.route.headers.applyToResponse(&head.headers) }
         if let route, let clusterIndex { route.clusters[clusterIndex].headers.applyToResponse(&head.headers) }
         if let corsHeaders {
@@ -272,9 +274,6 @@ extension ProxyExchange: UpstreamExchange {
             ResponseCompression.qualifies(head, policy: policy, method: downstreamHead.method)
         {
             head.headers.add(name: ResponseCompression.marker, value: "1")
-        }
-        if let upstreamServiceTime {
-            head.headers.add(name: "x-envoy-upstream-service-time", value: String(upstreamServiceTime.nanoseconds / 1_000_000))
         }
         return head
     }

@@ -186,28 +186,32 @@ final class ProxyExchange {
     }
 
     private func makeUpstreamHead(_ matched: CompiledRoute) -> HTTPRequestHead {
-        var head = downstreamHead
-        // Setting the version copies the head's storage: only when it changes.
-        if head.version != .http1_1 { head.version = .http1_1 }
         let source = state.settings.addForwardedHeaders ? facts.sourceAddress : nil
-        // One pass drops hop-by-hop fields and Expect, and notes what the proxy extends.
-        let scan = HopByHopHeaders.strip(
-            &head.headers, keepUpgrade: upgrade, dropExpect: true, dropForwarded: source != nil)
-        if scan.transferEncoding { head.headers.add(name: "transfer-encoding", value: "chunked") }
-        if let path = matched.rewrittenPath(facts) { head.uri = path }
-        if let host = matched.hostRewrite { head.headers.replaceOrAdd(name: "host", value: host) }
+        // One pass notes what the proxy extends, the next copies what is forwarded (no
+        // hop-by-hop fields, no Expect) into an array with room for the proxy's own fields.
+        var (fields, scan) = HopByHopHeaders.forwardedFields(
+            downstreamHead.headers, keepUpgrade: upgrade, dropExpect: true, dropForwarded: source != nil,
+            extraCapacity: 4)
+        if scan.transferEncoding { fields.append(("transfer-encoding", "chunked")) }
         if let source {
-            head.headers.add(name: "x-forwarded-for", value: scan.forwardedFor.map { $0 + ", " + source } ?? source)
-            head.headers.add(name: "x-forwarded-proto", value: facts.scheme)
-        } else if state.settings.addForwardedHeaders {
-            head.headers.replaceOrAdd(name: "x-forwarded-proto", value: facts.scheme)
+            fields.append(("x-forwarded-for", scan.forwardedFor.map { $0 + ", " + source } ?? source))
+            fields.append(("x-forwarded-proto", facts.scheme))
         }
         if let id = scan.requestID, !id.isEmpty {
             requestID = id
         } else {
             requestID = RequestIDs.make(using: &state.random)
-            if scan.requestID != nil { head.headers.remove(name: "x-request-id") }
-            head.headers.add(name: "x-request-id", value: requestID)
+            if scan.requestID != nil {
+                fields.removeAll { ASCII.equalsIgnoringCase($0.0.utf8, "x-request-id".utf8) }
+            }
+            fields.append(("x-request-id", requestID))
+        }
+        var head = HTTPRequestHead(
+            version: .http1_1, method: downstreamHead.method, uri: matched.rewrittenPath(facts) ?? downstreamHead.uri,
+            headers: HTTPHeaders(fields))
+        if let host = matched.hostRewrite { head.headers.replaceOrAdd(name: "host", value: host) }
+        if source == nil && state.settings.addForwardedHeaders {
+            head.headers.replaceOrAdd(name: "x-forwarded-proto", value: facts.scheme)
         }
         matched.route.headers.applyToRequest(&head.headers)
         if let clusterIndex { matched.clusters[clusterIndex].headers.applyToRequest(&head.headers) }

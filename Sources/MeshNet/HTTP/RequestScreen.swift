@@ -136,16 +136,19 @@ enum RequestScreen {
     /// `host[:port]`, a bracketed IPv6 literal, no spaces, slashes or other delimiters.
     private static func isValidHost(_ host: String) -> Bool {
         if host.isEmpty || host.utf8.count > 255 { return false }
-        for byte in host.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ":"),
-                UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "_"), UInt8(ascii: "*"):
-                continue
-            default:
-                return false
-            }
+        // A native string's bytes are read directly, not through the generic UTF-8 view walk.
+        return host.utf8.withContiguousStorageIfAvailable { $0.allSatisfy(isHostByte) } ?? host.utf8.allSatisfy(isHostByte)
+    }
+
+    @inline(__always)
+    private static func isHostByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ":"),
+            UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "_"), UInt8(ascii: "*"):
+            true
+        default:
+            false
         }
-        return true
     }
 }

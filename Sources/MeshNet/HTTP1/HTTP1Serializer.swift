@@ -6,41 +6,60 @@ import NIOHTTP1
 enum HTTP1Serializer {
     /// `HTTP/1.1 <code> <reason>\r\n`, or HTTP/1.0 for a 1.0 client.
     static func writeStatusLine(_ status: HTTPResponseStatus, version: HTTPVersion, into buffer: inout ByteBuffer) {
-        if version.major == 1 && version.minor == 0 {
-            buffer.writeStaticString("HTTP/1.0 ")
-        } else {
-            buffer.writeStaticString("HTTP/1.1 ")
+        let http10 = version.major == 1 && version.minor == 0
+        if case .ok = status {
+            if http10 {
+                buffer.writeStaticString("HTTP/1.0 200 OK\r\n")
+            } else {
+                buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
+            }
+            return
         }
-        switch status {
-        case .ok:
-            buffer.writeStaticString("200 OK\r\n")
-        default:
-            let code = status.code
-            buffer.writeInteger(UInt8(ascii: "0") + UInt8(code / 100 % 10))
-            buffer.writeInteger(UInt8(ascii: "0") + UInt8(code / 10 % 10))
-            buffer.writeInteger(UInt8(ascii: "0") + UInt8(code % 10))
-            buffer.writeInteger(UInt8(ascii: " "))
-            buffer.writeString(status.reasonPhrase)
-            buffer.writeStaticString("\r\n")
+        let code = status.code
+        let reason = status.reasonPhrase
+        // "HTTP/1.x ddd " + reason + CRLF, in one reserved region.
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 15 + reason.utf8.count) { raw in
+            var cursor = Cursor(raw)
+            cursor.put(http10 ? "HTTP/1.0 " : "HTTP/1.1 ")
+            cursor.put(UInt8(ascii: "0") + UInt8(code / 100 % 10))
+            cursor.put(UInt8(ascii: "0") + UInt8(code / 10 % 10))
+            cursor.put(UInt8(ascii: "0") + UInt8(code % 10))
+            cursor.put(UInt8(ascii: " "))
+            cursor.put(reason)
+            cursor.put("\r\n")
+            return cursor.offset
         }
     }
 
     /// `<method> <target> HTTP/1.1\r\n`: upstream requests always go out as HTTP/1.1.
     static func writeRequestLine(_ head: HTTPRequestHead, into buffer: inout ByteBuffer) {
-        switch head.method {
-        case .GET: buffer.writeStaticString("GET ")
-        case .POST: buffer.writeStaticString("POST ")
-        default:
-            buffer.writeString(head.method.rawValue)
-            buffer.writeInteger(UInt8(ascii: " "))
+        let method: String? =
+            switch head.method {
+            case .GET, .POST: nil
+            default: head.method.rawValue
+            }
+        let uri = head.uri
+        let length = (method?.utf8.count ?? 4) + 1 + uri.utf8.count + 11
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
+            var cursor = Cursor(raw)
+            switch head.method {
+            case .GET: cursor.put("GET ")
+            case .POST: cursor.put("POST ")
+            default:
+                cursor.put(method ?? "")
+                cursor.put(UInt8(ascii: " "))
+            }
+            cursor.put(uri)
+            cursor.put(" HTTP/1.1\r\n")
+            return cursor.offset
         }
-        buffer.writeString(head.uri)
-        buffer.writeStaticString(" HTTP/1.1\r\n")
     }
 
     /// Every field as `name: value\r\n`, and how they frame the message (the same as
     /// `framing(of:)`, noticed on the way). The engine validated names and values when it parsed
     /// or built them (configured header values are checked at apply), so none can break a line.
+    /// Each field is copied into a region reserved for it: one buffer call per field instead of
+    /// four (each checks capacity and uniqueness).
     /// - Parameter skipping: a field name to leave out (case-insensitive), e.g. `connection`.
     @discardableResult
     static func writeFields(
@@ -50,13 +69,57 @@ enum HTTP1Serializer {
         var chunked = false
         for (name, value) in headers {
             if let skipping, ASCII.equalsIgnoringCase(name.utf8, skipping.utf8) { continue }
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: name.utf8.count + value.utf8.count + 4) { raw in
+                var cursor = Cursor(raw)
+                cursor.put(name)
+                cursor.put(": ")
+                cursor.put(value)
+                cursor.put("\r\n")
+                return cursor.offset
+            }
             noteFraming(name, value, contentLength: &contentLength, chunked: &chunked)
         }
         return (contentLength, chunked)
+    }
+
+    /// Copies bytes into a region reserved for them (`writeWithUnsafeMutableBytes` with the
+    /// measured length): no capacity or uniqueness check per piece.
+    private struct Cursor {
+        let base: UnsafeMutableRawPointer
+        let count: Int
+        var offset = 0
+
+        init(_ raw: UnsafeMutableRawBufferPointer) {
+            base = raw.baseAddress!
+            count = raw.count
+        }
+
+        @inline(__always)
+        mutating func put(_ byte: UInt8) {
+            precondition(offset < count)
+            base.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self)
+            offset += 1
+        }
+
+        @inline(__always)
+        mutating func put(_ text: StaticString) {
+            copy(UnsafeRawPointer(text.utf8Start), text.utf8CodeUnitCount)
+        }
+
+        @inline(__always)
+        mutating func put(_ text: String) {
+            var text = text  // `withUTF8` needs a var; a native string is not copied
+            text.withUTF8 { bytes in
+                if let start = bytes.baseAddress { copy(UnsafeRawPointer(start), bytes.count) }
+            }
+        }
+
+        @inline(__always)
+        private mutating func copy(_ source: UnsafeRawPointer, _ length: Int) {
+            precondition(length <= count - offset)
+            (base + offset).copyMemory(from: source, byteCount: length)
+            offset += length
+        }
     }
 
     @inline(__always)

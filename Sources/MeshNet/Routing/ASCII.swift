@@ -10,7 +10,14 @@ enum ASCII {
     }
 
     static func hasUppercase(_ bytes: some Sequence<UInt8>) -> Bool {
-        bytes.contains { $0 &- UInt8(ascii: "A") < 26 }
+        // Contiguous bytes (a native string's UTF-8) are read directly: the generic walk over a
+        // `String.UTF8View` costs some 30 instructions a byte, and every request's authority
+        // comes here twice.
+        let contiguous = bytes.withContiguousStorageIfAvailable { buffer in
+            for byte in buffer where byte &- UInt8(ascii: "A") < 26 { return true }
+            return false
+        }
+        return contiguous ?? bytes.contains { $0 &- UInt8(ascii: "A") < 26 }
     }
 
     /// `value` lower-cased, or `value` itself (no copy) when it has no ASCII upper-case letter.

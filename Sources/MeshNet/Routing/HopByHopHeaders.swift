@@ -41,72 +41,104 @@ public enum HopByHopHeaders {
     static func strip(
         _ headers: inout HTTPHeaders, keepUpgrade: Bool = false, dropExpect: Bool = false, dropForwarded: Bool = false
     ) -> Scan {
+        let survey = Survey(headers, dropExpect: dropExpect, dropForwarded: dropForwarded)
+        if survey.dropsSomething {
+            headers = HTTPHeaders(survey.kept(headers, keepUpgrade: keepUpgrade, dropExpect: dropExpect, dropForwarded: dropForwarded))
+        }
+        return survey.scan
+    }
+
+    /// What `strip` keeps, as a new array with room for `extraCapacity` fields the caller
+    /// appends (a proxy adds its own before building the next hop's head): no copy of the
+    /// headers on write, and no per-field checks of `HTTPHeaders.add`, whose ASCII check of the
+    /// name costs more than the rest of the append.
+    static func forwardedFields(
+        _ headers: HTTPHeaders, keepUpgrade: Bool = false, dropExpect: Bool = false, dropForwarded: Bool = false,
+        extraCapacity: Int
+    ) -> (fields: [(String, String)], scan: Scan) {
+        let survey = Survey(headers, dropExpect: dropExpect, dropForwarded: dropForwarded)
+        let fields = survey.kept(
+            headers, keepUpgrade: keepUpgrade, dropExpect: dropExpect, dropForwarded: dropForwarded,
+            extraCapacity: extraCapacity)
+        return (fields, survey.scan)
+    }
+
+    /// The first pass: what the fields say, and whether any must go.
+    private struct Survey {
         var scan = Scan()
-        var found = false
+        var dropsSomething = false
         var namedByConnection: [String] = []
         var upgradePresent = false
         var teIsTrailersOnly = true
-        for (name, value) in headers {
-            switch kind(of: name) {
-            case nil:
-                continue
-            case .connection:
-                ASCII.forEachListElement(value) { token in
-                    if !HTTP1KeepAlive.note(token, close: &scan.close, keepAlive: &scan.keepAlive),
-                        kind(ofBytes: token)?.isAlwaysHopByHop != true
-                    {
-                        namedByConnection.append(String(decoding: token, as: UTF8.self))
+
+        init(_ headers: HTTPHeaders, dropExpect: Bool, dropForwarded: Bool) {
+            var found = false
+            for (name, value) in headers {
+                switch kind(of: name) {
+                case nil:
+                    continue
+                case .connection:
+                    ASCII.forEachListElement(value) { token in
+                        if !HTTP1KeepAlive.note(token, close: &scan.close, keepAlive: &scan.keepAlive),
+                            kind(ofBytes: token)?.isAlwaysHopByHop != true
+                        {
+                            namedByConnection.append(String(decoding: token, as: UTF8.self))
+                        }
                     }
+                case .upgrade:
+                    upgradePresent = true
+                case .te:
+                    ASCII.forEachListElement(value) { element in
+                        if !ASCII.equalsIgnoringCase(element, "trailers".utf8) { teIsTrailersOnly = false }
+                    }
+                case .transferEncoding:
+                    scan.transferEncoding = true
+                case .other:
+                    break
+                case .expect:
+                    if !dropExpect { continue }
+                case .forwardedFor:
+                    if scan.forwardedFor == nil { scan.forwardedFor = value }
+                    if !dropForwarded { continue }
+                case .forwardedProto:
+                    if !dropForwarded { continue }
+                case .requestID:
+                    if scan.requestID == nil { scan.requestID = value }
+                    continue
                 }
-            case .upgrade:
-                upgradePresent = true
-            case .te:
-                ASCII.forEachListElement(value) { element in
-                    if !ASCII.equalsIgnoringCase(element, "trailers".utf8) { teIsTrailersOnly = false }
-                }
-            case .transferEncoding:
-                scan.transferEncoding = true
-            case .other:
-                break
-            case .expect:
-                if !dropExpect { continue }
-            case .forwardedFor:
-                if scan.forwardedFor == nil { scan.forwardedFor = value }
-                if !dropForwarded { continue }
-            case .forwardedProto:
-                if !dropForwarded { continue }
-            case .requestID:
-                if scan.requestID == nil { scan.requestID = value }
-                continue
+                found = true
             }
-            found = true
-        }
-        guard found || !namedByConnection.isEmpty else { return scan }
-        // A field `Connection` names is hop-by-hop even when it is one the proxy takes note of.
-        if !namedByConnection.isEmpty {
-            if scan.requestID != nil, named("x-request-id", in: namedByConnection) { scan.requestID = nil }
-            if scan.forwardedFor != nil, named("x-forwarded-for", in: namedByConnection) { scan.forwardedFor = nil }
+            dropsSomething = found || !namedByConnection.isEmpty
+            // A field `Connection` names is hop-by-hop even when it is one the proxy takes note of.
+            if !namedByConnection.isEmpty {
+                if scan.requestID != nil, named("x-request-id", in: namedByConnection) { scan.requestID = nil }
+                if scan.forwardedFor != nil, named("x-forwarded-for", in: namedByConnection) { scan.forwardedFor = nil }
+            }
         }
 
-        let upgrading = keepUpgrade && upgradePresent
-        var kept: [(String, String)] = []
-        kept.reserveCapacity(headers.count + 3)
-        for (name, value) in headers {
-            switch kind(of: name) {
-            case .upgrade where upgrading, .te where teIsTrailersOnly:
-                kept.append((name, value))
-            case .expect where dropExpect, .forwardedFor where dropForwarded, .forwardedProto where dropForwarded:
-                continue
-            case let kind? where kind.isAlwaysHopByHop:
-                continue
-            default:
-                if !namedByConnection.isEmpty, named(name, in: namedByConnection) { continue }
-                kept.append((name, value))
+        /// The second pass: the fields that stay, in order.
+        func kept(
+            _ headers: HTTPHeaders, keepUpgrade: Bool, dropExpect: Bool, dropForwarded: Bool, extraCapacity: Int = 0
+        ) -> [(String, String)] {
+            let upgrading = keepUpgrade && upgradePresent
+            var kept: [(String, String)] = []
+            kept.reserveCapacity(headers.count + (upgrading ? 1 : 0) + extraCapacity)
+            for (name, value) in headers {
+                switch kind(of: name) {
+                case .upgrade where upgrading, .te where teIsTrailersOnly:
+                    kept.append((name, value))
+                case .expect where dropExpect, .forwardedFor where dropForwarded, .forwardedProto where dropForwarded:
+                    continue
+                case let kind? where kind.isAlwaysHopByHop:
+                    continue
+                default:
+                    if !namedByConnection.isEmpty, named(name, in: namedByConnection) { continue }
+                    kept.append((name, value))
+                }
             }
+            if upgrading { kept.append(("connection", "upgrade")) }
+            return kept
         }
-        if upgrading { kept.append(("connection", "upgrade")) }
-        headers = HTTPHeaders(kept)
-        return scan
     }
 
     /// The headers that are always hop-by-hop, whether or not `Connection` names them, and the

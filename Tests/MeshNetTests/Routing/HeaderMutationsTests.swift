@@ -117,6 +117,28 @@ extension RoutingTests {
             #expect(!HopByHopHeaders.Scan().persists(.http1_0), "HTTP/1.0 closes without keep-alive")
         }
 
+        @Test("forwardedFields copies what strip keeps, with room for the proxy's own fields")
+        func forwardedFields() {
+            let headers = HTTPHeaders([
+                ("Host", "a"), ("Connection", "close, X-Trace"), ("X-Trace", "1"), ("X-Request-Id", "abc"),
+                ("Upgrade", "websocket"), ("Accept", "*/*"),
+            ])
+            let (fields, scan) = HopByHopHeaders.forwardedFields(headers, extraCapacity: 3)
+            #expect(fields.map(\.0) == ["Host", "X-Request-Id", "Accept"])
+            #expect(fields.capacity >= fields.count + 3)
+            #expect(scan.close && scan.requestID == "abc")
+            #expect(headers.count == 6, "the input is not changed")
+
+            let upgrading = HopByHopHeaders.forwardedFields(headers, keepUpgrade: true, extraCapacity: 0).fields
+            #expect(upgrading.map(\.0) == ["Host", "X-Request-Id", "Upgrade", "Accept", "connection"])
+            #expect(upgrading.last?.1 == "upgrade")
+
+            // Nothing to drop: the same fields, still a copy with room.
+            let plain = HTTPHeaders([("Host", "a"), ("Accept", "*/*")])
+            let copied = HopByHopHeaders.forwardedFields(plain, extraCapacity: 2).fields
+            #expect(copied.map(\.0) == ["Host", "Accept"] && copied.map(\.1) == ["a", "*/*"])
+        }
+
         @Test("headers without hop-by-hop ones are left as they are")
         func untouched() {
             let original = HTTPHeaders([("Host", "a"), ("Accept", "*/*")])
