@@ -7,24 +7,25 @@ enum RequestIDs {
         high = (high & ~0xF000) | 0x4000  // version 4
         low = (low & ~(0xC << 60)) | (0x8 << 60)  // variant 10
         return String(unsafeUninitializedCapacity: 36) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            let hex = digits.utf8Start
+            let out = buffer.baseAddress!
             var index = 0
-            func put(_ value: UInt64, nibbles: Int) {
-                for shift in stride(from: (nibbles - 1) * 4, through: 0, by: -4) {
-                    let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xF
-                    buffer[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
+            /// Writes the 16 nibbles of `value`, a dash after each nibble whose bit (from the top) is set in `dashes`.
+            func put(_ value: UInt64, dashes: UInt16) {
+                for nibble in 0..<16 {
+                    out[index] = hex[Int(truncatingIfNeeded: (value >> UInt64(60 - 4 * nibble)) & 0xF)]
                     index += 1
+                    if dashes & (0x8000 >> nibble) != 0 {
+                        out[index] = UInt8(ascii: "-")
+                        index += 1
+                    }
                 }
             }
-            func dash() {
-                buffer[index] = UInt8(ascii: "-")
-                index += 1
-            }
-            put(high >> 32, nibbles: 8); dash()
-            put(high >> 16, nibbles: 4); dash()
-            put(high, nibbles: 4); dash()
-            put(low >> 48, nibbles: 4); dash()
-            put(low, nibbles: 12)
-            return 36
+            // 8-4-4-4-12 hexadecimal digits: high's 16 nibbles, then low's.
+            put(high, dashes: 0x0111)
+            put(low, dashes: 0x1000)
+            return index
         }
     }
 }

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOHTTP1
 
 extension HTTP1Parser {
@@ -88,8 +95,42 @@ extension HTTP1Parser {
             return error
         }
         if section.fields.capacity == 0 { section.fields.reserveCapacity(16) }
-        section.fields.append((Self.string(raw, start, nameEnd), Self.string(raw, valueStart, valueEnd)))
+        section.fields.append((Self.fieldName(raw, start, nameEnd), Self.string(raw, valueStart, valueEnd)))
         return nil
+    }
+
+    /// The field name in `raw[start..<end]`: a string literal when it is one most messages carry,
+    /// spelled as common clients and servers send it (no decoding and validating of its bytes),
+    /// else a new string.
+    static func fieldName(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> String {
+        let length = end - start
+        guard length >= 4, length <= 15 else { return string(raw, start, end) }
+        @inline(__always)
+        func spells(_ literal: StaticString) -> Bool {
+            literal.utf8CodeUnitCount == length && memcmp(raw.baseAddress! + start, literal.utf8Start, length) == 0
+        }
+        switch (length, raw[start]) {
+        case (4, UInt8(ascii: "H")): if spells("Host") { return "Host" }
+        case (4, UInt8(ascii: "h")): if spells("host") { return "host" }
+        case (4, UInt8(ascii: "D")): if spells("Date") { return "Date" }
+        case (6, UInt8(ascii: "S")): if spells("Server") { return "Server" }
+        case (6, UInt8(ascii: "A")): if spells("Accept") { return "Accept" }
+        case (6, UInt8(ascii: "a")): if spells("accept") { return "accept" }
+        case (10, UInt8(ascii: "C")): if spells("Connection") { return "Connection" }
+        case (10, UInt8(ascii: "c")): if spells("connection") { return "connection" }
+        case (10, UInt8(ascii: "U")): if spells("User-Agent") { return "User-Agent" }
+        case (10, UInt8(ascii: "u")): if spells("user-agent") { return "user-agent" }
+        case (12, UInt8(ascii: "C")): if spells("Content-Type") { return "Content-Type" }
+        case (12, UInt8(ascii: "c")): if spells("content-type") { return "content-type" }
+        case (13, UInt8(ascii: "C")): if spells("Cache-Control") { return "Cache-Control" }
+        case (13, UInt8(ascii: "L")): if spells("Last-Modified") { return "Last-Modified" }
+        case (14, UInt8(ascii: "C")): if spells("Content-Length") { return "Content-Length" }
+        case (14, UInt8(ascii: "c")): if spells("content-length") { return "content-length" }
+        case (15, UInt8(ascii: "A")): if spells("Accept-Encoding") { return "Accept-Encoding" }
+        case (15, UInt8(ascii: "a")): if spells("accept-encoding") { return "accept-encoding" }
+        default: break
+        }
+        return string(raw, start, end)
     }
 
     /// `HTTP/` DIGIT `.` DIGIT at `raw[start..<start + 8]` (the caller checked there are 8 bytes).

@@ -124,10 +124,12 @@ enum HTTP1Serializer {
 
     @inline(__always)
     private static func noteFraming(_ name: String, _ value: String, contentLength: inout Bool, chunked: inout Bool) {
-        switch name.utf8.count {
-        case 14 where ASCII.equalsIgnoringCase(name.utf8, "content-length".utf8):
+        let count = name.utf8.count
+        guard count == 14 || count == 17 else { return }
+        switch (count, name.utf8.first.map(ASCII.lower)) {
+        case (14, UInt8(ascii: "c")) where ASCII.equalsIgnoringCase(name.utf8, "content-length".utf8):
             contentLength = true
-        case 17 where ASCII.equalsIgnoringCase(name.utf8, "transfer-encoding".utf8):
+        case (17, UInt8(ascii: "t")) where ASCII.equalsIgnoringCase(name.utf8, "transfer-encoding".utf8):
             chunked = ASCII.equalsIgnoringCase(ASCII.trimmed(Substring(value)).utf8, "chunked".utf8)
         default:
             break

@@ -165,25 +165,32 @@ public enum HopByHopHeaders {
     }
 
     private static func kind(ofBytes bytes: some Collection<UInt8>) -> Kind? {
-        switch bytes.count {
-        case 2:
+        // Length and first letter tell almost every name apart before a whole comparison
+        // (Content-Type and X-Request-Id are both 12 bytes long).
+        let count = bytes.count
+        guard count >= 2, count <= 17, let first = bytes.first else { return nil }
+        switch (count, ASCII.lower(first)) {
+        case (2, UInt8(ascii: "t")):
             return ASCII.equalsIgnoringCase(bytes, "te".utf8) ? .te : nil
-        case 6:
+        case (6, UInt8(ascii: "e")):
             return ASCII.equalsIgnoringCase(bytes, "expect".utf8) ? .expect : nil
-        case 7:
-            if ASCII.equalsIgnoringCase(bytes, "upgrade".utf8) { return .upgrade }
+        case (7, UInt8(ascii: "u")):
+            return ASCII.equalsIgnoringCase(bytes, "upgrade".utf8) ? .upgrade : nil
+        case (7, UInt8(ascii: "t")):
             return ASCII.equalsIgnoringCase(bytes, "trailer".utf8) ? .other : nil
-        case 10:
-            if ASCII.equalsIgnoringCase(bytes, "connection".utf8) { return .connection }
+        case (10, UInt8(ascii: "c")):
+            return ASCII.equalsIgnoringCase(bytes, "connection".utf8) ? .connection : nil
+        case (10, UInt8(ascii: "k")):
             return ASCII.equalsIgnoringCase(bytes, "keep-alive".utf8) ? .other : nil
-        case 12:
+        case (12, UInt8(ascii: "x")):
             return ASCII.equalsIgnoringCase(bytes, "x-request-id".utf8) ? .requestID : nil
-        case 15:
+        case (15, UInt8(ascii: "x")):
             return ASCII.equalsIgnoringCase(bytes, "x-forwarded-for".utf8) ? .forwardedFor : nil
-        case 16:
+        case (16, UInt8(ascii: "p")):
             return ASCII.equalsIgnoringCase(bytes, "proxy-connection".utf8) ? .other : nil
-        case 17:
-            if ASCII.equalsIgnoringCase(bytes, "transfer-encoding".utf8) { return .transferEncoding }
+        case (17, UInt8(ascii: "t")):
+            return ASCII.equalsIgnoringCase(bytes, "transfer-encoding".utf8) ? .transferEncoding : nil
+        case (17, UInt8(ascii: "x")):
             return ASCII.equalsIgnoringCase(bytes, "x-forwarded-proto".utf8) ? .forwardedProto : nil
         default:
             return nil

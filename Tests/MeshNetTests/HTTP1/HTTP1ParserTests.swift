@@ -142,6 +142,26 @@ struct HTTP1ParserTests {
         #expect(try parser.next(&buffer) == nil)
     }
 
+    @Test("field names come back as sent, common spellings (returned as literals) or not")
+    func fieldNamesAsSent() {
+        let names = [
+            "Host", "host", "HOST", "Hostx", "Date", "Server", "server", "Accept", "accept", "Connection", "connection",
+            "CONNECTION", "User-Agent", "user-agent", "Content-Type", "content-type", "Content-TYPE", "Cache-Control",
+            "Last-Modified", "Content-Length", "content-length", "Accept-Encoding", "accept-encoding", "Accept-Language",
+            "X-Request-Id", "Hos", "Conn",
+        ]
+        var input = "GET / HTTP/1.1\r\n"
+        for (index, name) in names.enumerated() {
+            // Several Content-Length fields are allowed only when they agree.
+            input += "\(name): \(name.lowercased() == "content-length" ? "0" : "v\(index)")\r\n"
+        }
+        input += "\r\n"
+        let outcome = Harness.run(input, close: true)
+        #expect(outcome.error == nil, "\(outcome.error?.message ?? "")")
+        let fields = outcome.events.first?.split(separator: " | ").dropFirst().map { String($0.prefix { $0 != ":" }) }
+        #expect(fields == names)
+    }
+
     @Test("a body is a slice of the input, not a copy")
     func bodyIsZeroCopy() throws {
         var parser = HTTP1Parser(kind: .request)
