@@ -109,6 +109,18 @@ public final class ChildProcess: Sendable {
         return isRunning ? nil : terminationStatus
     }
 
+    /// Waits for the exit without blocking a thread (async tests share a pool of as many threads
+    /// as cores: a blocking wait starves the other tests meanwhile); the exit status as
+    /// `terminationStatus` gives it.
+    public func exited() async -> Int32 {
+        var pause = 1
+        while isRunning {
+            try? await Task.sleep(for: .milliseconds(pause))
+            pause = min(pause * 2, 20)
+        }
+        return terminationStatus
+    }
+
     public func signal(_ signal: Int32) {
         guard isRunning else { return }
         _ = kill(processIdentifier, signal)
@@ -157,13 +169,41 @@ public final class ChildProcess: Sendable {
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
         currentDirectory: String? = nil
     ) throws -> (status: Int32, output: String) {
-        let directory = try TemporaryDirectory(prefix: "meshbox-run")
-        defer { directory.remove() }
-        let output = directory.path + "/output"
-        let child = try ChildProcess(
-            executable: executable, arguments: arguments, environment: environment,
-            currentDirectory: currentDirectory, standardOutput: output, standardError: output)
-        let status = child.terminationStatus
-        return (status, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+        let run = try Collecting(executable, arguments, environment, currentDirectory)
+        return run.finish(status: run.child.terminationStatus)
+    }
+
+    /// `run` for async code: waits for the tool without blocking a thread.
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        currentDirectory: String? = nil
+    ) async throws -> (status: Int32, output: String) {
+        let run = try Collecting(executable, arguments, environment, currentDirectory)
+        return run.finish(status: await run.child.exited())
+    }
+
+    /// A child whose output goes to a file in a directory of its own, removed by `finish`.
+    private struct Collecting {
+        let child: ChildProcess
+        let directory: TemporaryDirectory
+        let output: String
+
+        init(_ executable: String, _ arguments: [String], _ environment: [String: String]?, _ currentDirectory: String?) throws {
+            directory = try TemporaryDirectory(prefix: "meshbox-run")
+            output = directory.path + "/output"
+            do {
+                child = try ChildProcess(
+                    executable: executable, arguments: arguments, environment: environment,
+                    currentDirectory: currentDirectory, standardOutput: output, standardError: output)
+            } catch {
+                directory.remove()
+                throw error
+            }
+        }
+
+        func finish(status: Int32) -> (status: Int32, output: String) {
+            defer { directory.remove() }
+            return (status, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+        }
     }
 }

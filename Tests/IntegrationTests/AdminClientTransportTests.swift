@@ -11,7 +11,7 @@ import Testing
 struct AdminClientTransportTests {
     @Test("the request carries Host, the bearer token, Accept, Content-Type and Content-Length")
     func requestHead() async throws {
-        let server = try ScriptedHTTPServer.start(.echo)
+        let server = try await ScriptedHTTPServer.start(.echo)
         defer { server.stop() }
         let client = AdminClient(baseURL: server.url, token: "secret", timeout: 20)
         let (status, data, headers) = try await client.raw("POST", "/api/v1/apply?dryRun=true", body: Data("kind: x".utf8), contentType: "application/yaml")
@@ -32,7 +32,7 @@ struct AdminClientTransportTests {
 
     @Test("a chunked response is read to its end and decoded")
     func chunked() async throws {
-        let server = try ScriptedHTTPServer.start(.chunked)
+        let server = try await ScriptedHTTPServer.start(.chunked)
         defer { server.stop() }
         let client = AdminClient(baseURL: server.url, token: nil, timeout: 20)
         #expect(try await client.revision() == 42)
@@ -40,7 +40,7 @@ struct AdminClientTransportTests {
 
     @Test("a response delimited by the server closing the connection is read whole")
     func delimitedByClose() async throws {
-        let server = try ScriptedHTTPServer.start(.close)
+        let server = try await ScriptedHTTPServer.start(.close)
         defer { server.stop() }
         let client = AdminClient(baseURL: server.url, token: nil, timeout: 20)
         let (status, data, _) = try await client.raw("GET", "/big")
@@ -50,7 +50,7 @@ struct AdminClientTransportTests {
 
     @Test("a response over the size limit fails instead of growing")
     func sizeLimit() async throws {
-        let server = try ScriptedHTTPServer.start(.close)
+        let server = try await ScriptedHTTPServer.start(.close)
         defer { server.stop() }
         let transport = AdminHTTPClient(timeout: .seconds(20), responseLimit: 100_000)
         do {
@@ -64,7 +64,7 @@ struct AdminClientTransportTests {
 
     @Test("an error status with a JSON error body becomes AdminClientError with code, issues and details")
     func errorStatus() async throws {
-        let server = try ScriptedHTTPServer.start(.error)
+        let server = try await ScriptedHTTPServer.start(.error)
         defer { server.stop() }
         let client = AdminClient(baseURL: server.url, token: "secret", timeout: 20)
         let error = try await #require(throws: AdminClientError.self) { try await client.apply("kind: x") }
@@ -90,7 +90,7 @@ struct AdminClientTransportTests {
 
     @Test("a server that accepts but never answers fails at the deadline, naming the URL")
     func timeout() async throws {
-        let server = try ScriptedHTTPServer.start(.hang)
+        let server = try await ScriptedHTTPServer.start(.hang)
         defer { server.stop() }
         let client = AdminClient(baseURL: server.url, token: nil, timeout: 1)
         let start = ContinuousClock.now
@@ -105,13 +105,13 @@ struct AdminClientTransportTests {
     func selfSigned() async throws {
         let directory = try TemporaryDirectory(prefix: "meshbox-admin-tls")
         defer { directory.remove() }
-        let run = try Tool.run("openssl", [
+        let run = try await Tool.run("openssl", [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
             "-keyout", directory.file("key.pem"), "-out", directory.file("cert.pem"),
         ])
         #expect(run.status == 0, "\(run.output)")
-        let server = try ScriptedHTTPServer.start(.echo, certificateFile: directory.file("cert.pem"), keyFile: directory.file("key.pem"))
+        let server = try await ScriptedHTTPServer.start(.echo, certificateFile: directory.file("cert.pem"), keyFile: directory.file("key.pem"))
         defer { server.stop() }
         for host in ["127.0.0.1", "localhost"] {
             let url = URL(string: "https://\(host):\(server.port)")!
@@ -132,7 +132,7 @@ struct AdminClientTransportTests {
             try leaf.privateKeyPEM.write(toFile: directory.file("\(name).key"), atomically: true, encoding: .utf8)
         }
 
-        let good = try ScriptedHTTPServer.start(.echo, certificateFile: directory.file("localhost.pem"), keyFile: directory.file("localhost.key"))
+        let good = try await ScriptedHTTPServer.start(.echo, certificateFile: directory.file("localhost.pem"), keyFile: directory.file("localhost.key"))
         defer { good.stop() }
         let url = URL(string: "https://localhost:\(good.port)")!
         let client = AdminClient(baseURL: url, token: "secret", timeout: 20, trustRootsFile: directory.file("ca.pem"))
@@ -144,7 +144,7 @@ struct AdminClientTransportTests {
         // Without the CA file the same server is refused: the default trusts the system roots only.
         await #expect(throws: AdminClientError.self) { try await AdminClient(baseURL: url, token: nil, timeout: 20).raw("GET", "/") }
 
-        let wrongName = try ScriptedHTTPServer.start(.echo, certificateFile: directory.file("other.pem"), keyFile: directory.file("other.key"))
+        let wrongName = try await ScriptedHTTPServer.start(.echo, certificateFile: directory.file("other.pem"), keyFile: directory.file("other.key"))
         defer { wrongName.stop() }
         let wrongURL = URL(string: "https://localhost:\(wrongName.port)")!
         let wrongClient = AdminClient(baseURL: wrongURL, token: nil, timeout: 20, trustRootsFile: directory.file("ca.pem"))

@@ -7,7 +7,7 @@ import Testing
 @Suite("ca role through the real binary and CLI")
 struct CAThroughServerTests {
     /// Runs a bash command line with the server's CLI environment and `meshbox` on PATH.
-    func bash(_ script: String, server: RunningServer) throws -> (Int32, String, String) {
+    func bash(_ script: String, server: RunningServer) async throws -> (Int32, String, String) {
         var environment = ProcessInfo.processInfo.environment
         environment.merge(server.cliEnvironment) { $1 }
         let binaryDirectory = URL(fileURLWithPath: MeshboxProcess.binaryPath()).deletingLastPathComponent().path
@@ -17,7 +17,7 @@ struct CAThroughServerTests {
         let process = try ChildProcess(
             executable: "/bin/bash", arguments: ["-c", script], environment: environment, standardOutput: out,
             standardError: err)
-        let status = process.terminationStatus
+        let status = await process.exited()
         return (
             status, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
             (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
@@ -29,17 +29,17 @@ struct CAThroughServerTests {
         let server = try await RunningServer.start()
         defer { server.cleanUp() }
         let cert = server.directory.file("web.pem"), key = server.directory.file("web-key.pem")
-        let issue = try bash(
+        let issue = try await bash(
             "meshbox ca issue --spiffe-id spiffe://cluster.local/ns/default/sa/web --ttl 1h --cert-out \(cert) --key-out \(key)",
             server: server)
         #expect(issue.0 == 0, "stderr: \(issue.2)")
         let keyMode = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
         #expect(keyMode == 0o600)
 
-        let verify = try bash("openssl verify -CAfile <(meshbox ca bundle) \(cert)", server: server)
+        let verify = try await bash("openssl verify -CAfile <(meshbox ca bundle) \(cert)", server: server)
         #expect(verify.0 == 0, "openssl verify: \(verify.1) \(verify.2)")
         #expect(verify.1.contains("\(cert): OK"))
-        let text = try bash("openssl x509 -in \(cert) -noout -text", server: server)
+        let text = try await bash("openssl x509 -in \(cert) -noout -text", server: server)
         #expect(text.1.contains("URI:spiffe://cluster.local/ns/default/sa/web"))
 
         let status = try await server.client.caStatus()
@@ -52,18 +52,18 @@ struct CAThroughServerTests {
     func refusalsAndJoinTokens() async throws {
         let server = try await RunningServer.start()
         defer { server.cleanUp() }
-        let foreign = try bash(
+        let foreign = try await bash(
             "meshbox ca issue --spiffe-id spiffe://evil.example/ns/x/sa/y --cert-out /dev/null --key-out \(server.directory.file("k"))",
             server: server)
         #expect(foreign.0 == 1)
         #expect(foreign.2.contains("trust domain"), "stderr: \(foreign.2)")
 
-        let token = try bash("meshbox token create --ttl 5m --node edge-2", server: server)
+        let token = try await bash("meshbox token create --ttl 5m --node edge-2", server: server)
         #expect(token.0 == 0, "stderr: \(token.2)")
         let secret = token.1.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(!secret.isEmpty)
 
-        let csr = try bash(
+        let csr = try await bash(
             "openssl ecparam -name prime256v1 -genkey -noout -out \(server.directory.file("n.key")) && openssl req -new -key \(server.directory.file("n.key")) -subj /O=meshbox -addext subjectAltName=URI:spiffe://cluster.local/ns/meshbox-system/sa/node-edge-2",
             server: server)
         #expect(csr.0 == 0, "stderr: \(csr.2)")

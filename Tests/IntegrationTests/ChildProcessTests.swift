@@ -26,4 +26,25 @@ struct ChildProcessTests {
         #expect(await child.exit(within: .seconds(10)) == SIGTERM)
         #expect(!child.isRunning)
     }
+
+    @Test("waiting for children does not hold the threads that async tests share")
+    func asyncWaitsLeaveThreadsFree() async throws {
+        let directory = try TemporaryDirectory(prefix: "meshbox-child-wait")
+        defer { directory.remove() }
+        let flag = directory.file("go")
+        // Each child waits (up to ~10 s) for a file this test creates only after starting them
+        // all: a wait that blocked its thread would leave none to create it, and they would fail.
+        let script = "for i in $(seq 1000); do [ -f '\(flag)' ] && exit 0; sleep 0.01; done; exit 1"
+        let children = ProcessInfo.processInfo.activeProcessorCount + 2
+        try await withThrowingTaskGroup(of: Int32.self) { group in
+            for _ in 0..<children {
+                group.addTask { try await ChildProcess.run("/bin/sh", ["-c", script]).status }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(FileManager.default.createFile(atPath: flag, contents: nil))
+            for try await status in group { #expect(status == 0) }
+        }
+        let signalled = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "exit 5"])
+        #expect(await signalled.exited() == 5)
+    }
 }

@@ -41,8 +41,8 @@ struct MeshIdentityThroughServerTests {
     static func write(_ text: String, _ path: String) throws { try text.write(toFile: path, atomically: true, encoding: .utf8) }
 
     /// `curl` through the gateway's plain HTTP port with `host`: status code and body.
-    static func get(port: Int, host: String) throws -> (code: String, body: String) {
-        let result = try Tool.run(
+    static func get(port: Int, host: String) async throws -> (code: String, body: String) {
+        let result = try await Tool.run(
             "curl", ["-sS", "--max-time", "5", "-H", "Host: \(host)", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/"])
         let code = String(result.output.split(separator: "\n").last ?? "")
         return (code, result.output)
@@ -148,16 +148,16 @@ struct MeshIdentityThroughServerTests {
 
         var first = (code: "", body: "")
         try await eventually("the good backend answers through the gateway", timeout: .seconds(20)) {
-            first = try Self.get(port: port, host: "good.test")
+            first = try await Self.get(port: port, host: "good.test")
             return first.code == "200"
         }
         #expect(first.body.contains("URI:\(Self.gatewayID)"), "backend saw: \(first.body.prefix(2000))")
         let firstSerial = try #require(Self.clientSerial(first.body))
 
         // Another CA's certificate, and the mesh CA's certificate for another identity: refused, 503 UF.
-        let refused = try Self.get(port: port, host: "rogue.test")
+        let refused = try await Self.get(port: port, host: "rogue.test")
         #expect(refused.code == "503", "rogue: \(refused.body)")
-        let wrongIdentity = try Self.get(port: port, host: "imposter.test")
+        let wrongIdentity = try await Self.get(port: port, host: "imposter.test")
         #expect(wrongIdentity.code == "503", "imposter: \(wrongIdentity.body)")
         let (status, data, _) = try await server.client.raw("GET", "/api/v1/snapshot")
         let snapshot = String(decoding: data, as: UTF8.self)
@@ -168,7 +168,7 @@ struct MeshIdentityThroughServerTests {
         // The 20 s certificate renews at about half-life; new connections present the new one.
         var renewed: String?
         try await eventually("a renewed gateway certificate on a new connection", timeout: .seconds(40), every: .seconds(1)) {
-            let next = try Self.get(port: port, host: "good.test")
+            let next = try await Self.get(port: port, host: "good.test")
             guard next.code == "200", let serial = Self.clientSerial(next.body), serial != firstSerial else { return false }
             #expect(next.body.contains("URI:\(Self.gatewayID)"))
             renewed = serial
@@ -226,7 +226,7 @@ struct MeshIdentityThroughServerTests {
 
         // meshbox-ca: curl trusting only the mesh CA's bundle verifies the gateway by the host name.
         try await eventually("the meshbox-ca server to verify with the bundle", timeout: .seconds(20)) {
-            let result = try Tool.run(
+            let result = try await Tool.run(
                 "bash",
                 [
                     "-c",
@@ -234,26 +234,26 @@ struct MeshIdentityThroughServerTests {
                 ])
             return result.status == 0 && result.output == "shop"
         }
-        let wrongName = try Tool.run(
+        let wrongName = try await Tool.run(
             "curl",
             ["-sS", "--max-time", "5", "--cacert", path("bundle.pem"), "--resolve", "other.corp.internal:\(internalPort):127.0.0.1",
              "https://other.corp.internal:\(internalPort)/"])
         #expect(wrongName.status != 0, "a name the certificate does not carry must not verify: \(wrongName.output)")
 
         // ISTIO_MUTUAL: the gateway's chain verifies against the bundle (openssl), and only mesh clients get in.
-        let verified = try Tool.run(
+        let verified = try await Tool.run(
             "bash",
             ["-c", "openssl s_client -connect 127.0.0.1:\(meshPort) -CAfile \(path("bundle.pem")) -cert \(path("client.pem")) -key \(path("client-key.pem")) -verify_return_error -showcerts </dev/null 2>&1 | openssl x509 -noout -ext subjectAltName 2>&1; openssl s_client -connect 127.0.0.1:\(meshPort) -CAfile \(path("bundle.pem")) -cert \(path("client.pem")) -key \(path("client-key.pem")) -verify_return_error </dev/null 2>&1 | grep -E 'Verify return code'"])
         #expect(verified.output.contains("URI:\(Self.gatewayID)"), "\(verified.output)")
         #expect(verified.output.contains("Verify return code: 0 (ok)"), "\(verified.output)")
-        let mesh = try Tool.run(
+        let mesh = try await Tool.run(
             "curl",
             ["-sS", "--max-time", "5", "-k", "--cert", path("client.pem"), "--key", path("client-key.pem"),
              "https://127.0.0.1:\(meshPort)/"])
         #expect(mesh.status == 0 && mesh.output == "shop", "\(mesh.output)")
-        let anonymous = try Tool.run("curl", ["-sS", "--max-time", "5", "-k", "https://127.0.0.1:\(meshPort)/"])
+        let anonymous = try await Tool.run("curl", ["-sS", "--max-time", "5", "-k", "https://127.0.0.1:\(meshPort)/"])
         #expect(anonymous.status != 0 && anonymous.output != "shop", "\(anonymous.output)")
-        let strange = try Tool.run(
+        let strange = try await Tool.run(
             "curl",
             ["-sS", "--max-time", "5", "-k", "--cert", path("stranger.pem"), "--key", path("stranger-key.pem"),
              "https://127.0.0.1:\(meshPort)/"])
@@ -276,7 +276,7 @@ struct MeshIdentityThroughServerTests {
                 path("client2.pem"), "--key-out", path("client2-key.pem"),
             ], server)
         for (certificate, key) in [("client.pem", "client-key.pem"), ("client2.pem", "client2-key.pem")] {
-            let after = try Tool.run(
+            let after = try await Tool.run(
                 "curl",
                 ["-sS", "--max-time", "5", "-k", "--cert", path(certificate), "--key", path(key), "https://127.0.0.1:\(meshPort)/"])
             #expect(after.status == 0 && after.output == "shop", "\(certificate) after the rotation: \(after.output)")

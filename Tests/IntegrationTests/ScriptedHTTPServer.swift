@@ -23,7 +23,7 @@ struct ScriptedHTTPServer {
     let directory: TemporaryDirectory
     var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
-    static func start(_ mode: Mode, certificateFile: String? = nil, keyFile: String? = nil) throws -> ScriptedHTTPServer {
+    static func start(_ mode: Mode, certificateFile: String? = nil, keyFile: String? = nil) async throws -> ScriptedHTTPServer {
         let directory = try TemporaryDirectory(prefix: "meshbox-scripted")
         let port = try FreePort.take()
         try script.write(toFile: directory.file("server.py"), atomically: true, encoding: .utf8)
@@ -39,7 +39,7 @@ struct ScriptedHTTPServer {
             let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
             if text.contains("ready") { return server }
             if !process.isRunning { break }
-            Thread.sleep(forTimeInterval: 0.05)
+            try await Task.sleep(for: .milliseconds(50))
         }
         server.stop()
         throw ScriptedHTTPServerError(output: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")

@@ -12,8 +12,8 @@ import Testing
 struct SecretThroughServerTests {
     static let host = "shop.example.com"
 
-    static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        try Tool.run(tool, arguments)
+    static func run(_ tool: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await Tool.run(tool, arguments)
     }
 
     static func secretYAML(_ leaf: TestPKI.Leaf) throws -> String {
@@ -31,8 +31,8 @@ struct SecretThroughServerTests {
     }
 
     /// Whether `curl` trusting `caFile` gets the backend's answer over TLS.
-    static func served(port: Int, caFile: String) -> Bool {
-        let result = try? run(
+    static func served(port: Int, caFile: String) async -> Bool {
+        let result = try? await Self.run(
             "curl",
             [
                 "-sS", "--max-time", "5", "--cacert", caFile, "--resolve", "\(host):\(port):127.0.0.1",
@@ -117,7 +117,7 @@ struct SecretThroughServerTests {
         )
         #expect(register.status == 0, "stderr: \(register.stderr)")
         try await eventually("the gateway to serve the Secret's certificate") {
-            Self.served(port: port, caFile: firstCA)
+            await Self.served(port: port, caFile: firstCA)
         }
 
         // Every read path shows placeholders.
@@ -145,9 +145,9 @@ struct SecretThroughServerTests {
             "\(rotate.stdout) \(rotate.stderr)"
         )
         try await eventually("new connections to get the rotated certificate") {
-            Self.served(port: port, caFile: secondCA)
+            await Self.served(port: port, caFile: secondCA)
         }
-        #expect(!Self.served(port: port, caFile: firstCA))
+        #expect(!(await Self.served(port: port, caFile: firstCA)))
 
         for path in [
             "/api/v1/resources/secrets/default/shop-cert/history",
@@ -184,7 +184,7 @@ struct SecretThroughServerTests {
         try edited.write(toFile: editedFile, atomically: true, encoding: .utf8)
         let reapply = try await runMeshboxCLI(["apply", "-f", editedFile], environment: env)
         #expect(reapply.status == 0 && reapply.stdout.contains("configured"), "\(reapply.stdout) \(reapply.stderr)")
-        #expect(Self.served(port: port, caFile: secondCA))
+        #expect(await Self.served(port: port, caFile: secondCA))
 
         // Rollback to the first revision brings the first key material back to the gateway.
         let rollback = try await runMeshboxCLI(
@@ -192,7 +192,7 @@ struct SecretThroughServerTests {
             environment: env
         )
         #expect(rollback.status == 0, "\(rollback.stderr)")
-        try await eventually("the rolled-back certificate to be served") { Self.served(port: port, caFile: firstCA) }
+        try await eventually("the rolled-back certificate to be served") { await Self.served(port: port, caFile: firstCA) }
 
         // The store file holds private keys: owner-only.
         let attributes = try FileManager.default.attributesOfItem(atPath: server.process.dataDirectory + "/config.db")

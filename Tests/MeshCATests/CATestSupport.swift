@@ -96,10 +96,10 @@ func expectMeshError(
 }
 
 /// Runs a program and returns its exit status and combined output.
-func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
     guard FileManager.default.isExecutableFile(atPath: executable) else {
         throw MeshError(.unavailable, "\(executable) is required for this test but is not installed")
     }
-    return try ChildProcess.run(executable, arguments)
+    return try await ChildProcess.run(executable, arguments)
 }
 

@@ -20,10 +20,10 @@ struct OpenSSLInteropTests {
             let issued = try await ca.sign(csrPEM: try csr(id), ttl: nil, requester: .admin)
             try issued.trustBundlePEM.write(toFile: directory.file("bundle.pem"), atomically: true, encoding: .utf8)
             try issued.certificatePEM.write(toFile: directory.file("leaf.pem"), atomically: true, encoding: .utf8)
-            let verify = try run(Self.openssl, ["verify", "-CAfile", directory.file("bundle.pem"), directory.file("leaf.pem")])
+            let verify = try await run(Self.openssl, ["verify", "-CAfile", directory.file("bundle.pem"), directory.file("leaf.pem")])
             #expect(verify.status == 0, "\(verify.output)")
             #expect(verify.output.contains("leaf.pem: OK"))
-            let text = try run(Self.openssl, ["x509", "-noout", "-text", "-in", directory.file("leaf.pem")])
+            let text = try await run(Self.openssl, ["x509", "-noout", "-text", "-in", directory.file("leaf.pem")])
             #expect(text.status == 0)
             #expect(text.output.contains("URI:\(id)"))
             #expect(text.output.contains("CA:FALSE"))
@@ -36,7 +36,7 @@ struct OpenSSLInteropTests {
             try oldRoot.write(toFile: directory.file("old-root.pem"), atomically: true, encoding: .utf8)
             try fresh.chainPEM.write(toFile: directory.file("cross.pem"), atomically: true, encoding: .utf8)
             try fresh.certificatePEM.write(toFile: directory.file("fresh.pem"), atomically: true, encoding: .utf8)
-            let cross = try run(
+            let cross = try await run(
                 Self.openssl,
                 ["verify", "-CAfile", directory.file("old-root.pem"), "-untrusted", directory.file("cross.pem"), directory.file("fresh.pem")])
             #expect(cross.status == 0, "\(cross.output)")
@@ -64,7 +64,7 @@ struct OpenSSLInteropTests {
 
             try issued.chainPEM.write(toFile: caDirectory.file("chain.pem"), atomically: true, encoding: .utf8)
             try issued.certificatePEM.write(toFile: caDirectory.file("leaf.pem"), atomically: true, encoding: .utf8)
-            let verify = try run(
+            let verify = try await run(
                 Self.openssl,
                 ["verify", "-CAfile", plug.chainPath, "-untrusted", caDirectory.file("chain.pem"), caDirectory.file("leaf.pem")])
             #expect(verify.status == 0, "\(verify.output)")

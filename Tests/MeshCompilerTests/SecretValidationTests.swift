@@ -21,8 +21,8 @@ struct SecretValidationTests {
         }
     }
 
-    static func openssl(_ arguments: [String], in directory: TemporaryDirectory) throws -> Int32 {
-        try ChildProcess.run("/usr/bin/env", ["openssl"] + arguments, currentDirectory: directory.path).status
+    static func openssl(_ arguments: [String], in directory: TemporaryDirectory) async throws -> Int32 {
+        try await ChildProcess.run("/usr/bin/env", ["openssl"] + arguments, currentDirectory: directory.path).status
     }
 
     @Test("a certificate with its key and CA is valid")
@@ -119,7 +119,7 @@ struct SecretValidationTests {
     }
 
     @Test("RSA (PKCS#8 and PKCS#1) and EC (SEC1) keys made by openssl are matched to their certificates")
-    func opensslKeys() throws {
+    func opensslKeys() async throws {
         let directory = try TemporaryDirectory(prefix: "meshbox-secret-keys")
         defer { directory.remove() }
         let commands: [[String]] = [
@@ -132,7 +132,7 @@ struct SecretValidationTests {
             ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ec.key"],
             ["req", "-x509", "-key", "ec.key", "-out", "ec.crt", "-days", "90", "-subj", "/CN=ec"],
         ]
-        for command in commands { #expect(try Self.openssl(command, in: directory) == 0, "openssl \(command)") }
+        for command in commands { #expect(try await Self.openssl(command, in: directory) == 0, "openssl \(command)") }
         func read(_ name: String) throws -> String {
             try String(contentsOfFile: directory.path + "/" + name, encoding: .utf8)
         }
@@ -156,7 +156,7 @@ struct SecretValidationTests {
         )
         // An encrypted key cannot be served.
         #expect(
-            try Self.openssl(
+            try await Self.openssl(
                 ["pkcs8", "-topk8", "-in", "ec.key", "-out", "enc.key", "-passout", "pass:x"],
                 in: directory
             ) == 0

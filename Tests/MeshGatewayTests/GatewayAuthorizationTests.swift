@@ -293,8 +293,8 @@ struct GatewayAuthorizationTests {
         let report = try await harness.serveExactly(yaml, backends: backends)
         #expect(report.problems.isEmpty, "\(report.problems)")
         // Over HTTP/1.1 and over HTTP/2 (ALPN h2), where the identity is the stream's parent connection's.
-        func curl(_ client: (String, String), _ method: String, _ version: String) throws -> String {
-            try GatewayTLSTests.run(
+        func curl(_ client: (String, String), _ method: String, _ version: String) async throws -> String {
+            try await GatewayTLSTests.run(
                 "curl",
                 [
                     "-sS", "--max-time", "10", version, "--cacert", caFile, "--cert", client.0, "--key", client.1,
@@ -305,9 +305,9 @@ struct GatewayAuthorizationTests {
             ).output
         }
         // Two requests on one connection: the second reads the identity the first one memoised.
-        func twice(_ client: (String, String), _ version: String) throws -> String {
+        func twice(_ client: (String, String), _ version: String) async throws -> String {
             let base = "https://app.example.com:\(harness.port)"
-            return try GatewayTLSTests.run(
+            return try await GatewayTLSTests.run(
                 "curl",
                 [
                     "-sS", "--max-time", "10", version, "--cacert", caFile, "--cert", client.0, "--key", client.1,
@@ -317,12 +317,12 @@ struct GatewayAuthorizationTests {
             ).output
         }
         for (version, name) in [("--http1.1", "1.1"), ("--http2", "2")] {
-            #expect(try twice(web, version) == "200 1,200 0,")
-            #expect(try twice(other, version) == "403 1,403 0,")
-            #expect(try curl(web, "GET", version) == "200 \(name)")
-            #expect(try curl(web, "DELETE", version) == "200 \(name)")
-            #expect(try curl(other, "GET", version) == "403 \(name)")
-            #expect(try curl(other, "DELETE", version) == "403 \(name)")
+            #expect(try await twice(web, version) == "200 1,200 0,")
+            #expect(try await twice(other, version) == "403 1,403 0,")
+            #expect(try await curl(web, "GET", version) == "200 \(name)")
+            #expect(try await curl(web, "DELETE", version) == "200 \(name)")
+            #expect(try await curl(other, "GET", version) == "403 \(name)")
+            #expect(try await curl(other, "DELETE", version) == "403 \(name)")
         }
         await harness.shutdown(backends)
     }

@@ -28,42 +28,42 @@ struct GatewayCompressionTests {
         #expect(report.failed.isEmpty && report.problems.isEmpty, "\(report)")
         let url = "http://\(harness.host):\(harness.port)"
         let resolve = "\(harness.host):\(harness.port):127.0.0.1"
-        func curl(_ path: String, _ extra: [String] = []) throws -> (headers: String, body: String, wire: Int) {
-            let run = try GatewayTLSTests.run(
+        func curl(_ path: String, _ extra: [String] = []) async throws -> (headers: String, body: String, wire: Int) {
+            let run = try await GatewayTLSTests.run(
                 "curl", ["-sS", "--max-time", "10", "--resolve", resolve, "-D", "-", "-w", "\n%{size_download}"] + extra + [url + path])
             let lines = run.output.split(separator: "\n", omittingEmptySubsequences: false)
             let wire = Int(lines.last ?? "") ?? -1
             return (run.output.lowercased(), run.output, wire)
         }
         // Accepted and asked for: gzip on the wire, the page after curl decompresses.
-        let compressed = try curl("/x", ["--compressed", "-H", "accept-encoding: gzip"])
+        let compressed = try await curl("/x", ["--compressed", "-H", "accept-encoding: gzip"])
         #expect(compressed.headers.contains("content-encoding: gzip"), "\(compressed.headers.prefix(400))")
         #expect(compressed.headers.contains("vary: accept-encoding"))
         #expect(compressed.wire > 0 && compressed.wire < Self.page.count / 4, "wire bytes \(compressed.wire)")
         #expect(compressed.body.contains(String(decoding: Self.page, as: UTF8.self)))
         #expect(!compressed.headers.contains(ResponseCompressionMarker.name))
         // curl's own offer (`deflate, gzip`): NIO's negotiation takes deflate on a tie.
-        let tie = try curl("/x", ["--compressed"])
+        let tie = try await curl("/x", ["--compressed"])
         #expect(tie.headers.contains("content-encoding: deflate") && tie.wire < Self.page.count / 4, "\(tie.headers.prefix(300))")
         // The client does not accept gzip: identity, with Vary.
-        let identity = try curl("/x")
+        let identity = try await curl("/x")
         #expect(!identity.headers.contains("content-encoding") && identity.wire == Self.page.count, "\(identity.wire)")
         // A route without compression, and one whose minimum the response does not reach.
         for path in ["/plain", "/big-only"] {
-            let untouched = try curl(path, ["--compressed"])
+            let untouched = try await curl(path, ["--compressed"])
             #expect(!untouched.headers.contains("content-encoding") && untouched.wire == Self.page.count, "\(path): \(untouched.wire)")
         }
         // Already encoded upstream, or a type not in the list: passed through as is.
         backends[0].behaviour = .respond(
             status: 200, headers: [("content-type", "text/html"), ("content-encoding", "br")], body: Self.page)
-        let encoded = try curl("/x", ["-H", "accept-encoding: gzip"])
+        let encoded = try await curl("/x", ["-H", "accept-encoding: gzip"])
         #expect(encoded.headers.contains("content-encoding: br") && !encoded.headers.contains("gzip") && encoded.wire == Self.page.count)
         backends[0].behaviour = .respond(status: 200, headers: [("content-type", "image/png")], body: Self.page)
-        let binary = try curl("/x", ["--compressed"])
+        let binary = try await curl("/x", ["--compressed"])
         #expect(!binary.headers.contains("content-encoding") && binary.wire == Self.page.count)
         // HTTP/2 streams compress the same way.
         backends[0].behaviour = .respond(status: 200, headers: [("content-type", "text/plain")], body: Self.page)
-        let h2 = try curl("/x", ["--compressed", "-H", "accept-encoding: gzip", "--http2-prior-knowledge"])
+        let h2 = try await curl("/x", ["--compressed", "-H", "accept-encoding: gzip", "--http2-prior-knowledge"])
         #expect(h2.headers.contains("http/2 200") && h2.headers.contains("content-encoding: gzip") && h2.wire < Self.page.count / 4, "\(h2.headers.prefix(300))")
         await harness.shutdown(backends)
     }

@@ -61,8 +61,8 @@ struct GatewayCredentialTests {
         """
     }
 
-    static func curl(port: Int, caFile: String, extra: [String] = []) throws -> (status: Int32, output: String) {
-        try GatewayTLSTests.run(
+    static func curl(port: Int, caFile: String, extra: [String] = []) async throws -> (status: Int32, output: String) {
+        try await GatewayTLSTests.run(
             "curl",
             ["-sS", "--max-time", "10", "--cacert", caFile, "--resolve", "\(host):\(port):127.0.0.1"] + extra
                 + ["https://\(host):\(port)/x"]
@@ -91,9 +91,9 @@ struct GatewayCredentialTests {
             backends: backends
         )
         #expect(report.problems.isEmpty, "\(report.problems)")
-        let served = try Self.curl(port: port, caFile: firstCA)
+        let served = try await Self.curl(port: port, caFile: firstCA)
         #expect(served.status == 0 && served.output == "v1", "\(served.output)")
-        let subject = try GatewayTLSTests.run(
+        let subject = try await GatewayTLSTests.run(
             "sh",
             [
                 "-c",
@@ -121,9 +121,9 @@ struct GatewayCredentialTests {
         )
         #expect(rotated.problems.isEmpty, "\(rotated.problems)")
 
-        let renewed = try Self.curl(port: port, caFile: secondCA)
+        let renewed = try await Self.curl(port: port, caFile: secondCA)
         #expect(renewed.status == 0 && renewed.output == "v1", "new connection with the new CA: \(renewed.output)")
-        let stale = try Self.curl(port: port, caFile: firstCA)
+        let stale = try await Self.curl(port: port, caFile: firstCA)
         #expect(stale.status != 0, "a new connection still got the old certificate: \(stale.output)")
 
         while held.isRunning { try await Task.sleep(for: .milliseconds(100)) }
@@ -157,11 +157,11 @@ struct GatewayCredentialTests {
         )
         #expect(report.problems.isEmpty, "\(report.problems)")
 
-        let accepted = try Self.curl(port: port, caFile: caFile, extra: ["--cert", clientCert, "--key", clientKey])
+        let accepted = try await Self.curl(port: port, caFile: caFile, extra: ["--cert", clientCert, "--key", clientKey])
         #expect(accepted.status == 0 && accepted.output == "v1", "\(accepted.output)")
-        let anonymous = try Self.curl(port: port, caFile: caFile)
+        let anonymous = try await Self.curl(port: port, caFile: caFile)
         #expect(anonymous.status != 0 && anonymous.output != "v1", "no client certificate: \(anonymous.output)")
-        let foreign = try Self.curl(port: port, caFile: caFile, extra: ["--cert", strangerCert, "--key", strangerKey])
+        let foreign = try await Self.curl(port: port, caFile: caFile, extra: ["--cert", strangerCert, "--key", strangerKey])
         #expect(foreign.status != 0 && foreign.output != "v1", "a certificate of another CA: \(foreign.output)")
         await harness.shutdown(backends)
     }
@@ -184,7 +184,7 @@ struct GatewayCredentialTests {
             },
             "\(report.problems)"
         )
-        let refused = try Self.curl(port: port, caFile: caFile)
+        let refused = try await Self.curl(port: port, caFile: caFile)
         #expect(refused.status != 0, "\(refused.output)")
 
         let fixed = try await harness.apply(
@@ -193,7 +193,7 @@ struct GatewayCredentialTests {
             version: 2
         )
         #expect(fixed.problems.isEmpty, "\(fixed.problems)")
-        let served = try Self.curl(port: port, caFile: caFile)
+        let served = try await Self.curl(port: port, caFile: caFile)
         #expect(served.status == 0 && served.output == "v1", "\(served.output)")
         await harness.shutdown(backends)
     }

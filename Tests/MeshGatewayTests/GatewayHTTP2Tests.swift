@@ -28,13 +28,13 @@ struct GatewayHTTP2Tests {
         let resolve = "\(harness.host):\(harness.port):127.0.0.1"
         // One request per curl run: Debian 12's curl 7.88.1 breaks when it reuses a
         // prior-knowledge connection (curl#10634); multiplexing is checked over TLS below.
-        let curl = try GatewayTLSTests.run(
+        let curl = try await GatewayTLSTests.run(
             "curl",
             ["-sS", "--max-time", "10", "--http2-prior-knowledge", "--resolve", resolve, "-H", "x-version: v2",
              "-w", " %{http_version} %{response_code}", "\(base)/a"])
         #expect(curl.status == 0 && curl.output == "v2 2 200", "\(curl.output)")
         // Without the header, v1; the backend saw HTTP/1.1 with the original authority.
-        let plain = try GatewayTLSTests.run(
+        let plain = try await GatewayTLSTests.run(
             "curl", ["-sS", "--max-time", "10", "--http2-prior-knowledge", "--resolve", resolve, "-w", " %{http_version}", "\(base)/d"])
         #expect(plain.output == "v1 2", "\(plain.output)")
         let seen = try #require(backends[0].received.last)
@@ -47,13 +47,13 @@ struct GatewayHTTP2Tests {
         let bodyFile = FileManager.default.temporaryDirectory.appendingPathComponent("h2-body-\(UUID().uuidString)")
         try body.write(to: bodyFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: bodyFile) }
-        let echo = try GatewayTLSTests.run(
+        let echo = try await GatewayTLSTests.run(
             "curl",
             ["-sS", "--max-time", "10", "--http2-prior-knowledge", "--resolve", resolve, "-H", "content-type: text/plain",
              "-H", "transfer-encoding:", "--data-binary", "@\(bodyFile.path)", "\(base)/echo"])
         #expect(echo.status == 0 && echo.output == body, "echo: \(echo.output.prefix(200))")
         backends[0].behaviour = .size(1 << 20)
-        let large = try GatewayTLSTests.run(
+        let large = try await GatewayTLSTests.run(
             "curl", ["-sS", "--max-time", "10", "--http2-prior-knowledge", "--resolve", resolve, "-o", "/dev/null",
                      "-w", "%{size_download} %{http_version}", "\(base)/large"])
         #expect(large.output == "\(1 << 20) 2", "\(large.output)")
@@ -64,7 +64,7 @@ struct GatewayHTTP2Tests {
             return text.split(separator: "\n").contains { $0.contains("\"path\":\"/d\"") && $0.contains("\"protocol\":\"HTTP/2\"") }
         }
         // HTTP/1.1 still works on the same port.
-        let http1 = try GatewayTLSTests.run("curl", ["-sS", "--max-time", "10", "--resolve", resolve, "-w", " %{http_version}", "\(base)/e"])
+        let http1 = try await GatewayTLSTests.run("curl", ["-sS", "--max-time", "10", "--resolve", resolve, "-w", " %{http_version}", "\(base)/e"])
         #expect(http1.output.hasSuffix(" 1.1") && http1.status == 0, "\(http1.output)")
         await harness.shutdown(backends)
     }
@@ -110,15 +110,15 @@ struct GatewayHTTP2Tests {
         #expect(report.failed.isEmpty && report.problems.isEmpty, "\(report)")
         let base = "https://app.example.com:\(port)"
         let resolve = "app.example.com:\(port):127.0.0.1"
-        let curl = try GatewayTLSTests.run(
+        let curl = try await GatewayTLSTests.run(
             "curl",
             ["-sS", "--max-time", "10", "--http2", "--cacert", caFile, "--resolve", resolve,
              "-w", " %{http_version} %{num_connects}\n", "\(base)/a", "-H", "x-version: v2", "\(base)/b"])
         #expect(curl.output == "v2 2 1\nv2 2 0\n", "\(curl.output)")
-        let http1 = try GatewayTLSTests.run(
+        let http1 = try await GatewayTLSTests.run(
             "curl", ["-sS", "--max-time", "10", "--http1.1", "--cacert", caFile, "--resolve", resolve, "-w", " %{http_version}", "\(base)/c"])
         #expect(http1.output == "v1 1.1", "\(http1.output)")
-        let alpn = try GatewayTLSTests.run(
+        let alpn = try await GatewayTLSTests.run(
             "sh", ["-c", "openssl s_client -connect 127.0.0.1:\(port) -servername app.example.com -alpn h2,http/1.1 </dev/null 2>/dev/null | grep -a -i 'ALPN'"])
         #expect(alpn.output.contains("ALPN protocol: h2"), "\(alpn.output)")
         await harness.shutdown(backends)

@@ -79,7 +79,7 @@ struct ClosedClientTests {
             let silent = try await ByteConnection.connect(port: harness.port, group: harness.group)
             await silent.close()
             try await eventually("round \(round): HTTP/2 served after the closed clients") {
-                let curl = try GatewayTLSTests.run(
+                let curl = try await GatewayTLSTests.run(
                     "curl", ["-sS", "--max-time", "5", "--http2-prior-knowledge", "--resolve", resolve, "-w", " %{http_version}",
                              "http://\(harness.host):\(harness.port)/h2/\(round)"])
                 return curl.output == "v1 2"

@@ -7,8 +7,8 @@ import Testing
 /// checked with the real `curl` and `openssl s_client`.
 @Suite("Gateway TLS termination")
 struct GatewayTLSTests {
-    static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        try Tool.run(tool, arguments)
+    static func run(_ tool: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await Tool.run(tool, arguments)
     }
 
     @Test("HTTPS servers terminate TLS with their own certificate per SNI host and route the requests")
@@ -57,10 +57,10 @@ struct GatewayTLSTests {
         let report = try await harness.apply(yaml, backends: backends)
         #expect(report.problems.isEmpty, "\(report.problems)")
         for host in ["app.example.com", "admin.example.com"] {
-            let curl = try Self.run(
+            let curl = try await Self.run(
                 "curl", ["-sS", "--max-time", "10", "--cacert", caFile, "--resolve", "\(host):\(port):127.0.0.1", "https://\(host):\(port)/x"])
             #expect(curl.status == 0 && curl.output == "v1", "curl \(host): \(curl.output)")
-            let handshake = try Self.run(
+            let handshake = try await Self.run(
                 "sh", ["-c", "openssl s_client -connect 127.0.0.1:\(port) -servername \(host) -CAfile \(caFile) </dev/null 2>/dev/null | openssl x509 -noout -ext subjectAltName"])
             #expect(handshake.output.contains("DNS:\(host)"), "SNI \(host) got: \(handshake.output)")
         }
@@ -129,7 +129,7 @@ struct GatewayTLSTests {
                 print("error", error)
             print(data.split(b"\\r\\n")[0].decode(), data.endswith(b"v1"), round(time.monotonic() - start, 3))
             """
-        let run = try Tool.run("python3", ["-c", script])
+        let run = try await Tool.run("python3", ["-c", script])
         let fields = run.output.split(separator: " ")
         #expect(run.status == 0 && run.output.hasPrefix("HTTP/1.1 200 OK True"), "\(run.output)")
         let waited = fields.last.flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 99

@@ -69,7 +69,7 @@ struct HTTP2UpstreamTests {
         let backend = try await HTTP2TestBackend.start(name: "b1", group: bed.clients)
         await bed.apply(.init(http2: false, useClientProtocol: true), backends: [backend.port])
         #expect(try await bed.get("/from-h1").status == 200)
-        let curl = try Tool.run(
+        let curl = try await Tool.run(
             "curl",
             [
                 "-sS", "--max-time", "10", "--http2-prior-knowledge", "-w", " %{http_version}",
@@ -235,7 +235,7 @@ struct HTTP2UpstreamTests {
         let request = directory.path + "/request"
         FileManager.default.createFile(atPath: request, contents: Data([0, 0, 0, 0, 2, 0x68, 0x69]))
         let headers = directory.path + "/headers"
-        let curl = try Tool.run(
+        let curl = try await Tool.run(
             "curl",
             [
                 "-sS", "--max-time", "10", "--http2-prior-knowledge", "-o", "/dev/null", "-D", headers,
