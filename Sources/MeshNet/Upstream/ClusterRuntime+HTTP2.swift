@@ -167,6 +167,7 @@ extension ClusterRuntime {
         if wasConnecting {
             session.connectTimer?.cancel()
             session.connectTimer = nil
+            if session.capacity.maxConcurrentStreams == 0 { return refused(session) }
             var queued = session.queued
             session.queued.removeAll()
             while let done = queued.popFirst() {
@@ -183,6 +184,20 @@ extension ClusterRuntime {
             let waiter = waiters.remove(at: index)
             breaker.pendingFinished()
             openStream(on: session, waiter.done)
+        }
+    }
+
+    /// A server whose first SETTINGS allow no streams at all: the requests queued on the session
+    /// fail as connect failures (retried as the route allows) and the session closes. Sent back
+    /// to `acquireStream`, each would open another session, refused the same way: one new
+    /// connection after another until the connection limit, for a single request.
+    private func refused(_ session: UpstreamHTTP2Session) {
+        _ = session.capacity.drain()
+        var queued = session.queued
+        session.queued.removeAll()
+        retire(session)
+        while let done = queued.popFirst() {
+            done(.failure(ProxyFailure.connectFailed(UpstreamHTTP2Failure.noStreams)), false)
         }
     }
 
@@ -260,11 +275,14 @@ enum UpstreamHTTP2Failure: Error, CustomStringConvertible {
     case settingsTimeout
     /// The connection closed.
     case closed
+    /// The server's SETTINGS allow no concurrent streams.
+    case noStreams
 
     var description: String {
         switch self {
         case .settingsTimeout: "the upstream sent no HTTP/2 SETTINGS within the connect timeout"
         case .closed: "the HTTP/2 connection to the upstream closed"
+        case .noStreams: "the upstream's HTTP/2 SETTINGS allow no concurrent streams"
         }
     }
 }

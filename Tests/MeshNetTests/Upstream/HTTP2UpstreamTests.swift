@@ -51,6 +51,28 @@ struct HTTP2UpstreamTests {
         await bed.shutdown([backend])
     }
 
+    @Test("a server allowing no streams at all: 503 UF after one connection, not a new connection per try")
+    func zeroStreams() async throws {
+        let bed = try HTTP2UpstreamBed()
+        let backend = try await HTTP2TestBackend.start(name: "b1", maxConcurrentStreams: 0, group: bed.clients)
+        await bed.apply(backends: [backend.port])
+        let response = try await bed.get("/none")
+        #expect(response.status == 503, "\(response)")
+        #expect(backend.requests.isEmpty)
+        #expect(backend.connectionCount == 1, "\(backend.connectionCount) connections for one request")
+        try await eventually("the access log line with UF") {
+            bed.accessLog.contains { $0.contains("\"path\":\"/none\"") && $0.contains("\"response_flags\":\"UF\"") }
+        }
+        try await eventually("the refused session closes") { backend.openConnections == 0 }
+
+        // With retries on connect failures, each try costs one connection and no more.
+        let retry = Snapshot.RetryPolicy(retryOn: "connect-failure", numRetries: 2, backoffBaseInterval: .milliseconds(5))
+        await bed.apply(.init(retry: retry), backends: [backend.port], version: 2)
+        #expect(try await bed.get("/retried").status == 503)
+        #expect(backend.connectionCount == 1 + 3, "\(backend.connectionCount) connections for 1 + 3 tries")
+        await bed.shutdown([backend])
+    }
+
     @Test("the cluster's maxConcurrentStreams caps streams per connection below the server's limit")
     func localStreamLimit() async throws {
         let bed = try HTTP2UpstreamBed()
