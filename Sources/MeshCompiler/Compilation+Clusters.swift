@@ -90,6 +90,12 @@ extension Compilation {
                 cluster.connectTimeout = timeout
             }
         }
+        if let keepalive = tcp?.tcpKeepalive {
+            cluster.tcpKeepalive = tcpKeepalive(keepalive, owner: ruleKey)
+        }
+        if tcp?.maxConnectionDuration != nil {
+            warn(ruleKey, "connectionPool.tcp.maxConnectionDuration", "not applied by meshbox; ignored")
+        }
         let breakers = Snapshot.CircuitBreakers(
             maxConnections: tcp?.maxConnections.map(Self.unsigned),
             maxPendingRequests: http?.http1MaxPendingRequests.map(Self.unsigned),
@@ -144,6 +150,23 @@ extension Compilation {
         guard let request = clusterRequests[name], let rule = destinationRules[request.fqdn] else { return nil }
         let subset = request.subset.flatMap { rule.spec.subset(named: $0) }
         return EffectivePolicy(rule: rule.spec, subset: subset, port: request.port).loadBalancer?.consistentHash
+    }
+
+    /// The kernel counts keepalive times in whole seconds: shorter ones become 1 s, others are
+    /// rounded up.
+    private mutating func tcpKeepalive(
+        _ keepalive: DestinationRuleSpec.ConnectionPoolSettings.TCPSettings.TCPKeepalive, owner: ResourceKey
+    ) -> Snapshot.Cluster.TCPKeepalive {
+        func seconds(_ text: String?, _ field: String) -> Duration? {
+            guard let text, let duration = parseDuration(text, owner: owner, path: "connectionPool.tcp.tcpKeepalive." + field)
+            else { return nil }
+            let (whole, fraction) = duration.components
+            return .seconds(max(1, whole + (fraction > 0 ? 1 : 0)))
+        }
+        return Snapshot.Cluster.TCPKeepalive(
+            probes: keepalive.probes.flatMap { $0 > 0 ? $0 : nil },
+            time: seconds(keepalive.time, "time"),
+            interval: seconds(keepalive.interval, "interval"))
     }
 
     mutating func parseDuration(_ text: String, owner: ResourceKey, path: String) -> Duration? {

@@ -109,6 +109,37 @@ struct ClusterPolicyTests {
         #expect(!v1.http2)
     }
 
+    @Test("tcpKeepalive compiles to whole seconds; maxConnectionDuration is reported as not applied")
+    func tcpKeepalive() throws {
+        let rule = """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: ratings, namespace: default}
+            spec:
+              host: ratings
+              trafficPolicy:
+                connectionPool:
+                  tcp: {tcpKeepalive: {time: 7s, interval: 1500ms, probes: 4}, maxConnectionDuration: 1h}
+              subsets:
+              - name: v1
+                labels: {version: v1}
+                trafficPolicy:
+                  connectionPool:
+                    tcp: {tcpKeepalive: {interval: 10ms}}
+            """
+        let snapshot = try compile(Self.ratings + "\n---\n" + rule)
+        let top = try #require(snapshot.cluster(named: "outbound|9090||ratings.default.svc.cluster.local"))
+        #expect(top.tcpKeepalive == Snapshot.Cluster.TCPKeepalive(probes: 4, time: .seconds(7), interval: .seconds(2)))
+        let v1 = try #require(snapshot.cluster(named: "outbound|9080|v1|ratings.default.svc.cluster.local"))
+        #expect(v1.tcpKeepalive == Snapshot.Cluster.TCPKeepalive(probes: nil, time: nil, interval: .seconds(1)))
+        let plain = try #require(try compile(Self.ratings).cluster(named: "outbound|9090||ratings.default.svc.cluster.local"))
+        #expect(plain.tcpKeepalive == nil)
+        #expect(
+            snapshot.warnings.contains {
+                $0.path.hasSuffix("connectionPool.tcp.maxConnectionDuration") && $0.message.contains("not applied")
+            }, "\(snapshot.warnings)")
+    }
+
     @Test("endpoints take the instance port by name or target port")
     func endpointPorts() throws {
         let snapshot = try compile(Self.ratings + "\n---\n" + Self.rule)

@@ -85,6 +85,38 @@ struct GatewayRoutingTests {
         await harness.shutdown(backends)
     }
 
+    @Test("connectionPool.tcp.tcpKeepalive turns on TCP keepalive, with its idle time, on upstream connections")
+    func upstreamKeepalive() async throws {
+        /// The kernel's timers on the established connections to `port`, as `ss -o` prints them.
+        func timers(to port: Int) async throws -> String {
+            let run = try await Tool.run("ss", ["-tnoH", "state", "established", "dst", "127.0.0.1:\(port)"])
+            #expect(run.status == 0, "\(run.output)")
+            return run.output
+        }
+        for keepalive in [false, true] {
+            let harness = try await GatewayHarness()
+            let backends = try await harness.backends(["v1"])
+            let tcp = keepalive ? "tcpKeepalive: {time: 7s, interval: 2s, probes: 3}" : "maxConnections: 100"
+            let policy = "connectionPool: {tcp: {\(tcp)}}"
+            let report = try await harness.apply(
+                Self.trafficPolicy(policy) + "\n---\n" + Self.virtualService("  - route: [{destination: {host: app}}]"),
+                backends: backends)
+            #expect(report.failed.isEmpty)
+            let client = try await harness.client()
+            #expect(try await client.send("GET", "/", host: harness.host).status == 200)
+            // The pooled connection to the backend stays open: its keepalive timer counts down from 7 s.
+            let seen = try await timers(to: backends[0].port)
+            if keepalive {
+                let remaining = seen.firstRange(of: "timer:(keepalive,").map { seen[$0.upperBound...].prefix { $0.isNumber } }
+                #expect(remaining.flatMap { Int($0) }.map { (1...7).contains($0) } == true, "\(seen)")
+            } else {
+                #expect(!seen.isEmpty && !seen.contains("keepalive"), "\(seen)")
+            }
+            await client.close()
+            await harness.shutdown(backends)
+        }
+    }
+
     @Test("an unknown host gets 404 and the connection stays usable")
     func noRoute() async throws {
         let harness = try await GatewayHarness()

@@ -26,6 +26,10 @@ extension Snapshot {
         public var outlierDetection: OutlierDetection?
         /// TLS the data plane originates towards the endpoints; nil for plain text.
         public var upstreamTLS: UpstreamTLS?
+        /// TCP keepalive on connections to the endpoints (`connectionPool.tcp.tcpKeepalive`,
+        /// Envoy's `upstream_connection_options.tcp_keepalive`); nil leaves the sockets as the
+        /// system makes them (no keepalive).
+        public var tcpKeepalive: TCPKeepalive?
 
         public init(
             name: String,
@@ -42,7 +46,8 @@ extension Snapshot {
             outlierDetection: OutlierDetection? = nil,
             upstreamTLS: UpstreamTLS? = nil,
             useClientProtocol: Bool = false,
-            maxConcurrentStreams: UInt32? = nil
+            maxConcurrentStreams: UInt32? = nil,
+            tcpKeepalive: TCPKeepalive? = nil
         ) {
             self.name = name
             self.serviceHost = serviceHost
@@ -59,6 +64,24 @@ extension Snapshot {
             self.maxConcurrentStreams = maxConcurrentStreams
             self.outlierDetection = outlierDetection
             self.upstreamTLS = upstreamTLS
+            self.tcpKeepalive = tcpKeepalive
+        }
+
+        /// SO_KEEPALIVE with the kernel's probe settings; a nil field keeps the system's value
+        /// (Linux: 7200 s idle, 75 s between probes, 9 probes).
+        public struct TCPKeepalive: Sendable, Hashable, Codable {
+            /// Unanswered probes before the connection is dropped (`keepalive_probes`).
+            public var probes: UInt32?
+            /// Idle time before the first probe (`keepalive_time`), whole seconds.
+            public var time: Duration?
+            /// Time between probes (`keepalive_interval`), whole seconds.
+            public var interval: Duration?
+
+            public init(probes: UInt32? = nil, time: Duration? = nil, interval: Duration? = nil) {
+                self.probes = probes
+                self.time = time
+                self.interval = interval
+            }
         }
 
         /// Istio's default connect timeout.

@@ -106,7 +106,7 @@ enum ListenerPipeline {
         let logger = state.logger
         _ = TCPRelay.relay(
             downstream: channel, to: address, connectTimeout: TimeAmount(runtime.cluster.connectTimeout),
-            idleTimeout: state.settings.tcpIdleTimeout, tls: runtime.entry.tls
+            idleTimeout: state.settings.tcpIdleTimeout, tls: runtime.entry.tls, keepalive: runtime.cluster.tcpKeepalive
         ) { stats in
             logger.debug(
                 "TCP connection finished",

@@ -1,3 +1,4 @@
+public import MeshModel
 public import NIOCore
 import NIOPosix
 
@@ -23,10 +24,12 @@ public enum TCPRelay {
         connectTimeout: TimeAmount,
         idleTimeout: TimeAmount? = nil,
         tls: UpstreamTLSClient? = nil,
+        keepalive: Snapshot.Cluster.TCPKeepalive? = nil,
         onClose: @escaping @Sendable (Stats) -> Void
     ) -> EventLoopFuture<Void> {
         let loop = downstream.eventLoop
-        let options = Options(address: address, connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls)
+        let options = Options(
+            address: address, connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls, keepalive: keepalive)
         if loop.inEventLoop {
             return start(downstream: downstream, options, onClose: onClose)
         }
@@ -40,6 +43,7 @@ public enum TCPRelay {
         var connectTimeout: TimeAmount
         var idleTimeout: TimeAmount?
         var tls: UpstreamTLSClient?
+        var keepalive: Snapshot.Cluster.TCPKeepalive?
     }
 
     private static func start(
@@ -66,6 +70,7 @@ public enum TCPRelay {
         let connected = ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
             .channelOption(.allowRemoteHalfClosure, value: true)
+            .keepalive(options.keepalive)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {

@@ -27,6 +27,7 @@ extension ClusterRuntime {
         ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .keepalive(entry.cluster.tcpKeepalive)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // TLS first: the HTTP codec reads and writes plain text through it.

@@ -106,6 +106,7 @@ extension ClusterRuntime {
         ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .keepalive(entry.cluster.tcpKeepalive)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try tls?.addHandlers(to: channel, timeout: connectTimeout, h2: true)
