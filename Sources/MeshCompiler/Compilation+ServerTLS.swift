@@ -5,6 +5,15 @@ extension Compilation {
     /// The TLS a gateway server terminates, registering its secrets; nil (with a warning) when incomplete.
     mutating func serverTLS(_ server: GatewayServer) -> Snapshot.ServerTLS? {
         guard let settings = server.server.tls else { return nil }
+        if !settings.verifyCertificateHash.isEmpty || !settings.verifyCertificateSpki.isEmpty {
+            // Pins narrow who may connect; served without them, the server would let in clients
+            // they exclude. Refused instead, until meshbox checks them.
+            let field = settings.verifyCertificateHash.isEmpty ? "verifyCertificateSpki" : "verifyCertificateHash"
+            warn(
+                server.gateway, server.path + ".tls." + field,
+                "client certificate pinning is not supported by meshbox; this server is not served rather than admit clients the pins would refuse")
+            return nil
+        }
         var tls = Snapshot.ServerTLS(mode: .simple, certificateSecretName: "")
         tls.minVersion = Self.tlsVersion(settings.minProtocolVersion)
         tls.maxVersion = Self.tlsVersion(settings.maxProtocolVersion)

@@ -30,6 +30,21 @@ struct ListenerTLSTests {
         #expect(routes.virtualHosts[0].routes.count == 2)
     }
 
+    @Test("a server pinning client certificates is not served (pins are not checked), with a warning")
+    func pinningRefused() throws {
+        for field in ["verifyCertificateHash", "verifyCertificateSpki"] {
+            let gateway = try Fixtures.bookinfo().replacing(
+                "      minProtocolVersion: TLSV1_2", with: "      minProtocolVersion: TLSV1_2\n      \(field): [\"AA:BB\"]")
+            let snapshot = SnapshotCompiler.compile(
+                config: try Fixtures.config(gateway), registry: Fixtures.registry(Fixtures.reviewsInstances()), version: 1)
+            #expect(snapshot.listener(named: "0.0.0.0_8443") == nil, "\(field)")
+            #expect(snapshot.listener(named: "0.0.0.0_8080") != nil, "the plain server stays")
+            #expect(
+                snapshot.warnings.contains { $0.path.hasSuffix(".tls.\(field)") && $0.message.contains("not supported") },
+                "\(snapshot.warnings)")
+        }
+    }
+
     @Test("a PASSTHROUGH server routes by SNI to TCP clusters")
     func passthrough() throws {
         let yaml = """
