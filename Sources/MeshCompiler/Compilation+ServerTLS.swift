@@ -1,3 +1,4 @@
+import Foundation
 import MeshAPI
 import MeshModel
 
@@ -5,20 +6,15 @@ extension Compilation {
     /// The TLS a gateway server terminates, registering its secrets; nil (with a warning) when incomplete.
     mutating func serverTLS(_ server: GatewayServer) -> Snapshot.ServerTLS? {
         guard let settings = server.server.tls else { return nil }
-        if !settings.verifyCertificateHash.isEmpty || !settings.verifyCertificateSpki.isEmpty {
-            // Pins narrow who may connect; served without them, the server would let in clients
-            // they exclude. Refused instead, until meshbox checks them.
-            let field = settings.verifyCertificateHash.isEmpty ? "verifyCertificateSpki" : "verifyCertificateHash"
-            warn(
-                server.gateway, server.path + ".tls." + field,
-                "client certificate pinning is not supported by meshbox; this server is not served rather than admit clients the pins would refuse")
-            return nil
-        }
+        // Client certificate pins: a malformed one refuses the server rather than admit clients
+        // it was meant to exclude.
+        guard let pins = certificatePins(settings, server) else { return nil }
         var tls = Snapshot.ServerTLS(mode: .simple, certificateSecretName: "")
         tls.minVersion = Self.tlsVersion(settings.minProtocolVersion)
         tls.maxVersion = Self.tlsVersion(settings.maxProtocolVersion)
         tls.cipherSuites = settings.cipherSuites
         tls.subjectAltNames = settings.subjectAltNames
+        (tls.verifyCertificateHash, tls.verifyCertificateSpki) = pins
         if server.kind == .terminatedHTTPS { tls.alpnProtocols = ["h2", "http/1.1"] }
         switch settings.mode {
         case .mutual, .istioMutual:
@@ -92,5 +88,36 @@ struct SNIClaims {
         }
         let fresh = hosts.filter { names.insert($0).inserted }
         return fresh.isEmpty ? nil : fresh.sorted()
+    }
+}
+
+extension Compilation {
+    /// `verifyCertificateHash` as lower-case hex without colons (64 digits: SHA-256) and
+    /// `verifyCertificateSpki` as base64 of 32 bytes; nil, with a warning, when one is malformed.
+    private mutating func certificatePins(
+        _ settings: GatewaySpec.ServerTLSSettings, _ server: GatewayServer
+    ) -> (hashes: [String], spkis: [String])? {
+        var hashes: [String] = []
+        for (index, pin) in settings.verifyCertificateHash.enumerated() {
+            let hex = pin.filter { $0 != ":" }.lowercased()
+            guard hex.count == 64, hex.allSatisfy(\.isHexDigit) else {
+                warn(
+                    server.gateway, server.path + ".tls.verifyCertificateHash[\(index)]",
+                    "\"\(pin)\" is not a SHA-256 fingerprint (64 hexadecimal digits, colons allowed); this server is not served")
+                return nil
+            }
+            hashes.append(hex)
+        }
+        var spkis: [String] = []
+        for (index, pin) in settings.verifyCertificateSpki.enumerated() {
+            guard let bytes = Data(base64Encoded: pin), bytes.count == 32 else {
+                warn(
+                    server.gateway, server.path + ".tls.verifyCertificateSpki[\(index)]",
+                    "\"\(pin)\" is not a base64 SHA-256 digest (32 bytes); this server is not served")
+                return nil
+            }
+            spkis.append(bytes.base64EncodedString())
+        }
+        return (hashes, spkis)
     }
 }

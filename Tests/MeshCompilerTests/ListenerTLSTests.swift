@@ -30,18 +30,30 @@ struct ListenerTLSTests {
         #expect(routes.virtualHosts[0].routes.count == 2)
     }
 
-    @Test("a server pinning client certificates is not served (pins are not checked), with a warning")
-    func pinningRefused() throws {
-        for field in ["verifyCertificateHash", "verifyCertificateSpki"] {
+    @Test("client certificate pins compile normalised; a malformed pin refuses the server with a warning")
+    func certificatePins() throws {
+        func compile(_ pins: String) throws -> Snapshot {
             let gateway = try Fixtures.bookinfo().replacing(
-                "      minProtocolVersion: TLSV1_2", with: "      minProtocolVersion: TLSV1_2\n      \(field): [\"AA:BB\"]")
-            let snapshot = SnapshotCompiler.compile(
+                "      minProtocolVersion: TLSV1_2", with: "      minProtocolVersion: TLSV1_2\n\(pins)")
+            return SnapshotCompiler.compile(
                 config: try Fixtures.config(gateway), registry: Fixtures.registry(Fixtures.reviewsInstances()), version: 1)
-            #expect(snapshot.listener(named: "0.0.0.0_8443") == nil, "\(field)")
-            #expect(snapshot.listener(named: "0.0.0.0_8080") != nil, "the plain server stays")
+        }
+        let hex = String(repeating: "AB", count: 32)
+        let colons = (0..<32).map { _ in "0f" }.joined(separator: ":").uppercased()
+        let spki = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+        let snapshot = try compile(
+            "      verifyCertificateHash: [\"\(hex)\", \"\(colons)\"]\n      verifyCertificateSpki: [\"\(spki)\"]")
+        let tls = try #require(snapshot.listener(named: "0.0.0.0_8443")?.filterChains.first?.tls)
+        #expect(tls.verifyCertificateHash == [String(repeating: "ab", count: 32), String(repeating: "0f", count: 32)])
+        #expect(tls.verifyCertificateSpki == [spki])
+
+        for (field, bad) in [("verifyCertificateHash", "AB:CD"), ("verifyCertificateSpki", "bm90IDMyIGJ5dGVz")] {
+            let refused = try compile("      \(field): [\"\(bad)\"]")
+            #expect(refused.listener(named: "0.0.0.0_8443") == nil, "\(field)")
+            #expect(refused.listener(named: "0.0.0.0_8080") != nil, "the plain server stays")
             #expect(
-                snapshot.warnings.contains { $0.path.hasSuffix(".tls.\(field)") && $0.message.contains("not supported") },
-                "\(snapshot.warnings)")
+                refused.warnings.contains { $0.path.hasSuffix(".tls.\(field)[0]") && $0.message.contains("not served") },
+                "\(refused.warnings)")
         }
     }
 

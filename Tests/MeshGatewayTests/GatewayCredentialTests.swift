@@ -166,6 +166,46 @@ struct GatewayCredentialTests {
         await harness.shutdown(backends)
     }
 
+    @Test("MUTUAL with certificate pins admits only the pinned certificates of the trusted CA")
+    func pinned() async throws {
+        let files = Files(directory: try TemporaryDirectory(prefix: "meshbox-gw-pin"))
+        defer { files.directory.remove() }
+        let serverCA = try TestPKI.Authority(trustDomain: "example.com", commonName: "server CA")
+        let clientCA = try TestPKI.Authority(trustDomain: "clients.example.com", commonName: "client CA")
+        let caFile = try files.write("ca.pem", try serverCA.certificatePEM)
+        var clients: [(cert: String, key: String)] = []
+        for name in ["a", "b"] {
+            let client = try clientCA.issue(spiffeID: "spiffe://clients.example.com/ns/default/sa/\(name)")
+            clients.append((try files.write("\(name).pem", try client.chainPEM), try files.write("\(name)-key.pem", client.privateKeyPEM)))
+        }
+        // openssl's own digests: the certificate's SHA-256 fingerprint (AB:CD:...), and the
+        // base64 SHA-256 of the public key's DER.
+        let fingerprint = try await GatewayTLSTests.run("openssl", ["x509", "-in", clients[0].cert, "-noout", "-fingerprint", "-sha256"])
+        let hash = try #require(fingerprint.output.split(separator: "=").last).trimmingCharacters(in: .whitespacesAndNewlines)
+        let spki = try await GatewayTLSTests.run(
+            "bash",
+            ["-c", "openssl x509 -in '\(clients[1].cert)' -noout -pubkey | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64"])
+        let spkiHash = spki.output.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let harness = try await GatewayHarness()
+        let backends = try await harness.backends(["v1"])
+        let port = try FreePort.take()
+        let secret = try Self.secret("app-cert", leaf: try Self.leaf(serverCA), ca: try clientCA.certificatePEM)
+        func served(_ client: (cert: String, key: String)) async throws -> Bool {
+            let result = try await Self.curl(port: port, caFile: caFile, extra: ["--cert", client.cert, "--key", client.key])
+            return result.status == 0 && result.output == "v1"
+        }
+        for (version, pins) in [(UInt64(1), "verifyCertificateHash: [\"\(hash)\"]"), (UInt64(2), "verifyCertificateSpki: [\"\(spkiHash)\"]")] {
+            let gateway = Self.gateway(port: port, mode: "MUTUAL")
+                .replacing("credentialName: app-cert}", with: "credentialName: app-cert, \(pins)}")
+            let report = try await harness.apply(gateway + "\n---\n" + secret, backends: backends, version: version)
+            #expect(report.problems.isEmpty, "\(report.problems)")
+            #expect(try await served(clients[0]) == (version == 1), "client a, \(pins)")
+            #expect(try await served(clients[1]) == (version == 2), "client b, \(pins)")
+        }
+        await harness.shutdown(backends)
+    }
+
     @Test("a missing credential refuses TLS with a clear reason until the Secret is applied")
     func missingCredential() async throws {
         let files = Files(directory: try TemporaryDirectory(prefix: "meshbox-gw-cred"))

@@ -88,6 +88,12 @@ extension Snapshot {
         public var subjectAltNames: [String]
         /// ALPN to offer: `h2`, `http/1.1` for HTTPS.
         public var alpnProtocols: [String]
+        /// Client certificate pins (mutual TLS, Envoy's `verify_certificate_hash` and
+        /// `verify_certificate_spki`): SHA-256 of the certificate's DER as lower-case hex without
+        /// colons, and SHA-256 of its SubjectPublicKeyInfo as base64. With either set, a presented
+        /// certificate must match one entry of either list.
+        public var verifyCertificateHash: [String] = []
+        public var verifyCertificateSpki: [String] = []
 
         public init(
             mode: Mode,

@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import Logging
 import NIOCore
 import NIOSSL
@@ -8,6 +10,8 @@ import X509
 extension PeerRejection.Code {
     /// The client certificate carries none of the subject alternative names the listener accepts.
     public static let subjectAltNameMismatch = PeerRejection.Code("subject_alt_name_mismatch")
+    /// The client certificate matches none of the listener's certificate pins.
+    public static let certificatePinMismatch = PeerRejection.Code("certificate_pin_mismatch")
 }
 
 /// Sits right after the `NIOSSLServerHandler` of a terminating filter chain and decides whether the
@@ -30,13 +34,22 @@ final class ClientCertificateGate: ChannelInboundHandler, RemovableChannelHandle
     /// The client's certificate (mutual TLS), once the handshake completed and was accepted.
     private(set) var clientCertificate: Certificate?
     private let subjectAltNames: [String]
+    /// SHA-256 of an accepted certificate's DER (lower-case hex) or of its SubjectPublicKeyInfo
+    /// (base64); both empty accepts any certificate the other checks accept.
+    private let certificateHashes: Set<String>
+    private let spkiHashes: Set<String>
     private let logger: Logger
     private let onRefusal: (@Sendable (PeerRejection) -> Void)?
     private var state = State.handshaking
 
     /// `subjectAltNames` empty accepts any certificate the CA signed (or none, when it is optional).
-    init(subjectAltNames: [String], logger: Logger, onRefusal: (@Sendable (PeerRejection) -> Void)?) {
+    init(
+        subjectAltNames: [String], certificateHashes: [String] = [], spkiHashes: [String] = [], logger: Logger,
+        onRefusal: (@Sendable (PeerRejection) -> Void)?
+    ) {
         self.subjectAltNames = subjectAltNames
+        self.certificateHashes = Set(certificateHashes)
+        self.spkiHashes = Set(spkiHashes)
         self.logger = logger
         self.onRefusal = onRefusal
     }
@@ -106,8 +119,33 @@ final class ClientCertificateGate: ChannelInboundHandler, RemovableChannelHandle
             )
             return
         }
+        if !(certificateHashes.isEmpty && spkiHashes.isEmpty), !pinned(der: presented, certificate) {
+            state = .refused
+            refuse(
+                context: context,
+                PeerRejection(.certificatePinMismatch, "client certificate matches none of the listener's certificate pins"))
+            return
+        }
         clientCertificate = certificate
         state = .accepted
+    }
+
+    /// Envoy's rule: a certificate matching an entry of either list is accepted.
+    private func pinned(der: NIOSSLCertificate, _ certificate: Certificate) -> Bool {
+        if !certificateHashes.isEmpty, let bytes = try? der.toDERBytes() {
+            let hex = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            if certificateHashes.contains(hex) { return true }
+        }
+        if !spkiHashes.isEmpty {
+            // The whole SubjectPublicKeyInfo's DER, as Envoy hashes it (`subjectPublicKeyInfoBytes`
+            // is only the key inside it).
+            var serializer = DER.Serializer()
+            if (try? serializer.serialize(certificate.publicKey)) != nil {
+                let digest = Data(SHA256.hash(data: serializer.serializedBytes)).base64EncodedString()
+                if spkiHashes.contains(digest) { return true }
+            }
+        }
+        return false
     }
 
     private func refuse(context: ChannelHandlerContext, _ rejection: PeerRejection) {

@@ -28,6 +28,8 @@ extension SNIChainHandler {
     ) throws {
         let gate = ClientCertificateGate(
             subjectAltNames: tls.mode == .mutual ? tls.subjectAltNames : [],
+            certificateHashes: tls.mode == .mutual ? tls.verifyCertificateHash : [],
+            spkiHashes: tls.mode == .mutual ? tls.verifyCertificateSpki : [],
             logger: logger,
             onRefusal: onRefusal
         )
