@@ -93,8 +93,11 @@ extension Compilation {
         if let keepalive = tcp?.tcpKeepalive {
             cluster.tcpKeepalive = tcpKeepalive(keepalive, owner: ruleKey)
         }
-        if tcp?.maxConnectionDuration != nil {
-            warn(ruleKey, "connectionPool.tcp.maxConnectionDuration", "not applied by meshbox; ignored")
+        if let text = tcp?.maxConnectionDuration,
+            let duration = parseDuration(text, owner: ruleKey, path: "connectionPool.tcp.maxConnectionDuration"),
+            duration > .zero
+        {
+            cluster.maxConnectionDuration = duration
         }
         let breakers = Snapshot.CircuitBreakers(
             maxConnections: tcp?.maxConnections.map(Self.unsigned),

@@ -109,7 +109,7 @@ struct ClusterPolicyTests {
         #expect(!v1.http2)
     }
 
-    @Test("tcpKeepalive compiles to whole seconds; maxConnectionDuration is reported as not applied")
+    @Test("tcpKeepalive compiles to whole seconds; maxConnectionDuration to the cluster's")
     func tcpKeepalive() throws {
         let rule = """
             apiVersion: networking.istio.io/v1
@@ -134,10 +134,9 @@ struct ClusterPolicyTests {
         #expect(v1.tcpKeepalive == Snapshot.Cluster.TCPKeepalive(probes: nil, time: nil, interval: .seconds(1)))
         let plain = try #require(try compile(Self.ratings).cluster(named: "outbound|9090||ratings.default.svc.cluster.local"))
         #expect(plain.tcpKeepalive == nil)
-        #expect(
-            snapshot.warnings.contains {
-                $0.path.hasSuffix("connectionPool.tcp.maxConnectionDuration") && $0.message.contains("not applied")
-            }, "\(snapshot.warnings)")
+        #expect(top.maxConnectionDuration == .seconds(3600))
+        #expect(v1.maxConnectionDuration == nil, "the subset's pool replaces the top-level one")
+        #expect(plain.maxConnectionDuration == nil)
     }
 
     @Test("endpoints take the instance port by name or target port")

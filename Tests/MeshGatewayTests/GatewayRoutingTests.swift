@@ -117,6 +117,30 @@ struct GatewayRoutingTests {
         }
     }
 
+    @Test("connectionPool.tcp.maxConnectionDuration: an upstream connection past it takes no new request")
+    func maxConnectionDuration() async throws {
+        for limited in [false, true] {
+            let harness = try await GatewayHarness()
+            let backends = try await harness.backends(["v1"])
+            // 3 s: room for the first two requests on a loaded machine.
+            let tcp = limited ? "maxConnectionDuration: 3s" : "maxConnections: 100"
+            let report = try await harness.apply(
+                Self.trafficPolicy("connectionPool: {tcp: {\(tcp)}}") + "\n---\n"
+                    + Self.virtualService("  - route: [{destination: {host: app}}]"),
+                backends: backends)
+            #expect(report.failed.isEmpty)
+            let client = try await harness.client()
+            #expect(try await client.send("GET", "/1", host: harness.host).status == 200)
+            #expect(try await client.send("GET", "/2", host: harness.host).status == 200)
+            #expect(backends[0].connectionCount == 1, "requests within the duration share a connection")
+            try await Task.sleep(for: .milliseconds(3200))
+            #expect(try await client.send("GET", "/3", host: harness.host).status == 200)
+            #expect(backends[0].connectionCount == (limited ? 2 : 1), "limited: \(limited)")
+            await client.close()
+            await harness.shutdown(backends)
+        }
+    }
+
     @Test("an unknown host gets 404 and the connection stays usable")
     func noRoute() async throws {
         let harness = try await GatewayHarness()

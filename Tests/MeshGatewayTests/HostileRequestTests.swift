@@ -79,11 +79,11 @@ struct HostileRequestTests {
         let harness = try await GatewayHarness(settings: settings)
         let backends = try await harness.backends(["v1"])
         try await harness.apply(GatewayRoutingTests.virtualService("  - route: [{destination: {host: app}}]"), backends: backends)
-        let started = ContinuousClock.now
+        // The gateway answers and closes (the client would otherwise wait out its 5 s quiet
+        // period and report no close); no timing assertion, which a loaded machine breaks.
         let result = try await RawClient.exchange(port: harness.port, bytes: Array("GET / HTTP/1.1\r\nHost: app".utf8), quietPeriod: 5)
         #expect(result.closedByPeer)
         #expect(result.firstStatus == 408)
-        #expect(ContinuousClock.now - started < .seconds(4))
         await harness.shutdown(backends)
     }
 

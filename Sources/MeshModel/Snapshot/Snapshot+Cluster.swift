@@ -30,6 +30,9 @@ extension Snapshot {
         /// Envoy's `upstream_connection_options.tcp_keepalive`); nil leaves the sockets as the
         /// system makes them (no keepalive).
         public var tcpKeepalive: TCPKeepalive?
+        /// How long a connection to an endpoint may live (`connectionPool.tcp.maxConnectionDuration`,
+        /// Envoy's `max_connection_duration`): then it takes no new request and closes once idle.
+        public var maxConnectionDuration: Duration?
 
         public init(
             name: String,

@@ -160,7 +160,13 @@ final class ClusterRuntime {
     private func takeIdle(_ endpoint: UpstreamEndpoint) -> UpstreamConnection? {
         // Mutated in place (not copied out and back) so that taking a connection allocates nothing.
         while let connection = idle[endpoint.key]?.popLast() {
-            if !connection.isClosed { return connection }
+            if connection.isClosed { continue }
+            if outlived(connection.openedAt, now: .now()) {
+                connection.onIdleClose = nil
+                closeCounted(connection)
+                continue
+            }
+            return connection
         }
         return nil
     }
@@ -177,6 +183,10 @@ final class ClusterRuntime {
         }
         connection.setReading(true)
         if let max = entry.cluster.maxRequestsPerConnection, max > 0, connection.requestCount >= max {
+            closeCounted(connection)
+            return
+        }
+        if outlived(connection.openedAt, now: .now()) {
             closeCounted(connection)
             return
         }
@@ -226,11 +236,19 @@ final class ClusterRuntime {
         connection.channel.closeFuture.assumeIsolated().whenComplete { [self] _ in connectionGone() }
     }
 
-    /// Closes idle connections older than the idle timeout; sweeps the outlier detector.
+    /// Whether a connection made at `openedAt` has reached the cluster's `maxConnectionDuration`.
+    /// (The clock is read only when the cluster has the setting.)
+    func outlived(_ openedAt: NIODeadline, now: @autoclosure () -> NIODeadline) -> Bool {
+        guard let max = entry.cluster.maxConnectionDuration else { return false }
+        return now() - openedAt >= TimeAmount(max)
+    }
+
+    /// Closes idle connections older than the idle timeout or the cluster's
+    /// `maxConnectionDuration`; sweeps the outlier detector.
     func sweep(now: NIODeadline) {
         let timeout = entry.cluster.idleTimeout.map(TimeAmount.init) ?? settings.upstreamIdleTimeout
         for (key, stack) in idle {
-            let keep = stack.filter { !$0.isClosed && now - $0.idleSince < timeout }
+            let keep = stack.filter { !$0.isClosed && now - $0.idleSince < timeout && !outlived($0.openedAt, now: now) }
             for connection in stack where !keep.contains(where: { $0 === connection }) {
                 connection.onIdleClose = nil
                 closeCounted(connection)

@@ -16,6 +16,8 @@ final class UpstreamConnection {
     /// Requests sent on this connection so far (for the cluster's `maxRequestsPerConnection`).
     var requestCount = 0
     var idleSince: NIODeadline = .now()
+    /// When the connection was made (the cluster's `maxConnectionDuration` counts from here).
+    let openedAt: NIODeadline = .now()
     var isClosed = false
     /// The pool has given this connection's slot back (connection limit, circuit breaker). Apart
     /// from `isClosed`, which a close by the upstream sets before the pool hears of it.

@@ -43,11 +43,16 @@ extension ClusterRuntime {
         }
     }
 
-    /// Closes sessions without streams for longer than `timeout`.
+    /// Closes sessions without streams for longer than `timeout`, and drains those that reached
+    /// the cluster's `maxConnectionDuration` (no new streams; closed when the last one ends).
     func sweepSessions(now: NIODeadline, timeout: TimeAmount) {
         for (_, list) in sessions {
-            for session in list where session.capacity.idleExpired(now: now, timeout: timeout) {
-                retire(session)
+            for session in list {
+                if session.capacity.idleExpired(now: now, timeout: timeout) {
+                    retire(session)
+                } else if outlived(session.openedAt, now: now), session.capacity.drain() == .close {
+                    retire(session)
+                }
             }
         }
     }

@@ -14,6 +14,8 @@ import NIOHTTP2
 final class UpstreamHTTP2Session {
     let endpoint: UpstreamEndpoint
     var capacity: HTTP2SessionCapacity
+    /// When the session was made (the cluster's `maxConnectionDuration` counts from here).
+    let openedAt: NIODeadline = .now()
     /// Set once TCP (and TLS) is up.
     private(set) var channel: (any Channel)?
     private var multiplexer: NIOHTTP2Handler.StreamMultiplexer?

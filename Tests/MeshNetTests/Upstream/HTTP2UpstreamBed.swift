@@ -46,10 +46,11 @@ final class HTTP2UpstreamBed: Sendable {
         var idleTimeout: Duration?
         var useClientProtocol = false
         var maxConcurrentStreams: UInt32?
+        var maxConnectionDuration: Duration?
     }
 
     func apply(_ options: Options = Options(), backends: [Int], version: UInt64 = 1) async -> DataPlane.ApplyReport {
-        let cluster = Snapshot.Cluster(
+        var cluster = Snapshot.Cluster(
             name: Self.clusterName,
             serviceHost: Self.serviceHost,
             port: 80,
@@ -63,6 +64,7 @@ final class HTTP2UpstreamBed: Sendable {
             useClientProtocol: options.useClientProtocol,
             maxConcurrentStreams: options.maxConcurrentStreams
         )
+        cluster.maxConnectionDuration = options.maxConnectionDuration
         let action = Snapshot.RouteAction(
             weightedClusters: [.init(name: Self.clusterName, weight: 100)],
             timeout: .seconds(15),

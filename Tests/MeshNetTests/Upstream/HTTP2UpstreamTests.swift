@@ -73,6 +73,21 @@ struct HTTP2UpstreamTests {
         await bed.shutdown([backend])
     }
 
+    @Test("maxConnectionDuration: a session of that age takes no new streams and closes; the next request gets a new one")
+    func maxConnectionDuration() async throws {
+        let bed = try HTTP2UpstreamBed()
+        let backend = try await HTTP2TestBackend.start(name: "b1", group: bed.clients)
+        await bed.apply(.init(maxConnectionDuration: .seconds(1)), backends: [backend.port])
+        #expect(try await bed.get("/1").status == 200)
+        let before = backend.connectionCount
+        // Checked once a second: the old session is drained and, without streams, closed (the
+        // upstream idle timeout, 60 s, would not close it within the test).
+        try await eventually("the old session closes", timeout: .seconds(10)) { backend.openConnections == 0 }
+        #expect(try await bed.get("/2").status == 200)
+        #expect(backend.connectionCount == before + 1)
+        await bed.shutdown([backend])
+    }
+
     @Test("the cluster's maxConcurrentStreams caps streams per connection below the server's limit")
     func localStreamLimit() async throws {
         let bed = try HTTP2UpstreamBed()
