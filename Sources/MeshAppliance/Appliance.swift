@@ -76,7 +76,7 @@ public struct Appliance: Sendable {
         }
         // The compiler runs wherever both of its inputs do; it is what the data-plane roles consume.
         var publisher: SnapshotPublisher?
-        if let store, let registry {
+        if store != nil, registry != nil {
             let gateway = configuration.gateway
             let compiler = SnapshotPublisher(
                 options: .init(

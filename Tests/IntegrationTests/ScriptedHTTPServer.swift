@@ -28,7 +28,7 @@ struct ScriptedHTTPServer {
         let port = try FreePort.take()
         try script.write(toFile: directory.file("server.py"), atomically: true, encoding: .utf8)
         let outputPath = directory.file("output")
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         let process = try ChildProcess(
             executable: "/usr/bin/env",
             arguments: ["python3", directory.file("server.py"), mode.rawValue, String(port)] + [certificateFile, keyFile].compactMap { $0 },

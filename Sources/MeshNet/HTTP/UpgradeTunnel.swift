@@ -48,7 +48,7 @@ enum UpgradeTunnel {
         try removeIfPresent(ByteToMessageHandler<HTTPRequestDecoder>.self, from: client)
         try removeIfPresent(HTTPResponseEncoder.self, from: client)
         try removeIfPresent(NIOHTTPResponseHeadersValidator.self, from: client)
-        downstream.write(NIOAny(response), promise: nil)
+        downstream.write(response, promise: nil)
 
         let (clientGlue, serverGlue) = GlueHandler.matchedPair(idleTimeout: idleTimeout)
         try client.addHandler(clientGlue)

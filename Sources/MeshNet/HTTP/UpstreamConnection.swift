@@ -53,7 +53,7 @@ final class UpstreamConnection {
         if let codec {
             codec.write(part)
         } else {
-            channel.write(NIOAny(part), promise: nil)
+            channel.write(part, promise: nil)
         }
     }
 

@@ -209,7 +209,7 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
     /// The final head. Without a Content-Length or chunked Transfer-Encoding the body is sent
     /// chunked to an HTTP/1.1 client, and ended by the close to an HTTP/1.0 one.
     func writeHead(_ head: HTTPResponseHead) {
-        guard !stopped, let context else { return }
+        guard !stopped, context != nil else { return }
         let code = head.status.code
         bodyless = requestMethod == .HEAD || code == 204 || code == 304 || code < 200
         closeAfterResponse = false

@@ -1,7 +1,7 @@
-public import Logging
-public import MeshModel
-public import NIOCore
-public import NIOSSL
+import Logging
+import MeshModel
+import NIOCore
+import NIOSSL
 
 /// How one cluster originates TLS towards its endpoints (xDS `UpstreamTlsContext`), ready for the hot
 /// path: a context built once per snapshot (shared by every cluster with the same material), the SNI

@@ -141,6 +141,7 @@ private final class BackendHandler: ChannelInboundHandler {
             return
         case .delay(let delay):
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let payload = payload
             context.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay.components.seconds) * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)) {
                 bound.value.0.write(context: bound.value.1, head: head, status: 200, payload: payload)
             }

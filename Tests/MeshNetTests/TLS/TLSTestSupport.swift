@@ -31,7 +31,7 @@ final class GreetingHandler: ChannelInboundHandler {
         guard let newline = received.firstIndex(of: "\n") else { return }
         let line = received[..<newline]
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "hello \(peer), you said \(line)\n")))
-            .whenComplete { _ in context.close(promise: nil) }
+            .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 }
 

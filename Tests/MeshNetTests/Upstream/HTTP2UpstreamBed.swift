@@ -49,6 +49,7 @@ final class HTTP2UpstreamBed: Sendable {
         var maxConnectionDuration: Duration?
     }
 
+    @discardableResult
     func apply(_ options: Options = Options(), backends: [Int], version: UInt64 = 1) async -> DataPlane.ApplyReport {
         var cluster = Snapshot.Cluster(
             name: Self.clusterName,

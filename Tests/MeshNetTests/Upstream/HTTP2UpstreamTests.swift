@@ -270,7 +270,7 @@ struct HTTP2UpstreamTests {
         defer { directory.remove() }
         // One gRPC message: uncompressed, length 2, "hi".
         let request = directory.path + "/request"
-        FileManager.default.createFile(atPath: request, contents: Data([0, 0, 0, 0, 2, 0x68, 0x69]))
+        _ = FileManager.default.createFile(atPath: request, contents: Data([0, 0, 0, 0, 2, 0x68, 0x69]))
         let headers = directory.path + "/headers"
         let curl = try await Tool.run(
             "curl",

@@ -74,6 +74,7 @@ final class UpstreamTLSBed: Sendable {
     }
 
     /// Listener → route → cluster `app` with `tls`, over `backends` (healthy, round robin).
+    @discardableResult
     func apply(
         tls: Snapshot.UpstreamTLS?,
         secrets: [Snapshot.SecretReference],
@@ -129,6 +130,7 @@ final class UpstreamTLSBed: Sendable {
     }
 
     /// A TCP listener relaying to cluster `app` with `tls` over `backends`.
+    @discardableResult
     func applyTCP(tls: Snapshot.UpstreamTLS?, secrets: [Snapshot.SecretReference], backends: [Int]) async
         -> DataPlane.ApplyReport
     {
