@@ -15,31 +15,13 @@ work=$(mktemp -d)
 gateway_pid=""
 cleanup() {
   [[ -n $gateway_pid ]] && kill "$gateway_pid" 2>/dev/null || true
-  [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  [[ -f $work/backend.pid ]] && kill "$(cat "$work/backend.pid")" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-mkdir -p "$work/tmp"
-cat >"$work/nginx.conf" <<NGINX
-worker_processes 1;
-daemon off;
-master_process off;
-pid $work/nginx.pid;
-error_log $work/nginx.error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
-  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-  keepalive_requests 10000000;
-  keepalive_timeout 300s;
-  server {
-    listen 127.0.0.1:18480;
-    location = /64b { default_type text/plain; return 200 "0123456789012345678901234567890123456789012345678901234567890123"; }
-  }
-}
-NGINX
-nginx -c "$work/nginx.conf" &
+source "$here/bench/nginx-confs.sh"
+write_backend_conf "$work"
+nginx -c "$work/backend.conf" &
 for _ in $(seq 50); do curl -sf http://127.0.0.1:18480/64b >/dev/null && break; sleep 0.1; done
 
 run() {  # binary -> prints "req/s cpu_us_per_request"

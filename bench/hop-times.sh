@@ -23,26 +23,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-common="access_log off; client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
-  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp; keepalive_requests 10000000; keepalive_timeout 300s;"
-cat >"$work/backend.conf" <<NGINX
-worker_processes 1; daemon off; master_process off; pid $work/backend.pid; error_log $work/backend.log warn;
-events { worker_connections 4096; }
-http { $common
-  server { listen 127.0.0.1:18480;
-    location = /64b { default_type text/plain; return 200 "0123456789012345678901234567890123456789012345678901234567890123"; } } }
-NGINX
+source "$here/bench/nginx-confs.sh"
+write_backend_conf "$work"
 nginx -c "$work/backend.conf" &
 
 if [[ $target == nginx ]]; then
-  cat >"$work/proxy.conf" <<NGINX
-worker_processes 1; daemon off; master_process off; pid $work/proxy.pid; error_log $work/proxy.log warn;
-events { worker_connections 4096; }
-http { $common
-  upstream backend { server 127.0.0.1:18480; keepalive 64; }
-  server { listen 127.0.0.1:18490;
-    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
-NGINX
+  write_proxy_conf "$work"
   nginx -c "$work/proxy.conf" &
   proxy_pid=$!
 else

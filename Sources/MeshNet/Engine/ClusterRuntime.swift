@@ -162,8 +162,7 @@ final class ClusterRuntime {
         while let connection = idle[endpoint.key]?.popLast() {
             if connection.isClosed { continue }
             if outlived(connection.openedAt, now: .now()) {
-                connection.onIdleClose = nil
-                closeCounted(connection)
+                closePooled(connection)
                 continue
             }
             return connection
@@ -249,10 +248,7 @@ final class ClusterRuntime {
         let timeout = entry.cluster.idleTimeout.map(TimeAmount.init) ?? settings.upstreamIdleTimeout
         for (key, stack) in idle {
             let keep = stack.filter { !$0.isClosed && now - $0.idleSince < timeout && !outlived($0.openedAt, now: now) }
-            for connection in stack where !keep.contains(where: { $0 === connection }) {
-                connection.onIdleClose = nil
-                closeCounted(connection)
-            }
+            for connection in stack where !keep.contains(where: { $0 === connection }) { closePooled(connection) }
             idle[key] = keep.isEmpty ? nil : keep
         }
         if !sessions.isEmpty { sweepSessions(now: now, timeout: timeout) }
@@ -262,7 +258,7 @@ final class ClusterRuntime {
     /// Closes every idle connection (the cluster left the snapshot, or shutdown).
     func closeIdle() {
         for (_, stack) in idle {
-            for connection in stack { connection.onIdleClose = nil; closeCounted(connection) }
+            for connection in stack { closePooled(connection) }
         }
         idle = [:]
         drainSessions { _ in true }
@@ -270,6 +266,12 @@ final class ClusterRuntime {
             breaker.pendingFinished()
             waiter.done(.failure(ProxyFailure.overflow), false)
         }
+    }
+
+    /// Closes a connection taken out of the idle pool: its idle-close callback goes first.
+    private func closePooled(_ connection: UpstreamConnection) {
+        connection.onIdleClose = nil
+        closeCounted(connection)
     }
 
     private func idleClosed(_ connection: UpstreamConnection) {

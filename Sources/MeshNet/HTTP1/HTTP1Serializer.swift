@@ -33,22 +33,12 @@ enum HTTP1Serializer {
 
     /// `<method> <target> HTTP/1.1\r\n`: upstream requests always go out as HTTP/1.1.
     static func writeRequestLine(_ head: HTTPRequestHead, into buffer: inout ByteBuffer) {
-        let method: String? =
-            switch head.method {
-            case .GET, .POST: nil
-            default: head.method.rawValue
-            }
+        let method = head.method.rawValue  // a string literal for the methods NIO names
         let uri = head.uri
-        let length = (method?.utf8.count ?? 4) + 1 + uri.utf8.count + 11
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: method.utf8.count + 1 + uri.utf8.count + 11) { raw in
             var cursor = Cursor(raw)
-            switch head.method {
-            case .GET: cursor.put("GET ")
-            case .POST: cursor.put("POST ")
-            default:
-                cursor.put(method ?? "")
-                cursor.put(UInt8(ascii: " "))
-            }
+            cursor.put(method)
+            cursor.put(UInt8(ascii: " "))
             cursor.put(uri)
             cursor.put(" HTTP/1.1\r\n")
             return cursor.offset

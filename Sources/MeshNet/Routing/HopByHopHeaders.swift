@@ -43,7 +43,7 @@ public enum HopByHopHeaders {
     ) -> Scan {
         let survey = Survey(headers, dropExpect: dropExpect, dropForwarded: dropForwarded)
         if survey.dropsSomething {
-            headers = HTTPHeaders(survey.kept(headers, keepUpgrade: keepUpgrade, dropExpect: dropExpect, dropForwarded: dropForwarded))
+            headers = HTTPHeaders(survey.kept(headers, keepUpgrade: keepUpgrade))
         }
         return survey.scan
     }
@@ -57,14 +57,14 @@ public enum HopByHopHeaders {
         extraCapacity: Int
     ) -> (fields: [(String, String)], scan: Scan) {
         let survey = Survey(headers, dropExpect: dropExpect, dropForwarded: dropForwarded)
-        let fields = survey.kept(
-            headers, keepUpgrade: keepUpgrade, dropExpect: dropExpect, dropForwarded: dropForwarded,
-            extraCapacity: extraCapacity)
+        let fields = survey.kept(headers, keepUpgrade: keepUpgrade, extraCapacity: extraCapacity)
         return (fields, survey.scan)
     }
 
     /// The first pass: what the fields say, and whether any must go.
     private struct Survey {
+        let dropExpect: Bool
+        let dropForwarded: Bool
         var scan = Scan()
         var dropsSomething = false
         var namedByConnection: [String] = []
@@ -72,6 +72,8 @@ public enum HopByHopHeaders {
         var teIsTrailersOnly = true
 
         init(_ headers: HTTPHeaders, dropExpect: Bool, dropForwarded: Bool) {
+            self.dropExpect = dropExpect
+            self.dropForwarded = dropForwarded
             var found = false
             for (name, value) in headers {
                 switch kind(of: name) {
@@ -117,9 +119,7 @@ public enum HopByHopHeaders {
         }
 
         /// The second pass: the fields that stay, in order.
-        func kept(
-            _ headers: HTTPHeaders, keepUpgrade: Bool, dropExpect: Bool, dropForwarded: Bool, extraCapacity: Int = 0
-        ) -> [(String, String)] {
+        func kept(_ headers: HTTPHeaders, keepUpgrade: Bool, extraCapacity: Int = 0) -> [(String, String)] {
             let upgrading = keepUpgrade && upgradePresent
             var kept: [(String, String)] = []
             kept.reserveCapacity(headers.count + (upgrading ? 1 : 0) + extraCapacity)

@@ -193,18 +193,14 @@ extension ClusterRuntime {
         }
     }
 
-    /// A server whose first SETTINGS allow no streams at all: the requests queued on the session
-    /// fail as connect failures (retried as the route allows) and the session closes. Sent back
-    /// to `acquireStream`, each would open another session, refused the same way: one new
-    /// connection after another until the connection limit, for a single request.
+    /// A server whose first SETTINGS allow no streams at all: gone like one that sent no SETTINGS
+    /// (its queued requests fail as connect failures, retried as the route allows) and closed.
+    /// Sent back to `acquireStream`, each request would open another session, refused the same
+    /// way: one new connection after another until the connection limit, for a single request.
     private func refused(_ session: UpstreamHTTP2Session) {
-        _ = session.capacity.drain()
-        var queued = session.queued
-        session.queued.removeAll()
-        retire(session)
-        while let done = queued.popFirst() {
-            done(.failure(ProxyFailure.connectFailed(UpstreamHTTP2Failure.noStreams)), false)
-        }
+        let channel = session.channel
+        sessionGone(session, error: UpstreamHTTP2Failure.noStreams)
+        channel?.close(promise: nil)
     }
 
     /// Closes a session that is drained or idle (GOAWAY first); its slot frees when the channel is gone.
