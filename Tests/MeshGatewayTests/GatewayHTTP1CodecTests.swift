@@ -190,6 +190,71 @@ struct GatewayHTTP1CodecTests {
         await harness.shutdown(backends)
     }
 
+    @Test("a response head forwarded as it arrived and one rebuilt for a header rule carry the same fields")
+    func responseFieldsRawAndRebuilt() async throws {
+        // Hop-by-hop fields, odd whitespace, a name without a space after its colon; the route
+        // without rules forwards the head's lines as they are, the one with a rule rebuilds it.
+        let upstream = try await CannedBackend.start(
+            response: "HTTP/1.1 200 OK\r\nServer:canned\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n"
+                + "X-Spaced:   a  b \t\r\nProxy-Connection: keep-alive\r\nTrailer: x-sum\r\nUpgrade: h2c\r\n"
+                + "Set-Cookie: a=1\r\nset-cookie: b=2\r\nContent-Length: 2\r\n\r\nok")
+        let harness = try await GatewayHarness()
+        let rules = """
+              - match: [{uri: {prefix: /edited}}]
+                headers: {response: {set: {x-edited: "yes"}}}
+                route: [{destination: {host: app}}]
+              - route: [{destination: {host: app}}]
+            """
+        try await harness.apply(GatewayRoutingTests.virtualService(rules), endpoints: [("v1", upstream.port)])
+        func fields(_ path: String) async throws -> [String] {
+            let request = "GET \(path) HTTP/1.1\r\nHost: app.example.com\r\n\r\nGET \(path) HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n"
+            let result = try await RawClient.exchange(port: harness.port, bytes: Array(request.utf8), quietPeriod: 1.5)
+            let responses = result.text.components(separatedBy: "HTTP/1.1 200 OK\r\n").dropFirst()
+            #expect(responses.count == 2, "\(result.text)")
+            #expect(result.closedByPeer, "the second request asked to close")
+            // Both answers, each its fields as `name: value` (value trimmed), service time masked.
+            return responses.flatMap { response in
+                let head = response.components(separatedBy: "\r\n\r\n")[0]
+                let lines = head.components(separatedBy: "\r\n").map { line -> String in
+                    let parts = line.split(separator: ":", maxSplits: 1)
+                    let name = parts[0].lowercased()
+                    let value = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+                    return name == "x-envoy-upstream-service-time" && Int(value) != nil ? "\(name): N" : "\(name): \(value)"
+                }
+                return lines + ["--"]
+            }
+        }
+        let raw = try await fields("/plain")
+        let rebuilt = try await fields("/edited")
+        let expected = [
+            "server: canned", "x-spaced: a  b", "set-cookie: a=1", "set-cookie: b=2", "content-length: 2",
+            "x-envoy-upstream-service-time: N",
+        ]
+        #expect(raw == expected + ["--"] + expected + ["connection: close", "--"])
+        #expect(rebuilt == raw.map { $0 == "x-envoy-upstream-service-time: N" ? $0 + "|x-edited: yes" : $0 }
+            .flatMap { $0.split(separator: "|").map(String.init) })
+        await harness.shutdown()
+        await upstream.stop()
+    }
+
+    @Test("a Connection field naming other fields drops them from a response too")
+    func responseConnectionNamesFields() async throws {
+        let upstream = try await CannedBackend.start(
+            response: "HTTP/1.1 200 OK\r\nConnection: X-Hop, keep-alive\r\nX-Hop: 1\r\nX-Kept: 2\r\nTE: trailers\r\nContent-Length: 0\r\n\r\n")
+        let harness = try await GatewayHarness()
+        try await harness.apply(Self.route, endpoints: [("v1", upstream.port)])
+        let result = try await RawClient.exchange(
+            port: harness.port, bytes: Array("GET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n".utf8), quietPeriod: 1)
+        let head = result.text.lowercased()
+        #expect(result.firstStatus == 200)
+        #expect(head.contains("x-kept: 2"), "\(result.text)")
+        #expect(!head.contains("x-hop"), "\(result.text)")
+        #expect(!head.contains("connection:"), "\(result.text)")
+        #expect(head.contains("te: trailers"), "TE: trailers passes, as in requests")
+        await harness.shutdown()
+        await upstream.stop()
+    }
+
     /// The body of the first response in `text`, chunked or not (read as bytes: in a Swift
     /// `String`, CR LF is one character).
     static func dechunk(_ text: String) -> String {

@@ -213,6 +213,16 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// The connection's own HTTP/1 codec writes heads whose fields are still bytes.
+    var forwardsRawHeads: Bool { codec != nil && !http2 }
+
+    /// A response head forwarded with its fields as received (see `RawResponseHead`), to an
+    /// HTTP/1.1 client; `Connection: close` when this connection ends after it.
+    func writeHead(_ head: RawResponseHead, upstreamServiceTime: TimeAmount?) {
+        guard context != nil, let codec else { return }
+        codec.writeHead(head, upstreamServiceTime: upstreamServiceTime, close: !keepAlive || isDraining)
+    }
+
     func writeBody(_ buffer: ByteBuffer) {
         if let codec {
             codec.writeBody(buffer)

@@ -155,17 +155,7 @@ extension ProxyExchange: UpstreamExchange {
                 return
             }
             if status < 200 { return }  // 1xx: the decoder drops them; 101 only to an upgrade
-            if let started = attemptStarted { upstreamServiceTime = .now() - started }
-            if status >= 500 || (status == 409) {
-                if retryAllowed(conditions()?.retries(status: status) ?? false) {
-                    endAttempt(.httpError(status: status))
-                    dropConnection()
-                    return scheduleRetry()
-                }
-            }
-            endAttempt(status >= 500 ? .httpError(status: status) : .success)
-            responseStarted = true
-            responseStatus = status
+            guard startResponse(status: status) else { return }
             handler.writeHead(makeDownstreamHead(head))
         case .body(let buffer):
             bytesSent += buffer.readableBytes
@@ -190,6 +180,38 @@ extension ProxyExchange: UpstreamExchange {
             }
             finish(status: responseStatus)
         }
+    }
+
+    /// A final HTTP/1 head with its fields as received: copied to an HTTP/1.1 client as it is,
+    /// but for its hop-by-hop fields, when nothing edits responses on this route (header rules,
+    /// CORS, compression); otherwise it goes the way of every other head.
+    func upstreamReceivedHead(_ head: RawResponseHead) {
+        guard let route, !route.editsResponses, corsHeaders == nil, !head.notes.needsHeaders, !upgrade,
+            downstreamHead.version == .http1_1, handler.forwardsRawHeads
+        else {
+            return upstreamReceived(.head(head.head()))
+        }
+        guard startResponse(status: Int(head.status.code)) else { return }
+        upstreamKeepAlive = head.persists
+        handler.writeHead(head, upstreamServiceTime: upstreamServiceTime)
+    }
+
+    /// A final status arrived: ends the attempt, and either retries (false) or starts the
+    /// response to the client (true).
+    private func startResponse(status: Int) -> Bool {
+        if let started = attemptStarted { upstreamServiceTime = .now() - started }
+        if status >= 500 || (status == 409) {
+            if retryAllowed(conditions()?.retries(status: status) ?? false) {
+                endAttempt(.httpError(status: status))
+                dropConnection()
+                scheduleRetry()
+                return false
+            }
+        }
+        endAttempt(status >= 500 ? .httpError(status: status) : .success)
+        responseStarted = true
+        responseStatus = status
+        return true
     }
 
     /// Hands both connections over to a byte relay after the upstream's 101.

@@ -111,6 +111,12 @@ final class UpstreamResponseHandler: ChannelInboundHandler, RemovableChannelHand
         exchange.upstreamReceived(part)
     }
 
+    /// A final head from `HTTP1ClientCodec`, its fields still bytes.
+    func deliverHead(_ head: RawResponseHead) {
+        guard let exchange else { return }
+        exchange.upstreamReceivedHead(head)
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
         if let pending = pendingFlush {
             pendingFlush = nil
@@ -153,8 +159,16 @@ final class UpstreamResponseHandler: ChannelInboundHandler, RemovableChannelHand
 /// What an upstream connection reports to: a proxied request or a mirrored copy.
 protocol UpstreamExchange: AnyObject {
     func upstreamReceived(_ part: HTTPClientResponsePart)
+    /// A final HTTP/1 response head kept as its bytes; by default it becomes `.head`.
+    func upstreamReceivedHead(_ head: RawResponseHead)
     func upstreamReadComplete()
     func upstreamWritabilityChanged(_ writable: Bool)
     func upstreamClosed(_ connection: UpstreamConnection)
     func upstreamFailed(_ error: any Error)
+}
+
+extension UpstreamExchange {
+    func upstreamReceivedHead(_ head: RawResponseHead) {
+        upstreamReceived(.head(head.head()))
+    }
 }

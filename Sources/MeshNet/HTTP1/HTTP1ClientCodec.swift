@@ -28,6 +28,9 @@ final class HTTP1ClientCodec: ChannelInboundHandler, RemovableChannelHandler {
 
     init(sink: UpstreamResponseHandler) {
         self.sink = sink
+        // Final heads that arrive whole stay bytes until the exchange knows whether it can
+        // forward them as they are.
+        parser.rawResponseHeads = true
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -132,6 +135,7 @@ final class HTTP1ClientCodec: ChannelInboundHandler, RemovableChannelHandler {
     private func deliver(_ event: HTTP1Parser.Event) {
         switch event {
         case .responseHead(let head): sink.deliver(.head(head))
+        case .rawResponseHead(let head): sink.deliverHead(head)
         case .body(let buffer): sink.deliver(.body(buffer))
         case .end(let trailers): sink.deliver(.end(trailers))
         case .requestHead: break  // a response parser yields no requests

@@ -34,6 +34,38 @@ extension HTTP1Parser {
         return nil
     }
 
+    /// Notes what a raw head's field means to a proxy forwarding it (`RawResponseHead.Notes`).
+    mutating func noteForwarding(
+        _ raw: UnsafeRawBufferPointer, _ nameStart: Int, _ nameEnd: Int, _ valueStart: Int, _ valueEnd: Int
+    ) {
+        let length = nameEnd - nameStart
+        guard length == 2 || length == 7 || length == 10 || length == 16 || length == 17 else { return }
+        if length == 2 {
+            if HTTP1ByteClass.equalsIgnoringCase(raw, nameStart, nameEnd, "te") { section.rawNotes.needsHeaders = true }
+            return
+        }
+        guard RawResponseHead.isHopByHop(raw, nameStart, nameEnd) else { return }
+        section.rawNotes.hopByHop = true
+        guard HTTP1ByteClass.equalsIgnoringCase(raw, nameStart, nameEnd, "connection") else { return }
+        var elementStart = valueStart
+        while elementStart <= valueEnd {
+            var elementEnd = elementStart
+            while elementEnd < valueEnd, raw[elementEnd] != HTTP1ByteClass.comma { elementEnd += 1 }
+            var first = elementStart
+            var last = elementEnd
+            while first < last, HTTP1ByteClass.isWhitespace(raw[first]) { first += 1 }
+            while last > first, HTTP1ByteClass.isWhitespace(raw[last - 1]) { last -= 1 }
+            if last > first,
+                !HTTP1KeepAlive.note(
+                    UnsafeRawBufferPointer(rebasing: raw[first..<last]), close: &section.rawNotes.close,
+                    keepAlive: &section.rawNotes.keepAlive)
+            {
+                section.rawNotes.needsHeaders = true
+            }
+            elementStart = elementEnd + 1
+        }
+    }
+
     /// 1*DIGIT of at most 18 digits (so that it cannot overflow), nil otherwise.
     private static func contentLength(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Int? {
         guard end > start, end - start <= 18, HTTP1ByteClass.span(raw, start, end, HTTP1ByteClass.digit) == end else {
@@ -56,6 +88,13 @@ extension HTTP1Parser {
             return .requestHead(HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(fields)))
         case .response(let version, let status):
             state = try responseBody(head, version, status.code)
+            if head.raw, let bytes = head.rawFields {
+                var notes = head.rawNotes
+                notes.contentLength = head.contentLength != nil
+                let raw = RawResponseHead(version: version, status: status, fields: bytes, notes: notes)
+                // Interim heads and 101 are rare and handled apart: they go as NIO's heads.
+                return status.code >= 200 ? .rawResponseHead(raw) : .responseHead(raw.head())
+            }
             return .responseHead(HTTPResponseHead(version: version, status: status, headers: HTTPHeaders(fields)))
         case nil:
             throw .badRequest("message head without a start line")

@@ -90,9 +90,14 @@ extension HTTP1Parser {
         guard HTTP1ByteClass.textSpan(raw, valueStart, valueEnd) == valueEnd else {
             return .badRequest("invalid character in a header field value")
         }
-        guard section.fields.count < limits.maxHeaderCount else { return .tooManyFields }
+        guard section.fieldCount < limits.maxHeaderCount else { return .tooManyFields }
+        section.fieldCount += 1
         if !trailers, let error = noteFraming(raw, start, nameEnd, valueStart, valueEnd) {
             return error
+        }
+        if section.raw {
+            noteForwarding(raw, start, nameEnd, valueStart, valueEnd)
+            return nil
         }
         if section.fields.capacity == 0 { section.fields.reserveCapacity(16) }
         section.fields.append((Self.fieldName(raw, start, nameEnd), Self.string(raw, valueStart, valueEnd)))

@@ -25,6 +25,13 @@ extension HTTP1Parser {
         var chunked = false
         /// An Upgrade field is present.
         var upgrade = false
+        /// Field lines checked so far (in `fields`, or left in the bytes of a raw head).
+        var fieldCount = 0
+        /// A response head kept as its bytes (`HTTP1Parser.rawResponseHeads`): its fields are
+        /// checked and noted but not turned into strings, and `rawFields` holds them once it ends.
+        var raw = false
+        var rawNotes = RawResponseHead.Notes()
+        var rawFields: ByteBuffer?
 
         /// Nothing of the section read yet.
         var isEmpty: Bool { start == nil && bytes == 0 && fields.isEmpty }
@@ -44,6 +51,8 @@ extension HTTP1Parser {
         /// The section's blank line was reached.
         var complete = false
         var error: HTTP1ParseError?
+        /// A raw head's field lines in the scanned bytes, once it is complete.
+        var rawFields: Range<Int>?
     }
 
     /// Empty lines tolerated before a request line (RFC 9112 §2.2).
@@ -55,6 +64,11 @@ extension HTTP1Parser {
         let scan = buffer.withUnsafeReadableBytes { raw in
             self.scanLines(raw, trailers: trailers)
         }
+        if let range = scan.rawFields {
+            // A slice: the head's bytes are not copied, the input's storage is shared until the
+            // head has been forwarded.
+            section.rawFields = buffer.getSlice(at: buffer.readerIndex + range.lowerBound, length: range.count)
+        }
         buffer.moveReaderIndex(forwardBy: scan.consumed)
         if let error = scan.error { throw error }
         return scan.complete
@@ -64,8 +78,21 @@ extension HTTP1Parser {
     /// previous call stopped.
     private mutating func scanLines(_ raw: UnsafeRawBufferPointer, trailers: Bool) -> LineScan {
         var offset = 0
+        // A response head that starts in these bytes may stay raw; where its fields start.
+        if rawResponseHeads && !trailers && kind == .response && section.isEmpty && scanned == 0 {
+            section.raw = true
+        }
+        var fieldsStart = 0
         while true {
             guard let lf = HTTP1ByteClass.firstLF(in: raw, from: offset + scanned) else {
+                if section.raw {
+                    // The head goes on in a later read, when these bytes are gone: its fields
+                    // so far become strings now, and so do the rest as they come.
+                    section.raw = false
+                    if section.fieldCount > 0 {
+                        RawResponseHead.appendFields(raw, fieldsStart, offset, to: &section.fields)
+                    }
+                }
                 scanned = raw.count - offset
                 if section.bytes + scanned > limits.maxHeadBytes {
                     return LineScan(consumed: offset, error: .headTooLarge)
@@ -94,13 +121,14 @@ extension HTTP1Parser {
                 return LineScan(consumed: offset, error: .headTooLarge)
             }
             if end == offset {
-                return LineScan(consumed: lf + 1, complete: true)
+                return LineScan(consumed: lf + 1, complete: true, rawFields: section.raw ? fieldsStart..<offset : nil)
             }
             let error = readingStart ? parseStartLine(raw, offset, end) : parseField(raw, offset, end, trailers: trailers)
             if let error {
                 return LineScan(consumed: offset, error: error)
             }
             offset = lf + 1
+            if readingStart { fieldsStart = offset }
         }
     }
 

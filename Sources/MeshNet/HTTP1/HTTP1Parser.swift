@@ -51,6 +51,8 @@ struct HTTP1Parser {
         case requestHead(HTTPRequestHead)
         /// Also interim 1xx heads, which have no `.end`.
         case responseHead(HTTPResponseHead)
+        /// A final response head kept as its bytes (only with `rawResponseHeads`).
+        case rawResponseHead(RawResponseHead)
         /// A zero-copy slice of the input.
         case body(ByteBuffer)
         /// Trailers of a chunked body, nil when none.
@@ -86,6 +88,10 @@ struct HTTP1Parser {
     /// Responses only: the response that comes next answers a HEAD request, so it has no body whatever its headers say.
     /// The client codec sets it when it sends each request (true for HEAD, false otherwise); reset is the caller's job.
     var nextResponseAnswersHEAD = false
+    /// Responses only: a final head that arrives whole in one read comes as `.rawResponseHead`,
+    /// its fields left as bytes (see `RawResponseHead`); heads split across reads, and interim
+    /// ones, still come as `.responseHead`.
+    var rawResponseHeads = false
 
     // The parser's own state below is internal only so that its extensions in other files can
     // reach it; callers use the API above.

@@ -126,6 +126,24 @@ enum HTTP1Serializer {
         }
     }
 
+    /// `value` (not negative) in decimal digits.
+    static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: digits) { raw in
+            var rest = value
+            for index in stride(from: digits - 1, through: 0, by: -1) {
+                raw[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            return digits
+        }
+    }
+
     /// The size line of one chunk: hexadecimal length and CRLF.
     static func writeChunkSize(_ size: Int, into buffer: inout ByteBuffer) {
         var digits = 0

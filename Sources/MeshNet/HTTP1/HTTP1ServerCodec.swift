@@ -122,7 +122,7 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
                 sink.receive(.body(buffer))
             case .end(let trailers):
                 sink.receive(.end(trailers))
-            case .responseHead:
+            case .responseHead, .rawResponseHead:
                 return fail(HTTP1ParseError(status: .badRequest, message: "unexpected response\n"))
             }
         }
@@ -230,6 +230,30 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
                 chunked = true
             }
         }
+        buffer.writeStaticString("\r\n")
+        output = buffer
+        responseStarted = true
+    }
+
+    /// A final head forwarded from an HTTP/1 upstream to this HTTP/1.1 client with its field
+    /// lines as they came (hop-by-hop ones left out), then the proxy's own: the upstream's time,
+    /// `Connection: close` when asked, and chunked framing when the upstream gave no length.
+    func writeHead(_ head: RawResponseHead, upstreamServiceTime: TimeAmount?, close: Bool) {
+        guard !stopped, context != nil else { return }
+        let code = head.status.code
+        bodyless = requestMethod == .HEAD || code == 204 || code == 304
+        closeAfterResponse = false
+        var buffer = output.take() ?? allocator.buffer(capacity: 256 + head.fields.readableBytes)
+        HTTP1Serializer.writeStatusLine(head.status, version: .http1_1, into: &buffer)
+        head.writeForwardedFields(into: &buffer)
+        if let upstreamServiceTime {
+            buffer.writeStaticString("x-envoy-upstream-service-time: ")
+            HTTP1Serializer.writeDecimal(Int(upstreamServiceTime.nanoseconds / 1_000_000), into: &buffer)
+            buffer.writeStaticString("\r\n")
+        }
+        if close { buffer.writeStaticString("connection: close\r\n") }
+        chunked = !head.notes.contentLength && !bodyless
+        if chunked { buffer.writeStaticString("transfer-encoding: chunked\r\n") }
         buffer.writeStaticString("\r\n")
         output = buffer
         responseStarted = true

@@ -27,6 +27,9 @@ public final class CompiledRoute: Sendable {
     let clusters: [Snapshot.WeightedCluster]
     let cumulativeWeights: [UInt64]
     let rewrite: PathRewrite?
+    /// Responses on this route are edited: header rules of the route or of a cluster, or
+    /// compression. Without, the proxy forwards an HTTP/1 response head as it arrived.
+    let editsResponses: Bool
 
     /// Compiles `route`; what cannot be honoured is appended to `problems`, prefixed by `context`.
     public convenience init(_ route: Snapshot.Route, context: String = "") {
@@ -87,6 +90,11 @@ public final class CompiledRoute: Sendable {
             rewrite = nil
         }
         isBroken = broken
+        let responseRules: (Snapshot.HeaderMutations) -> Bool = {
+            !$0.responseHeadersToAdd.isEmpty || !$0.responseHeadersToRemove.isEmpty
+        }
+        editsResponses = responseRules(route.headers) || weighted.contains { responseRules($0.headers) }
+            || route.compression != nil
     }
 
     /// Whether `facts` satisfies the path, every header and every query parameter condition.

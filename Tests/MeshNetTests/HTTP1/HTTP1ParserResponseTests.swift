@@ -97,7 +97,37 @@ struct HTTP1ParserResponseTests {
                 "HTTP/1.0 599  | Content-Length: 0", "end",
             ]
         ),
+        Example(
+            name: "hop-by-hop fields, odd whitespace, a field without a space after its colon",
+            input: "HTTP/1.1 200 OK\r\nServer:nginx\r\nConnection: keep-alive\r\nX-Thing:  a b \t\r\n"
+                + "Keep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 204 No Content\r\n\r\n",
+            events: [
+                "HTTP/1.1 200 OK | Server: nginx | Connection: keep-alive | X-Thing: a b | Keep-Alive: timeout=5 | Content-Length: 2",
+                "body ok", "end", "HTTP/1.1 204 No Content", "end",
+            ]
+        ),
     ]
+
+    @Test(
+        "heads kept as bytes give the same events as heads parsed into strings, whatever the split",
+        arguments: examples, Harness.Split.all)
+    func rawHeads(example: Example, split: Harness.Split) {
+        let outcome = Harness.run(
+            example.input, kind: .response, split: split, answersHEAD: example.answersHEAD, close: example.close,
+            rawHeads: true)
+        #expect(outcome.error == nil, "\(outcome.error?.message ?? "")")
+        #expect(outcome.events == example.events)
+        #expect(outcome.isUpgraded == example.upgraded)
+        // Read whole, every final head stays bytes; interim heads and 101 never do.
+        let finalHeads = example.events.filter { $0.hasPrefix("HTTP/") && (Int($0.dropFirst(9).prefix(3)) ?? 0) >= 200 }.count
+        if case .whole = split {
+            #expect(outcome.rawHeads == finalHeads)
+        }
+        // Split byte by byte, no head arrives whole.
+        if case .byteByByte = split {
+            #expect(outcome.rawHeads == 0)
+        }
+    }
 
     @Test("valid responses give their events whatever the split into reads", arguments: examples, Harness.Split.all)
     func validResponse(example: Example, split: Harness.Split) {

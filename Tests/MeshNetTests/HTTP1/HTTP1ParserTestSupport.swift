@@ -32,6 +32,8 @@ enum HTTP1ParserHarness {
         var leftover = ""
         var isUpgraded = false
         var isIdle = false
+        /// Heads that came as `.rawResponseHead` (rendered like the others).
+        var rawHeads = 0
     }
 
     static func pieces(_ bytes: [UInt8], _ split: Split) -> [[UInt8]] {
@@ -61,9 +63,12 @@ enum HTTP1ParserHarness {
         split: Split = .whole,
         limits: HTTP1ParserLimits = .init(),
         answersHEAD: Bool = false,
-        close: Bool = false
+        close: Bool = false,
+        rawHeads: Bool = false
     ) -> Outcome {
-        run(Array(input.utf8), kind: kind, split: split, limits: limits, answersHEAD: answersHEAD, close: close)
+        run(
+            Array(input.utf8), kind: kind, split: split, limits: limits, answersHEAD: answersHEAD, close: close,
+            rawHeads: rawHeads)
     }
 
     static func run(
@@ -72,16 +77,21 @@ enum HTTP1ParserHarness {
         split: Split = .whole,
         limits: HTTP1ParserLimits = .init(),
         answersHEAD: Bool = false,
-        close: Bool = false
+        close: Bool = false,
+        rawHeads: Bool = false
     ) -> Outcome {
         var parser = HTTP1Parser(kind: kind, limits: limits)
         parser.nextResponseAnswersHEAD = answersHEAD
+        parser.rawResponseHeads = rawHeads
         var buffer = ByteBuffer()
         var outcome = Outcome()
         do throws(HTTP1ParseError) {
             for (index, piece) in pieces(input, split).enumerated() {
                 buffer.writeBytes(piece)
-                while let event = try parser.next(&buffer) { append(event, to: &outcome.events) }
+                while let event = try parser.next(&buffer) {
+                    if case .rawResponseHead = event { outcome.rawHeads += 1 }
+                    append(event, to: &outcome.events)
+                }
                 if index % 5 == 4 { buffer.discardReadBytes() }
             }
             if close, let event = try parser.inputClosed() { append(event, to: &outcome.events) }
@@ -110,6 +120,8 @@ enum HTTP1ParserHarness {
         case .responseHead(let head):
             return (["\(head.version) \(head.status.code) \(head.status.reasonPhrase)"] + fields(head.headers))
                 .joined(separator: " | ")
+        case .rawResponseHead(let head):
+            return render(.responseHead(head.head()))
         case .body(let body):
             // One character per byte (Latin-1), so that a split inside a UTF-8 sequence renders the same.
             return "body " + String(String.UnicodeScalarView(body.readableBytesView.map { Unicode.Scalar($0) }))
