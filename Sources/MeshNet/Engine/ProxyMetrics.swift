@@ -49,6 +49,7 @@ final class ProxyMetrics {
             instruments = last.instruments
         } else if let cached = cache[key] {
             instruments = cached
+            last = (key, instruments)
         } else {
             let dimensions = [
                 ("reporter", reporter), ("destination_service", key.service),
@@ -60,8 +61,8 @@ final class ProxyMetrics {
                 requestBytes: Recorder(label: "istio_request_bytes", dimensions: dimensions, aggregate: true),
                 responseBytes: Recorder(label: "istio_response_bytes", dimensions: dimensions, aggregate: true))
             if cache.count < 4096 { cache[key] = instruments }
+            last = (key, instruments)
         }
-        last = (key, instruments)
         instruments.requests.increment()
         instruments.duration.record(Double(duration.nanoseconds) / 1_000_000)
         instruments.requestBytes.record(requestBytes)

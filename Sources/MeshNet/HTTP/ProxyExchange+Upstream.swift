@@ -345,6 +345,17 @@ extension ProxyExchange: UpstreamExchange {
 }
 
 extension HTTPMethod {
+    /// `== .HEAD` and `== .CONNECT` compare raw-value strings; these match the case.
+    var isHEAD: Bool {
+        if case .HEAD = self { return true }
+        return false
+    }
+
+    var isCONNECT: Bool {
+        if case .CONNECT = self { return true }
+        return false
+    }
+
     /// RFC 9110's idempotent methods: safe to send again after a stale pooled connection.
     var isIdempotent: Bool {
         switch self {

@@ -60,7 +60,7 @@ enum RequestScreen {
         else {
             return Problem(status: .badRequest, message: "invalid request target\n")
         }
-        if head.method == .CONNECT {
+        if head.method.isCONNECT {
             return Problem(status: .methodNotAllowed, message: "CONNECT is not supported\n")
         }
         // One pass for Host, Expect, Upgrade, Connection and whether any framing field is there

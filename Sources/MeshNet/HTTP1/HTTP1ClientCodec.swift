@@ -55,7 +55,7 @@ final class HTTP1ClientCodec: ChannelInboundHandler, RemovableChannelHandler {
         guard let context, !failed else { return }
         switch part {
         case .head(let head):
-            parser.nextResponseAnswersHEAD = head.method == .HEAD
+            parser.nextResponseAnswersHEAD = head.method.isHEAD
             bodyless = false
             var buffer = output.take() ?? allocator.buffer(capacity: 512)
             HTTP1Serializer.writeRequestLine(head, into: &buffer)

@@ -55,12 +55,14 @@ extension HTTP1Parser {
             var last = elementEnd
             while first < last, HTTP1ByteClass.isWhitespace(raw[first]) { first += 1 }
             while last > first, HTTP1ByteClass.isWhitespace(raw[last - 1]) { last -= 1 }
-            if last > first,
-                !HTTP1KeepAlive.note(
-                    UnsafeRawBufferPointer(rebasing: raw[first..<last]), close: &section.rawNotes.close,
-                    keepAlive: &section.rawNotes.keepAlive)
-            {
-                section.rawNotes.needsHeaders = true
+            if last > first {
+                if HTTP1ByteClass.equalsIgnoringCase(raw, first, last, "keep-alive") {
+                    section.rawNotes.keepAlive = true
+                } else if HTTP1ByteClass.equalsIgnoringCase(raw, first, last, "close") {
+                    section.rawNotes.close = true
+                } else {
+                    section.rawNotes.needsHeaders = true
+                }
             }
             elementStart = elementEnd + 1
         }
@@ -84,7 +86,7 @@ extension HTTP1Parser {
         switch head.start {
         case .request(let method, let uri, let version):
             state = try requestBody(head, version)
-            stopAfterEnd = head.upgrade || method == .CONNECT
+            stopAfterEnd = head.upgrade || method.isCONNECT
             return .requestHead(HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(fields)))
         case .response(let version, let status):
             state = try responseBody(head, version, status.code)

@@ -91,6 +91,23 @@ enum HTTP1Serializer {
             offset += 1
         }
 
+        /// `value` (0 or more, at most 19 digits) in decimal.
+        mutating func put(decimal value: Int) {
+            var digits = 1
+            var rest = value / 10
+            while rest > 0 {
+                digits += 1
+                rest /= 10
+            }
+            precondition(digits <= count - offset)
+            rest = value
+            for index in stride(from: offset + digits - 1, through: offset, by: -1) {
+                base.storeBytes(of: UInt8(ascii: "0") + UInt8(rest % 10), toByteOffset: index, as: UInt8.self)
+                rest /= 10
+            }
+            offset += digits
+        }
+
         @inline(__always)
         mutating func put(_ text: StaticString) {
             copy(UnsafeRawPointer(text.utf8Start), text.utf8CodeUnitCount)
@@ -126,21 +143,24 @@ enum HTTP1Serializer {
         }
     }
 
-    /// `value` (not negative) in decimal digits.
-    static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
-        var digits = 1
-        var rest = value / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: digits) { raw in
-            var rest = value
-            for index in stride(from: digits - 1, through: 0, by: -1) {
-                raw[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
+    /// The fields a proxy adds to a forwarded head, and the blank line that ends it, in one
+    /// reserved region: `x-envoy-upstream-service-time` (whole milliseconds), `connection: close`
+    /// and `transfer-encoding: chunked` when asked.
+    static func writeProxyFields(
+        upstreamServiceTime: TimeAmount?, close: Bool, chunked: Bool, into buffer: inout ByteBuffer
+    ) {
+        let milliseconds = upstreamServiceTime.map { max(0, Int($0.nanoseconds / 1_000_000)) }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 128) { raw in
+            var cursor = Cursor(raw)
+            if let milliseconds {
+                cursor.put("x-envoy-upstream-service-time: ")
+                cursor.put(decimal: milliseconds)
+                cursor.put("\r\n")
             }
-            return digits
+            if close { cursor.put("connection: close\r\n") }
+            if chunked { cursor.put("transfer-encoding: chunked\r\n") }
+            cursor.put("\r\n")
+            return cursor.offset
         }
     }
 

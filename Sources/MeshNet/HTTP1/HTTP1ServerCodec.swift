@@ -211,7 +211,7 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
     func writeHead(_ head: HTTPResponseHead) {
         guard !stopped, context != nil else { return }
         let code = head.status.code
-        bodyless = requestMethod == .HEAD || code == 204 || code == 304 || code < 200
+        bodyless = requestMethod.isHEAD || code == 204 || code == 304 || code < 200
         closeAfterResponse = false
         var buffer = output.take() ?? allocator.buffer(capacity: 512)
         HTTP1Serializer.writeStatusLine(head.status, version: head.version, into: &buffer)
@@ -241,20 +241,14 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
     func writeHead(_ head: RawResponseHead, upstreamServiceTime: TimeAmount?, close: Bool) {
         guard !stopped, context != nil else { return }
         let code = head.status.code
-        bodyless = requestMethod == .HEAD || code == 204 || code == 304
+        bodyless = requestMethod.isHEAD || code == 204 || code == 304
         closeAfterResponse = false
         var buffer = output.take() ?? allocator.buffer(capacity: 256 + head.fields.readableBytes)
         HTTP1Serializer.writeStatusLine(head.status, version: .http1_1, into: &buffer)
         head.writeForwardedFields(into: &buffer)
-        if let upstreamServiceTime {
-            buffer.writeStaticString("x-envoy-upstream-service-time: ")
-            HTTP1Serializer.writeDecimal(Int(upstreamServiceTime.nanoseconds / 1_000_000), into: &buffer)
-            buffer.writeStaticString("\r\n")
-        }
-        if close { buffer.writeStaticString("connection: close\r\n") }
         chunked = !head.notes.contentLength && !bodyless
-        if chunked { buffer.writeStaticString("transfer-encoding: chunked\r\n") }
-        buffer.writeStaticString("\r\n")
+        HTTP1Serializer.writeProxyFields(
+            upstreamServiceTime: upstreamServiceTime, close: close, chunked: chunked, into: &buffer)
         output = buffer
         responseStarted = true
     }

@@ -30,7 +30,7 @@ public struct RequestFacts: Sendable {
         self.scheme = scheme
         self.listenerPort = listenerPort
         self.sourceAddress = sourceAddress
-        let target = RequestTarget(head.uri, isConnect: head.method == .CONNECT)
+        let target = RequestTarget(head.uri, isConnect: head.method.isCONNECT)
         self.authority = ASCII.lowercased(target.authority ?? head.headers.first(name: "host") ?? "")
         self.path = target.path
         self.query = target.query
@@ -58,6 +58,22 @@ struct RequestTarget {
             self.path = uri[uri.endIndex...]
             self.query = nil
             self.pathAndQuery = self.path
+            return
+        }
+        if let question = Self.originFormQuery(uri) {
+            // `/path` or `/path?query`, the form nearly every request has: one pass over its bytes.
+            if question < 0 {
+                self.authority = nil
+                self.path = uri[...]
+                self.query = nil
+                self.pathAndQuery = self.path
+            } else {
+                let mark = uri.utf8.index(uri.utf8.startIndex, offsetBy: question)
+                self.authority = nil
+                self.path = uri[..<mark]
+                self.query = uri[uri.utf8.index(after: mark)...]
+                self.pathAndQuery = uri[...]
+            }
             return
         }
         var rest = uri[...]
@@ -94,6 +110,25 @@ struct RequestTarget {
             self.path = "/"[...]
             self.pathAndQuery = self.query.map { "/?\($0)"[...] } ?? self.path
         }
+    }
+}
+
+extension RequestTarget {
+    /// For an origin-form target without a fragment (`/p`, `/p?q`): the offset of its first `?`,
+    /// or -1 when it has none. nil for every other target, and for strings not stored as UTF-8.
+    fileprivate static func originFormQuery(_ uri: String) -> Int? {
+        uri.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+            guard bytes.first == UInt8(ascii: "/") else { return nil }
+            var question = -1
+            for index in bytes.indices {
+                switch bytes[index] {
+                case UInt8(ascii: "?") where question < 0: question = index
+                case UInt8(ascii: "#"): return nil
+                default: continue
+                }
+            }
+            return question
+        } ?? nil
     }
 }
 

@@ -27,6 +27,22 @@ struct HTTP1SerializerTests {
                 == "HTTP/1.1 599 \r\n")
     }
 
+    @Test("the proxy's own fields of a forwarded head, and the blank line that ends it")
+    func proxyFields() {
+        #expect(
+            text { HTTP1Serializer.writeProxyFields(upstreamServiceTime: .microseconds(900), close: false, chunked: false, into: &$0) }
+                == "x-envoy-upstream-service-time: 0\r\n\r\n")
+        #expect(
+            text { HTTP1Serializer.writeProxyFields(upstreamServiceTime: .milliseconds(1234), close: true, chunked: true, into: &$0) }
+                == "x-envoy-upstream-service-time: 1234\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n")
+        #expect(
+            text { HTTP1Serializer.writeProxyFields(upstreamServiceTime: nil, close: false, chunked: true, into: &$0) }
+                == "transfer-encoding: chunked\r\n\r\n")
+        #expect(
+            text { HTTP1Serializer.writeProxyFields(upstreamServiceTime: .seconds(90), close: false, chunked: false, into: &$0) }
+                == "x-envoy-upstream-service-time: 90000\r\n\r\n")
+    }
+
     @Test("request lines always say HTTP/1.1, whatever the method")
     func requestLines() {
         for (method, name) in [(HTTPMethod.GET, "GET"), (.POST, "POST"), (.PATCH, "PATCH"), (.RAW(value: "PROPFIND"), "PROPFIND")] {
