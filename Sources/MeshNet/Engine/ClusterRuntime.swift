@@ -203,7 +203,9 @@ final class ClusterRuntime {
             }
             return
         }
-        guard (idle[connection.endpoint.key]?.count ?? 0) < settings.maxIdleConnectionsPerEndpoint else {
+        // One lookup of the endpoint's stack (hashing its key), to count and to append.
+        guard Self.push(connection, onto: &idle[connection.endpoint.key, default: []], limit: settings.maxIdleConnectionsPerEndpoint)
+        else {
             closeCounted(connection)
             return
         }
@@ -213,7 +215,13 @@ final class ClusterRuntime {
             // request). `closeIdle` and each close let the closure go.
             connection.onIdleClose = { [self] closed in idleClosed(closed) }
         }
-        idle[connection.endpoint.key, default: []].append(connection)
+    }
+
+    /// Appends `connection` to an endpoint's idle stack unless it holds `limit` already.
+    private static func push(_ connection: UpstreamConnection, onto stack: inout [UpstreamConnection], limit: Int) -> Bool {
+        guard stack.count < limit else { return false }
+        stack.append(connection)
+        return true
     }
 
     /// Closes a connection that must not be reused (error, `Connection: close`, abandoned response).

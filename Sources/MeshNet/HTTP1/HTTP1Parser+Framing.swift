@@ -80,9 +80,10 @@ extension HTTP1Parser {
 
     /// The head is complete: decides how its body is delimited and returns its event.
     mutating func finishHead() throws(HTTP1ParseError) -> Event {
-        let head = section
-        let fields = section.takeFields()
-        section = Section()
+        // Moved out, not copied: a copy retains every field and string it holds.
+        var head = Section()
+        swap(&head, &section)
+        let fields = head.takeFields()
         switch head.start {
         case .request(let method, let uri, let version):
             state = try requestBody(head, version)
