@@ -7,6 +7,11 @@
 #
 #   bench/callgrind-requests.sh BINARY [OUTDIR] [seconds=5]
 #   bench/callgrind-requests.sh nginx  [OUTDIR]        # nginx as the proxy, for comparison
+#   HEADERS=browser bench/callgrind-requests.sh ...    # requests with a browser's 11 fields
+#
+# wrk's requests carry one field (Host); HEADERS=browser sends what a browser sends for a page
+# (User-Agent, Accept, Accept-Language, Accept-Encoding, a cookie, Sec-Fetch-*, ...), where the
+# cost of each field forwarded shows.
 #
 # Prints the requests counted and instructions per request; OUTDIR keeps callgrind.out.* for
 # callgrind_annotate (`--inclusive=yes`, `--tree=caller`). valgrind cannot read the debug info
@@ -49,9 +54,20 @@ else
   proxy_pid=$!
 fi
 for _ in $(seq 600); do curl -sf http://127.0.0.1:18490/64b >/dev/null && break; sleep 0.2; done
-wrk -t1 -c1 -d2s http://127.0.0.1:18490/64b >/dev/null            # warm-up, not counted
+fields=()
+if [[ ${HEADERS:-} == browser ]]; then
+  fields=(
+    -H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+    -H "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+    -H "Accept-Language: en-GB,en;q=0.9" -H "Accept-Encoding: gzip, deflate, br, zstd"
+    -H "Cookie: session=3f2a9c1e8b7d4a6f; theme=dark" -H "Upgrade-Insecure-Requests: 1"
+    -H "Sec-Fetch-Dest: document" -H "Sec-Fetch-Mode: navigate" -H "Sec-Fetch-Site: none" -H "Sec-Fetch-User: ?1"
+    -H "Connection: keep-alive"
+  )
+fi
+wrk -t1 -c1 -d2s "${fields[@]}" http://127.0.0.1:18490/64b >/dev/null            # warm-up, not counted
 callgrind_control -i on "$proxy_pid" >/dev/null 2>&1
-requests=$(wrk -t1 -c1 -d"${seconds}s" http://127.0.0.1:18490/64b | grep -oP '\d+(?= requests in)')
+requests=$(wrk -t1 -c1 -d"${seconds}s" "${fields[@]}" http://127.0.0.1:18490/64b | grep -oP '\d+(?= requests in)')
 callgrind_control -i off "$proxy_pid" >/dev/null 2>&1
 callgrind_control -d "$proxy_pid" >/dev/null 2>&1
 sleep 1

@@ -237,6 +237,40 @@ struct GatewayHTTP1CodecTests {
         await upstream.stop()
     }
 
+    @Test("a request's fields copied as they arrived and ones rebuilt for a header rule reach the upstream alike")
+    func requestFieldsCopiedAndRebuilt() async throws {
+        let harness = try await GatewayHarness()
+        let backends = try await harness.backends(["v1"], behaviour: .echo)
+        let rules = """
+              - match: [{uri: {prefix: /edited}}]
+                headers: {request: {set: {x-edited: "yes"}}}
+                route: [{destination: {host: app}}]
+              - route: [{destination: {host: app}}]
+            """
+        try await harness.apply(GatewayRoutingTests.virtualService(rules), backends: backends)
+        // Hop-by-hop fields, forwarded fields to replace, odd whitespace, a name
+        // without a space after its colon, repeated fields, a body with a length.
+        func request(_ path: String) -> String {
+            "POST \(path) HTTP/1.1\r\nHost: app.example.com\r\nUser-Agent:probe/1\r\nConnection: keep-alive\r\n"
+                + "Keep-Alive: 300\r\nProxy-Connection: keep-alive\r\nTrailer: x-sum\r\nX-Forwarded-For: 203.0.113.7\r\n"
+                + "X-Forwarded-Proto: https\r\nX-Request-Id: client-id-7\r\nX-Spaced:   a  b \t\r\nCookie: a=1\r\n"
+                + "cookie: b=2\r\nContent-Length: 4\r\n\r\nbody"
+        }
+        let result = try await RawClient.exchange(
+            port: harness.port, bytes: Array((request("/plain") + request("/edited")).utf8), quietPeriod: 1.5)
+        #expect(result.statusLineCount == 2, "\(result.text)")
+        let seen = backends[0].received
+        try #require(seen.count == 2)
+        let expected = [
+            "host: app.example.com", "user-agent: probe/1", "x-request-id: client-id-7", "x-spaced: a  b", "cookie: a=1",
+            "cookie: b=2", "content-length: 4", "x-forwarded-for: 203.0.113.7, 127.0.0.1", "x-forwarded-proto: http",
+        ]
+        #expect(seen[0].headers.map { "\($0.0): \($0.1)" } == expected)
+        #expect(seen[1].headers.map { "\($0.0): \($0.1)" } == expected + ["x-edited: yes"])
+        #expect(seen.map { String(decoding: $0.body, as: UTF8.self) } == ["body", "body"])
+        await harness.shutdown(backends)
+    }
+
     @Test("a Connection field naming other fields drops them from a response too")
     func responseConnectionNamesFields() async throws {
         let upstream = try await CannedBackend.start(

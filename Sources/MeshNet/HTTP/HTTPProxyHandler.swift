@@ -72,7 +72,8 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// One part of a request, from the pipeline or straight from `HTTP1ServerCodec`.
-    func receive(_ part: HTTPServerRequestPart) {
+    /// - Parameter requestFields: a head's field lines as received, when the codec kept them.
+    func receive(_ part: HTTPServerRequestPart, requestFields: FieldLines.Block? = nil) {
         guard let context else { return }
         isReading = true
         switch part {
@@ -114,7 +115,7 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
                 keepAlive = false
                 upgrade = UpgradeTunnel.isWebSocketUpgrade(head)
             }
-            let exchange = ProxyExchange(handler: self, head: head, upgrade: upgrade)
+            let exchange = ProxyExchange(handler: self, head: head, upgrade: upgrade, requestFields: requestFields)
             self.exchange = exchange
             exchange.start()
         case .body(let buffer):

@@ -63,7 +63,11 @@ extension ProxyExchange: UpstreamExchange {
         connection.handler.exchange = self
         connection.requestCount += 1
         reusedConnection = reused
-        connection.write(.head(upstreamHead))
+        if case .forwarded(let forwarded) = upstreamHead, let codec = connection.codec {
+            codec.writeHead(forwarded)
+        } else {
+            connection.write(.head(upstreamHead.head))
+        }
         if !pending.isEmpty {
             for part in pending { connection.write(.body(.byteBuffer(part))) }
             pending.removeAll()

@@ -28,7 +28,9 @@ final class ProxyExchange {
     var clusterIndex: Int?
     var cluster: ClusterRuntime?
     var corsHeaders: HTTPHeaders?
-    var upstreamHead: HTTPRequestHead?
+    var upstreamHead: UpstreamRequestHead?
+    /// The client's field lines as received (nil when the head came in pieces or over HTTP/2).
+    let requestFields: FieldLines.Block?
     var hash: UInt64?
 
     // Request body
@@ -69,9 +71,12 @@ final class ProxyExchange {
     var finished = false
     var requestID = ""
 
-    init(handler: HTTPProxyHandler, head: HTTPRequestHead, upgrade: Bool = false) {
+    init(
+        handler: HTTPProxyHandler, head: HTTPRequestHead, upgrade: Bool = false, requestFields: FieldLines.Block? = nil
+    ) {
         self.handler = handler
         self.upgrade = upgrade
+        self.requestFields = requestFields
         self.state = handler.state
         self.config = handler.state.config
         self.downstreamHead = head
@@ -185,13 +190,44 @@ final class ProxyExchange {
         attempt()
     }
 
-    private func makeUpstreamHead(_ matched: CompiledRoute) -> HTTPRequestHead {
+    private func makeUpstreamHead(_ matched: CompiledRoute) -> UpstreamRequestHead {
         let source = state.settings.addForwardedHeaders ? facts.sourceAddress : nil
+        let uri = matched.rewrittenPath(facts) ?? downstreamHead.uri
+        // Nothing edits the fields: the client's lines are copied, minus the ones dropped by
+        // name, and the proxy's fields follow them.
+        if let requestFields, !upgrade, !matched.editsRequests, matched.hostRewrite == nil,
+            source != nil || !state.settings.addForwardedHeaders,
+            let scan = HopByHopHeaders.scanForCopy(downstreamHead.headers, dropForwarded: source != nil),
+            scan.requestID?.isEmpty != true
+        {
+            var added: [(String, String)] = []
+            added.reserveCapacity(4)
+            appendProxyFields(to: &added, scan: scan, source: source)
+            return .forwarded(
+                ForwardedRequestHead(
+                    method: downstreamHead.method, uri: uri, lines: requestFields.bytes, canonical: requestFields.canonical,
+                    dropped: source != nil ? [.hopByHop, .expect, .forwarded] : [.hopByHop, .expect], added: added))
+        }
         // One pass notes what the proxy extends, the next copies what is forwarded (no
         // hop-by-hop fields, no Expect) into an array with room for the proxy's own fields.
         var (fields, scan) = HopByHopHeaders.forwardedFields(
             downstreamHead.headers, keepUpgrade: upgrade, dropExpect: true, dropForwarded: source != nil,
             extraCapacity: 4)
+        appendProxyFields(to: &fields, scan: scan, source: source)
+        var head = HTTPRequestHead(version: .http1_1, method: downstreamHead.method, uri: uri, headers: HTTPHeaders(fields))
+        if let host = matched.hostRewrite { head.headers.replaceOrAdd(name: "host", value: host) }
+        if source == nil && state.settings.addForwardedHeaders {
+            head.headers.replaceOrAdd(name: "x-forwarded-proto", value: facts.scheme)
+        }
+        matched.route.headers.applyToRequest(&head.headers)
+        if let clusterIndex { matched.clusters[clusterIndex].headers.applyToRequest(&head.headers) }
+        return .headers(head)
+    }
+
+    /// The fields the proxy adds to the forwarded ones: chunked framing for a chunked request,
+    /// `X-Forwarded-For` (extended) and `X-Forwarded-Proto`, and the request id (the client's,
+    /// or a new one in place of a missing or empty one).
+    private func appendProxyFields(to fields: inout [(String, String)], scan: HopByHopHeaders.Scan, source: String?) {
         if scan.transferEncoding { fields.append(("transfer-encoding", "chunked")) }
         if let source {
             fields.append(("x-forwarded-for", scan.forwardedFor.map { $0 + ", " + source } ?? source))
@@ -206,16 +242,6 @@ final class ProxyExchange {
             }
             fields.append(("x-request-id", requestID))
         }
-        var head = HTTPRequestHead(
-            version: .http1_1, method: downstreamHead.method, uri: matched.rewrittenPath(facts) ?? downstreamHead.uri,
-            headers: HTTPHeaders(fields))
-        if let host = matched.hostRewrite { head.headers.replaceOrAdd(name: "host", value: host) }
-        if source == nil && state.settings.addForwardedHeaders {
-            head.headers.replaceOrAdd(name: "x-forwarded-proto", value: facts.scheme)
-        }
-        matched.route.headers.applyToRequest(&head.headers)
-        if let clusterIndex { matched.clusters[clusterIndex].headers.applyToRequest(&head.headers) }
-        return head
     }
 
     // MARK: Request body from downstream
@@ -288,7 +314,7 @@ final class ProxyExchange {
         let timeout = route?.routeAction?.timeout.map(TimeAmount.init) ?? .seconds(10)
         for policy in policies where policy.shouldMirror(using: &state.random) {
             guard let runtime = state.cluster(named: policy.cluster) else { continue }
-            MirrorExchange(cluster: runtime, head: upstreamHead, body: replay).start(on: state.eventLoop, timeout: timeout)
+            MirrorExchange(cluster: runtime, head: upstreamHead.head, body: replay).start(on: state.eventLoop, timeout: timeout)
         }
     }
 }

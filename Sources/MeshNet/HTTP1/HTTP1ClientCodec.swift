@@ -55,24 +55,10 @@ final class HTTP1ClientCodec: ChannelInboundHandler, RemovableChannelHandler {
         guard let context, !failed else { return }
         switch part {
         case .head(let head):
-            parser.nextResponseAnswersHEAD = head.method.isHEAD
-            bodyless = false
             var buffer = output.take() ?? allocator.buffer(capacity: 512)
-            HTTP1Serializer.writeRequestLine(head, into: &buffer)
+            HTTP1Serializer.writeRequestLine(method: head.method, uri: head.uri, into: &buffer)
             let framing = HTTP1Serializer.writeFields(head.headers, into: &buffer)
-            chunked = framing.chunked
-            if !framing.contentLength && !framing.chunked {
-                // Like NIO's encoder: methods that normally carry a body go chunked, others have none.
-                switch head.method {
-                case .POST, .PUT, .PATCH:
-                    buffer.writeStaticString("transfer-encoding: chunked\r\n")
-                    chunked = true
-                default:
-                    bodyless = true
-                }
-            }
-            buffer.writeStaticString("\r\n")
-            output = buffer
+            endHead(&buffer, method: head.method, framing: framing)
         case .body(.byteBuffer(let body)):
             writeBody(body, context: context)
         case .body(.fileRegion):
@@ -84,6 +70,34 @@ final class HTTP1ClientCodec: ChannelInboundHandler, RemovableChannelHandler {
                 output = last
             }
         }
+    }
+
+    /// A head whose forwarded fields are the client's lines (see `ForwardedRequestHead`).
+    func writeHead(_ head: ForwardedRequestHead) {
+        guard context != nil, !failed else { return }
+        var buffer = output.take() ?? allocator.buffer(capacity: 256 + head.lines.readableBytes)
+        HTTP1Serializer.writeRequestLine(method: head.method, uri: head.uri, into: &buffer)
+        let framing = head.writeFields(into: &buffer)
+        endHead(&buffer, method: head.method, framing: framing)
+    }
+
+    /// After a head's fields: its framing, decided as NIO's encoder does (methods that normally
+    /// carry a body go chunked without a length, others have none), and the blank line.
+    private func endHead(_ buffer: inout ByteBuffer, method: HTTPMethod, framing: (contentLength: Bool, chunked: Bool)) {
+        parser.nextResponseAnswersHEAD = method.isHEAD
+        bodyless = false
+        chunked = framing.chunked
+        if !framing.contentLength && !framing.chunked {
+            switch method {
+            case .POST, .PUT, .PATCH:
+                buffer.writeStaticString("transfer-encoding: chunked\r\n")
+                chunked = true
+            default:
+                bodyless = true
+            }
+        }
+        buffer.writeStaticString("\r\n")
+        output = buffer
     }
 
     private func writeBody(_ body: ByteBuffer, context: ChannelHandlerContext) {

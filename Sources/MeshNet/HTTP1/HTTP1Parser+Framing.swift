@@ -44,7 +44,7 @@ extension HTTP1Parser {
             if HTTP1ByteClass.equalsIgnoringCase(raw, nameStart, nameEnd, "te") { section.rawNotes.needsHeaders = true }
             return
         }
-        guard RawResponseHead.isHopByHop(raw, nameStart, nameEnd) else { return }
+        guard FieldLines.isHopByHop(raw, nameStart, nameEnd) else { return }
         section.rawNotes.hopByHop = true
         guard HTTP1ByteClass.equalsIgnoringCase(raw, nameStart, nameEnd, "connection") else { return }
         var elementStart = valueStart
@@ -88,12 +88,14 @@ extension HTTP1Parser {
         case .request(let method, let uri, let version):
             state = try requestBody(head, version)
             stopAfterEnd = head.upgrade || method.isCONNECT
+            requestFields = head.raw ? head.rawFields.map { FieldLines.Block(bytes: $0, canonical: head.canonical) } : nil
             return .requestHead(HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(fields)))
         case .response(let version, let status):
             state = try responseBody(head, version, status.code)
             if head.raw, let bytes = head.rawFields {
                 var notes = head.rawNotes
                 notes.contentLength = head.contentLength != nil
+                notes.canonical = head.canonical
                 let raw = RawResponseHead(version: version, status: status, fields: bytes, notes: notes)
                 // Interim heads and 101 are rare and handled apart: they go as NIO's heads.
                 return status.code >= 200 ? .rawResponseHead(raw) : .responseHead(raw.head())

@@ -95,7 +95,12 @@ extension HTTP1Parser {
         if !trailers, let error = noteFraming(raw, start, nameEnd, valueStart, valueEnd) {
             return error
         }
-        if section.raw {
+        if section.raw
+            && !(valueStart == nameEnd + 2 && valueEnd == end && raw[nameEnd + 1] == HTTP1ByteClass.space)
+        {
+            section.canonical = false
+        }
+        if section.raw && kind == .response {
             noteForwarding(raw, start, nameEnd, valueStart, valueEnd)
             return nil
         }

@@ -27,10 +27,14 @@ extension HTTP1Parser {
         var upgrade = false
         /// Field lines checked so far (in `fields`, or left in the bytes of a raw head).
         var fieldCount = 0
-        /// A response head kept as its bytes (`HTTP1Parser.rawResponseHeads`): its fields are
-        /// checked and noted but not turned into strings, and `rawFields` holds them once it ends.
+        /// A head whose field lines are kept as bytes: `rawFields` holds them once it ends. A
+        /// response's fields are then checked and noted but not turned into strings
+        /// (`HTTP1Parser.rawResponseHeads`); a request's are both (`rawRequestFields`).
         var raw = false
         var rawNotes = RawResponseHead.Notes()
+        /// Every field line so far reads `name: value` (one space after the colon, no
+        /// whitespace after the value): a copy of the lines needs no rewriting.
+        var canonical = true
         var rawFields: ByteBuffer?
 
         /// Nothing of the section read yet.
@@ -79,7 +83,7 @@ extension HTTP1Parser {
     private mutating func scanLines(_ raw: UnsafeRawBufferPointer, trailers: Bool) -> LineScan {
         var offset = 0
         // A response head that starts in these bytes may stay raw; where its fields start.
-        if rawResponseHeads && !trailers && kind == .response && section.isEmpty && scanned == 0 {
+        if (kind == .response ? rawResponseHeads : rawRequestFields) && !trailers && section.isEmpty && scanned == 0 {
             section.raw = true
         }
         var fieldsStart = 0
@@ -89,8 +93,8 @@ extension HTTP1Parser {
                     // The head goes on in a later read, when these bytes are gone: its fields
                     // so far become strings now, and so do the rest as they come.
                     section.raw = false
-                    if section.fieldCount > 0 {
-                        RawResponseHead.appendFields(raw, fieldsStart, offset, to: &section.fields)
+                    if kind == .response && section.fieldCount > 0 {
+                        FieldLines.appendFields(raw, fieldsStart, offset, to: &section.fields)
                     }
                 }
                 scanned = raw.count - offset

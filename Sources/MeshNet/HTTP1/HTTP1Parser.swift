@@ -92,6 +92,16 @@ struct HTTP1Parser {
     /// its fields left as bytes (see `RawResponseHead`); heads split across reads, and interim
     /// ones, still come as `.responseHead`.
     var rawResponseHeads = false
+    /// Requests only: the field lines of a head that arrives whole in one read are also kept,
+    /// as a slice of the input, in `requestFields` (the head's fields are strings as always).
+    var rawRequestFields = false
+    /// The field lines of the last request head, with `rawRequestFields` (nil when it came in
+    /// pieces); `takeRequestFields()` hands them over once.
+    var requestFields: FieldLines.Block?
+
+    mutating func takeRequestFields() -> FieldLines.Block? {
+        requestFields.take()
+    }
 
     // The parser's own state below is internal only so that its extensions in other files can
     // reach it; callers use the API above.

@@ -33,8 +33,11 @@ enum HTTP1Serializer {
 
     /// `<method> <target> HTTP/1.1\r\n`: upstream requests always go out as HTTP/1.1.
     static func writeRequestLine(_ head: HTTPRequestHead, into buffer: inout ByteBuffer) {
-        let method = head.method.rawValue  // a string literal for the methods NIO names
-        let uri = head.uri
+        writeRequestLine(method: head.method, uri: head.uri, into: &buffer)
+    }
+
+    static func writeRequestLine(method: HTTPMethod, uri: String, into buffer: inout ByteBuffer) {
+        let method = method.rawValue  // a string literal for the methods NIO names
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: method.utf8.count + 1 + uri.utf8.count + 11) { raw in
             var cursor = Cursor(raw)
             cursor.put(method)
@@ -59,17 +62,35 @@ enum HTTP1Serializer {
         var chunked = false
         for (name, value) in headers {
             if let skipping, ASCII.equalsIgnoringCase(name.utf8, skipping.utf8) { continue }
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: name.utf8.count + value.utf8.count + 4) { raw in
-                var cursor = Cursor(raw)
-                cursor.put(name)
-                cursor.put(": ")
-                cursor.put(value)
-                cursor.put("\r\n")
-                return cursor.offset
-            }
+            writeField(name, value, into: &buffer)
             noteFraming(name, value, contentLength: &contentLength, chunked: &chunked)
         }
         return (contentLength, chunked)
+    }
+
+    /// `writeFields` for fields the engine gathered itself (a proxy's own fields).
+    @discardableResult
+    static func writeFields(_ fields: [(String, String)], into buffer: inout ByteBuffer) -> (contentLength: Bool, chunked: Bool) {
+        var contentLength = false
+        var chunked = false
+        for (name, value) in fields {
+            writeField(name, value, into: &buffer)
+            noteFraming(name, value, contentLength: &contentLength, chunked: &chunked)
+        }
+        return (contentLength, chunked)
+    }
+
+    /// One field, copied into a region reserved for it.
+    @inline(__always)
+    private static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: name.utf8.count + value.utf8.count + 4) { raw in
+            var cursor = Cursor(raw)
+            cursor.put(name)
+            cursor.put(": ")
+            cursor.put(value)
+            cursor.put("\r\n")
+            return cursor.offset
+        }
     }
 
     /// Copies bytes into a region reserved for them (`writeWithUnsafeMutableBytes` with the

@@ -55,6 +55,8 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
 
     init(limits: HTTP1ParserLimits, sink: HTTPProxyHandler, timeouts: ConnectionTimeouts? = nil) {
         self.parser = HTTP1Parser(kind: .request, limits: limits)
+        // The proxy copies a request's field lines to the next hop when it can.
+        self.parser.rawRequestFields = true
         self.sink = sink
         self.timeouts = timeouts
     }
@@ -117,7 +119,7 @@ final class HTTP1ServerCodec: ChannelInboundHandler, RemovableChannelHandler {
             case .requestHead(let head):
                 requestMethod = head.method
                 awaitingResponse = true
-                sink.receive(.head(head))
+                sink.receive(.head(head), requestFields: parser.takeRequestFields())
             case .body(let buffer):
                 sink.receive(.body(buffer))
             case .end(let trailers):

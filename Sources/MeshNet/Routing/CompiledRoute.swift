@@ -30,6 +30,9 @@ public final class CompiledRoute: Sendable {
     /// Responses on this route are edited: header rules of the route or of a cluster, or
     /// compression. Without, the proxy forwards an HTTP/1 response head as it arrived.
     let editsResponses: Bool
+    /// Requests on this route are edited by header rules (the route's or a cluster's): without,
+    /// the proxy forwards the client's field lines as they arrived.
+    let editsRequests: Bool
 
     /// Compiles `route`; what cannot be honoured is appended to `problems`, prefixed by `context`.
     public convenience init(_ route: Snapshot.Route, context: String = "") {
@@ -95,6 +98,10 @@ public final class CompiledRoute: Sendable {
         }
         editsResponses = responseRules(route.headers) || weighted.contains { responseRules($0.headers) }
             || route.compression != nil
+        let requestRules: (Snapshot.HeaderMutations) -> Bool = {
+            !$0.requestHeadersToAdd.isEmpty || !$0.requestHeadersToRemove.isEmpty
+        }
+        editsRequests = requestRules(route.headers) || weighted.contains { requestRules($0.headers) }
     }
 
     /// Whether `facts` satisfies the path, every header and every query parameter condition.

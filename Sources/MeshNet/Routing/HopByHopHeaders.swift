@@ -61,6 +61,16 @@ public enum HopByHopHeaders {
         return (fields, survey.scan)
     }
 
+    /// `forwardedFields`' first pass alone, for a proxy that copies the request's field lines
+    /// instead of rebuilding them (`ForwardedRequestHead`): what it notes, or nil when the fields
+    /// to drop are not known by name alone (a `Connection` token naming fields, or `TE`).
+    /// `Expect` is dropped, as are `X-Forwarded-*` with `dropForwarded`.
+    static func scanForCopy(_ headers: HTTPHeaders, dropForwarded: Bool) -> Scan? {
+        let survey = Survey(headers, dropExpect: true, dropForwarded: dropForwarded)
+        guard survey.namedByConnection.isEmpty, !survey.tePresent else { return nil }
+        return survey.scan
+    }
+
     /// The first pass: what the fields say, and whether any must go.
     private struct Survey {
         let dropExpect: Bool
@@ -70,6 +80,7 @@ public enum HopByHopHeaders {
         var namedByConnection: [String] = []
         var upgradePresent = false
         var teIsTrailersOnly = true
+        var tePresent = false
 
         init(_ headers: HTTPHeaders, dropExpect: Bool, dropForwarded: Bool) {
             self.dropExpect = dropExpect
@@ -90,6 +101,7 @@ public enum HopByHopHeaders {
                 case .upgrade:
                     upgradePresent = true
                 case .te:
+                    tePresent = true
                     ASCII.forEachListElement(value) { element in
                         if !ASCII.equalsIgnoringCase(element, "trailers".utf8) { teIsTrailersOnly = false }
                     }
