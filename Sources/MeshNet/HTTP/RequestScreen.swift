@@ -69,21 +69,20 @@ enum RequestScreen {
         var host: String?
         var framed = false
         for (name, value) in head.headers {
-            let bytes = name.utf8
-            switch bytes.count {
-            case 4 where ASCII.equalsIgnoringCase(bytes, "host".utf8):
+            switch name.utf8.count {
+            case 4 where ASCII.equalsIgnoringCase(name, lowercase: "host"):
                 hostCount += 1
                 if host == nil { host = value }
-            case 6 where ASCII.equalsIgnoringCase(bytes, "expect".utf8):
+            case 6 where ASCII.equalsIgnoringCase(name, lowercase: "expect"):
                 if facts.expectation == nil { facts.expectation = value }
-            case 7 where ASCII.equalsIgnoringCase(bytes, "upgrade".utf8):
+            case 7 where ASCII.equalsIgnoringCase(name, lowercase: "upgrade"):
                 facts.upgrade = true
-            case 10 where ASCII.equalsIgnoringCase(bytes, "connection".utf8):
+            case 10 where ASCII.equalsIgnoringCase(name, lowercase: "connection"):
                 ASCII.forEachListElement(value) { HTTP1KeepAlive.note($0, close: &facts.close, keepAlive: &facts.keepAlive) }
-            case 14 where ASCII.equalsIgnoringCase(bytes, "content-length".utf8):
+            case 14 where ASCII.equalsIgnoringCase(name, lowercase: "content-length"):
                 framed = true
                 if let length = Int(value), length > 0 { facts.announcesBody = true }
-            case 17 where ASCII.equalsIgnoringCase(bytes, "transfer-encoding".utf8):
+            case 17 where ASCII.equalsIgnoringCase(name, lowercase: "transfer-encoding"):
                 framed = true
                 facts.announcesBody = true
             default:

@@ -154,10 +154,10 @@ enum HTTP1Serializer {
     private static func noteFraming(_ name: String, _ value: String, contentLength: inout Bool, chunked: inout Bool) {
         let count = name.utf8.count
         guard count == 14 || count == 17 else { return }
-        switch (count, name.utf8.first.map(ASCII.lower)) {
-        case (14, UInt8(ascii: "c")) where ASCII.equalsIgnoringCase(name.utf8, "content-length".utf8):
+        switch count {
+        case 14 where ASCII.equalsIgnoringCase(name, lowercase: "content-length"):
             contentLength = true
-        case (17, UInt8(ascii: "t")) where ASCII.equalsIgnoringCase(name.utf8, "transfer-encoding".utf8):
+        case 17 where ASCII.equalsIgnoringCase(name, lowercase: "transfer-encoding"):
             chunked = ASCII.equalsIgnoringCase(ASCII.trimmed(Substring(value)).utf8, "chunked".utf8)
         default:
             break

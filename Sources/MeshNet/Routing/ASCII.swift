@@ -39,6 +39,21 @@ enum ASCII {
         return zip(lhs, rhs).allSatisfy { lower($0) == lower($1) }
     }
 
+    /// Whether `value` equals `lowercase` (lower-case letters, digits and `-` only) ignoring
+    /// ASCII case: the string's bytes read once, against the literal's, the lengths and first
+    /// bytes compared before the rest (most names on the data path differ in one or the other).
+    @inline(__always)
+    static func equalsIgnoringCase(_ value: String, lowercase: StaticString) -> Bool {
+        let expected = lowercase.utf8Start
+        let count = lowercase.utf8CodeUnitCount
+        let contiguous = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard bytes.count == count, count > 0, lower(bytes[0]) == expected[0] else { return false }
+            for index in 1..<count where lower(bytes[index]) != expected[index] { return false }
+            return true
+        }
+        return contiguous ?? equalsIgnoringCase(value.utf8, UnsafeBufferPointer(start: expected, count: count))
+    }
+
     /// Whether `value` starts with `prefix`, whose bytes are already lower case when `ignoringCase`.
     static func hasPrefix(_ value: Substring.UTF8View, _ prefix: [UInt8], ignoringCase: Bool) -> Bool {
         guard value.count >= prefix.count else { return false }

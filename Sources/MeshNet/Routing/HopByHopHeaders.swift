@@ -173,39 +173,34 @@ public enum HopByHopHeaders {
 
     /// Which of them `name` is, by length first: most names are none of them.
     private static func kind(of name: String) -> Kind? {
-        kind(ofBytes: name.utf8)
+        let count = name.utf8.count
+        guard count >= 2, count <= 17 else { return nil }
+        var name = name  // `withUTF8` needs a var; a native string is not copied
+        return name.withUTF8 { kind(ofBytes: UnsafeRawBufferPointer($0)) }
     }
 
-    private static func kind(ofBytes bytes: some Collection<UInt8>) -> Kind? {
+    private static func kind(ofBytes raw: UnsafeRawBufferPointer) -> Kind? {
         // Length and first letter tell almost every name apart before a whole comparison
-        // (Content-Type and X-Request-Id are both 12 bytes long).
-        let count = bytes.count
-        guard count >= 2, count <= 17, let first = bytes.first else { return nil }
-        switch (count, ASCII.lower(first)) {
-        case (2, UInt8(ascii: "t")):
-            return ASCII.equalsIgnoringCase(bytes, "te".utf8) ? .te : nil
-        case (6, UInt8(ascii: "e")):
-            return ASCII.equalsIgnoringCase(bytes, "expect".utf8) ? .expect : nil
-        case (7, UInt8(ascii: "u")):
-            return ASCII.equalsIgnoringCase(bytes, "upgrade".utf8) ? .upgrade : nil
-        case (7, UInt8(ascii: "t")):
-            return ASCII.equalsIgnoringCase(bytes, "trailer".utf8) ? .other : nil
-        case (10, UInt8(ascii: "c")):
-            return ASCII.equalsIgnoringCase(bytes, "connection".utf8) ? .connection : nil
-        case (10, UInt8(ascii: "k")):
-            return ASCII.equalsIgnoringCase(bytes, "keep-alive".utf8) ? .other : nil
-        case (12, UInt8(ascii: "x")):
-            return ASCII.equalsIgnoringCase(bytes, "x-request-id".utf8) ? .requestID : nil
-        case (15, UInt8(ascii: "x")):
-            return ASCII.equalsIgnoringCase(bytes, "x-forwarded-for".utf8) ? .forwardedFor : nil
-        case (16, UInt8(ascii: "p")):
-            return ASCII.equalsIgnoringCase(bytes, "proxy-connection".utf8) ? .other : nil
-        case (17, UInt8(ascii: "t")):
-            return ASCII.equalsIgnoringCase(bytes, "transfer-encoding".utf8) ? .transferEncoding : nil
-        case (17, UInt8(ascii: "x")):
-            return ASCII.equalsIgnoringCase(bytes, "x-forwarded-proto".utf8) ? .forwardedProto : nil
-        default:
-            return nil
+        // (Content-Type and X-Request-Id are both 12 bytes long). Names and Connection tokens
+        // hold no CR, the one byte that `| 0x20` would turn into `-`.
+        let count = raw.count
+        guard count >= 2, count <= 17 else { return nil }
+        func equals(_ lowercase: StaticString) -> Bool {
+            HTTP1ByteClass.equalsIgnoringCase(raw, 0, count, lowercase)
+        }
+        switch (count, ASCII.lower(raw[0])) {
+        case (2, UInt8(ascii: "t")): return equals("te") ? .te : nil
+        case (6, UInt8(ascii: "e")): return equals("expect") ? .expect : nil
+        case (7, UInt8(ascii: "u")): return equals("upgrade") ? .upgrade : nil
+        case (7, UInt8(ascii: "t")): return equals("trailer") ? .other : nil
+        case (10, UInt8(ascii: "c")): return equals("connection") ? .connection : nil
+        case (10, UInt8(ascii: "k")): return equals("keep-alive") ? .other : nil
+        case (12, UInt8(ascii: "x")): return equals("x-request-id") ? .requestID : nil
+        case (15, UInt8(ascii: "x")): return equals("x-forwarded-for") ? .forwardedFor : nil
+        case (16, UInt8(ascii: "p")): return equals("proxy-connection") ? .other : nil
+        case (17, UInt8(ascii: "t")): return equals("transfer-encoding") ? .transferEncoding : nil
+        case (17, UInt8(ascii: "x")): return equals("x-forwarded-proto") ? .forwardedProto : nil
+        default: return nil
         }
     }
 
