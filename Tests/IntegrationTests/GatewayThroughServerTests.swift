@@ -78,6 +78,28 @@ struct GatewayThroughServerTests {
             group: group)
         #expect(metrics.text.contains("istio_requests_total"), "metrics: \(metrics.text.prefix(400))")
         #expect(metrics.text.contains("response_code=\"200\""))
+
+        // Requests alternating between label sets are each counted under their own.
+        func counts() async throws -> (ok: Int, notFound: Int) {
+            let text = try await ProxyClient.request(
+                port: consolePort, "GET", "/metrics", host: "127.0.0.1",
+                headers: [("authorization", "Bearer \(server.process.adminToken)")], group: group
+            ).text
+            func count(_ code: String) -> Int {
+                text.split(separator: "\n").filter {
+                    $0.hasPrefix("istio_requests_total{") && $0.contains("response_code=\"\(code)\"")
+                }.compactMap { $0.split(separator: " ").last.flatMap { Int(Double($0) ?? -1) } }.reduce(0, +)
+            }
+            return (count("200"), count("404"))
+        }
+        let before = try await counts()
+        for host in ["shop.example.com", "other.example.com", "shop.example.com", "shop.example.com", "other.example.com"] {
+            _ = try await ProxyClient.request(port: port, "GET", "/cart", host: host, group: group)
+        }
+        try await eventually("the metrics to count the five requests") {
+            let after = try await counts()
+            return after.ok == before.ok + 3 && after.notFound == before.notFound + 2
+        }
         await backend.stop()
         #expect(await server.process.stop() == 0)
     }

@@ -13,23 +13,41 @@ final class ProxyMetrics {
         let flags: UInt32
     }
 
-    private struct Instruments {
+    /// A class: the last-used set is kept and handed on with one retain, not four.
+    private final class Instruments {
         let requests: Counter
         let duration: Recorder
         let requestBytes: Recorder
         let responseBytes: Recorder
+
+        init(requests: Counter, duration: Recorder, requestBytes: Recorder, responseBytes: Recorder) {
+            self.requests = requests
+            self.duration = duration
+            self.requestBytes = requestBytes
+            self.responseBytes = responseBytes
+        }
     }
 
     private let reporter: String
     private var cache: [Key: Instruments] = [:]
-    private var last: (key: Key, instruments: Instruments)?
+    /// The label set of the previous request and its instruments, compared field by field in
+    /// place (a `(Key, Instruments)?` read out for the comparison was copied per request).
+    private var lastService = ""
+    private var lastStatus = -1
+    private var lastFlags: UInt32 = 0
+    private var lastInstruments: Instruments?
     /// Totals this loop has served, for the console's live view.
     private(set) var requestCount = 0
     /// The last minute of requests per service, for the console's live metrics.
     let traffic = TrafficStats()
 
-    init(reporter: String) {
+    /// The instruments' backend: `MetricsSystem.factory` (the process's Prometheus registry) but
+    /// in tests.
+    private let factory: any MetricsFactory
+
+    init(reporter: String, factory: any MetricsFactory = MetricsSystem.factory) {
         self.reporter = reporter
+        self.factory = factory
     }
 
     /// - Parameter now: when the request finished (the caller has just read the clock).
@@ -41,31 +59,42 @@ final class ProxyMetrics {
         traffic.record(
             service: service, status: status, duration: duration, requestBytes: requestBytes, responseBytes: responseBytes,
             at: now)
-        let key = Key(service: service ?? "unknown", status: status, flags: flags.rawValue)
         let instruments: Instruments
-        if let last, last.key == key {
+        if let lastInstruments, status == lastStatus, flags.rawValue == lastFlags, (service ?? "unknown") == lastService {
             // Most requests repeat the previous label set; comparing the service name (the same
             // string storage, from the snapshot) is cheaper than hashing it.
-            instruments = last.instruments
-        } else if let cached = cache[key] {
-            instruments = cached
-            last = (key, instruments)
+            instruments = lastInstruments
         } else {
-            let dimensions = [
-                ("reporter", reporter), ("destination_service", key.service),
-                ("response_code", String(status)), ("response_flags", flags.text),
-            ]
-            instruments = Instruments(
-                requests: Counter(label: "istio_requests_total", dimensions: dimensions),
-                duration: Recorder(label: "istio_request_duration_milliseconds", dimensions: dimensions, aggregate: true),
-                requestBytes: Recorder(label: "istio_request_bytes", dimensions: dimensions, aggregate: true),
-                responseBytes: Recorder(label: "istio_response_bytes", dimensions: dimensions, aggregate: true))
-            if cache.count < 4096 { cache[key] = instruments }
-            last = (key, instruments)
+            instruments = lookUp(Key(service: service ?? "unknown", status: status, flags: flags.rawValue), flags: flags)
+            lastService = service ?? "unknown"
+            lastStatus = status
+            lastFlags = flags.rawValue
+            lastInstruments = instruments
         }
         instruments.requests.increment()
         instruments.duration.record(Double(duration.nanoseconds) / 1_000_000)
         instruments.requestBytes.record(requestBytes)
         instruments.responseBytes.record(responseBytes)
+    }
+
+    /// The instruments of a label set, made on its first request.
+    private func lookUp(_ key: Key, flags: ResponseFlags) -> Instruments {
+        let instruments: Instruments
+        if let cached = cache[key] {
+            instruments = cached
+        } else {
+            let dimensions = [
+                ("reporter", reporter), ("destination_service", key.service),
+                ("response_code", String(key.status)), ("response_flags", flags.text),
+            ]
+            instruments = Instruments(
+                requests: Counter(label: "istio_requests_total", dimensions: dimensions, factory: factory),
+                duration: Recorder(
+                    label: "istio_request_duration_milliseconds", dimensions: dimensions, aggregate: true, factory: factory),
+                requestBytes: Recorder(label: "istio_request_bytes", dimensions: dimensions, aggregate: true, factory: factory),
+                responseBytes: Recorder(label: "istio_response_bytes", dimensions: dimensions, aggregate: true, factory: factory))
+            if cache.count < 4096 { cache[key] = instruments }
+        }
+        return instruments
     }
 }

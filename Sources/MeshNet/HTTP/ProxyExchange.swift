@@ -200,9 +200,7 @@ final class ProxyExchange {
             let scan = HopByHopHeaders.scanForCopy(downstreamHead.headers, dropForwarded: source != nil),
             scan.requestID?.isEmpty != true
         {
-            var added: [(String, String)] = []
-            added.reserveCapacity(4)
-            appendProxyFields(to: &added, scan: scan, source: source)
+            let added = proxyFields(scan: scan, source: source)
             return .forwarded(
                 ForwardedRequestHead(
                     method: downstreamHead.method, uri: uri, lines: requestFields.bytes, canonical: requestFields.canonical,
@@ -213,7 +211,11 @@ final class ProxyExchange {
         var (fields, scan) = HopByHopHeaders.forwardedFields(
             downstreamHead.headers, keepUpgrade: upgrade, dropExpect: true, dropForwarded: source != nil,
             extraCapacity: 4)
-        appendProxyFields(to: &fields, scan: scan, source: source)
+        if scan.requestID?.isEmpty == true {
+            // An empty id is replaced.
+            fields.removeAll { ASCII.equalsIgnoringCase($0.0, lowercase: "x-request-id") }
+        }
+        proxyFields(scan: scan, source: source).append(to: &fields)
         var head = HTTPRequestHead(version: .http1_1, method: downstreamHead.method, uri: uri, headers: HTTPHeaders(fields))
         if let host = matched.hostRewrite { head.headers.replaceOrAdd(name: "host", value: host) }
         if source == nil && state.settings.addForwardedHeaders {
@@ -225,23 +227,21 @@ final class ProxyExchange {
     }
 
     /// The fields the proxy adds to the forwarded ones: chunked framing for a chunked request,
-    /// `X-Forwarded-For` (extended) and `X-Forwarded-Proto`, and the request id (the client's,
-    /// or a new one in place of a missing or empty one).
-    private func appendProxyFields(to fields: inout [(String, String)], scan: HopByHopHeaders.Scan, source: String?) {
-        if scan.transferEncoding { fields.append(("transfer-encoding", "chunked")) }
+    /// `X-Forwarded-For` (extended) and `X-Forwarded-Proto`, and a request id when the client
+    /// sent none or an empty one (the exchange's `requestID` either way).
+    private func proxyFields(scan: HopByHopHeaders.Scan, source: String?) -> ProxyRequestFields {
+        var fields = ProxyRequestFields(chunked: scan.transferEncoding)
         if let source {
-            fields.append(("x-forwarded-for", scan.forwardedFor.map { $0 + ", " + source } ?? source))
-            fields.append(("x-forwarded-proto", facts.scheme))
+            fields.forwardedFor = scan.forwardedFor.map { $0 + ", " + source } ?? source
+            fields.forwardedProto = facts.scheme
         }
         if let id = scan.requestID, !id.isEmpty {
             requestID = id
         } else {
             requestID = RequestIDs.make(using: &state.random)
-            if scan.requestID != nil {
-                fields.removeAll { ASCII.equalsIgnoringCase($0.0.utf8, "x-request-id".utf8) }
-            }
-            fields.append(("x-request-id", requestID))
+            fields.requestID = requestID
         }
+        return fields
     }
 
     // MARK: Request body from downstream

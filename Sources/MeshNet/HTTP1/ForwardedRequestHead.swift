@@ -21,10 +21,10 @@ final class ForwardedRequestHead {
     /// Which of the client's fields are left out.
     let dropped: Dropped
     /// The proxy's fields, written after the client's.
-    let added: [(String, String)]
+    let added: ProxyRequestFields
 
     init(
-        method: HTTPMethod, uri: String, lines: ByteBuffer, canonical: Bool, dropped: Dropped, added: [(String, String)]
+        method: HTTPMethod, uri: String, lines: ByteBuffer, canonical: Bool, dropped: Dropped, added: ProxyRequestFields
     ) {
         self.method = method
         self.uri = uri
@@ -53,7 +53,7 @@ final class ForwardedRequestHead {
                 fields.append(FieldLines.field(raw, lineStart, colon, lineEnd))
             }
         }
-        fields.append(contentsOf: added)
+        added.append(to: &fields)
         return HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: HTTPHeaders(fields))
     }
 
@@ -68,8 +68,8 @@ final class ForwardedRequestHead {
             }
             return true
         }
-        let framing = HTTP1Serializer.writeFields(added, into: &buffer)
-        return (contentLength || framing.contentLength, framing.chunked)
+        HTTP1Serializer.writeProxyFields(added, into: &buffer)
+        return (contentLength, added.chunked)
     }
 
     /// Whether the field named `raw[start..<end]` is left out.
@@ -87,6 +87,24 @@ final class ForwardedRequestHead {
         default:
             return dropped.contains(.hopByHop) && FieldLines.isHopByHop(raw, start, end)
         }
+    }
+}
+
+/// The fields a proxy adds to a request it forwards, after the client's.
+struct ProxyRequestFields {
+    /// `transfer-encoding: chunked`: the client's body was chunked (its own field is hop-by-hop).
+    var chunked = false
+    var forwardedFor: String?
+    var forwardedProto: String?
+    /// A new `x-request-id`; nil when the client's goes on.
+    var requestID: String?
+
+    /// The fields as (name, value) pairs, in the order `HTTP1Serializer.writeProxyFields` writes them.
+    func append(to fields: inout [(String, String)]) {
+        if chunked { fields.append(("transfer-encoding", "chunked")) }
+        if let forwardedFor { fields.append(("x-forwarded-for", forwardedFor)) }
+        if let forwardedProto { fields.append(("x-forwarded-proto", forwardedProto)) }
+        if let requestID { fields.append(("x-request-id", requestID)) }
     }
 }
 

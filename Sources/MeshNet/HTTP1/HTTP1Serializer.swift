@@ -164,6 +164,35 @@ enum HTTP1Serializer {
         }
     }
 
+    /// The fields a proxy adds to a request it forwards, in one reserved region.
+    static func writeProxyFields(_ fields: ProxyRequestFields, into buffer: inout ByteBuffer) {
+        var length = fields.chunked ? 28 : 0
+        if let value = fields.forwardedFor { length += 19 + value.utf8.count }
+        if let value = fields.forwardedProto { length += 21 + value.utf8.count }
+        if let value = fields.requestID { length += 16 + value.utf8.count }
+        guard length > 0 else { return }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
+            var cursor = Cursor(raw)
+            if fields.chunked { cursor.put("transfer-encoding: chunked\r\n") }
+            if let value = fields.forwardedFor {
+                cursor.put("x-forwarded-for: ")
+                cursor.put(value)
+                cursor.put("\r\n")
+            }
+            if let value = fields.forwardedProto {
+                cursor.put("x-forwarded-proto: ")
+                cursor.put(value)
+                cursor.put("\r\n")
+            }
+            if let value = fields.requestID {
+                cursor.put("x-request-id: ")
+                cursor.put(value)
+                cursor.put("\r\n")
+            }
+            return cursor.offset
+        }
+    }
+
     /// The fields a proxy adds to a forwarded head, and the blank line that ends it, in one
     /// reserved region: `x-envoy-upstream-service-time` (whole milliseconds), `connection: close`
     /// and `transfer-encoding: chunked` when asked.

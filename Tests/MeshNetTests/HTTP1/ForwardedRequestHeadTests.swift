@@ -33,7 +33,9 @@ struct ForwardedRequestHeadTests {
     @Test("the copied lines and the added fields are what the general path writes", arguments: heads, [false, true])
     func sameAsGeneralPath(text: String, dropForwarded: Bool) throws {
         let (head, lines) = try Self.parse(text)
-        let added = [("x-forwarded-for", "127.0.0.1"), ("x-request-id", "new")]
+        let added = ProxyRequestFields(
+            chunked: head.headers.contains(name: "transfer-encoding"), forwardedFor: "127.0.0.1",
+            forwardedProto: dropForwarded ? "http" : nil, requestID: "new")
         let forwarded = ForwardedRequestHead(
             method: head.method, uri: head.uri, lines: lines.bytes, canonical: lines.canonical,
             dropped: dropForwarded ? [.hopByHop, .expect, .forwarded] : [.hopByHop, .expect], added: added)
@@ -43,7 +45,7 @@ struct ForwardedRequestHeadTests {
         var fields = HopByHopHeaders.forwardedFields(
             head.headers, dropExpect: true, dropForwarded: dropForwarded, extraCapacity: 0
         ).fields
-        fields += added
+        added.append(to: &fields)
         var general = ByteBuffer()
         let generalFraming = HTTP1Serializer.writeFields(fields, into: &general)
         #expect(String(buffer: copied) == String(buffer: general))
