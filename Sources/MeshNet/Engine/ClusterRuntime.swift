@@ -24,7 +24,7 @@ final class ClusterRuntime {
     private(set) var breaker: CircuitBreaker
     let eventLoop: any EventLoop
     let settings: ProxySettings
-    private var idle: [String: [UpstreamConnection]] = [:]
+    private var idle = IdlePool()
     /// Endpoint addresses, resolved once per loop.
     var addresses: [String: SocketAddress] = [:]
     var waiters = CircularBuffer<Waiter>()
@@ -61,10 +61,7 @@ final class ClusterRuntime {
             balancer = EndpointBalancer(policy: newEntry.cluster.lbPolicy, endpoints: newEntry.endpoints, seed: seed)
             let keep = Set(newEntry.endpoints.map(\.key))
             outlier?.retain(keys: keep)
-            for (key, connections) in idle where !keep.contains(key) {
-                idle[key] = nil
-                for connection in connections { connection.onIdleClose = nil; closeCounted(connection) }
-            }
+            for connection in idle.removeEndpoints(notIn: keep) { closePooled(connection) }
             drainSessions { !keep.contains($0.endpoint.key) }
         }
         if !Self.sameTransport(old, newEntry) || old.cluster.http2 != newEntry.cluster.http2
@@ -72,10 +69,7 @@ final class ClusterRuntime {
         {
             // Pooled connections were made with the old TLS settings (or none): new ones use the new.
             // A cluster switching protocol leaves its old connections too (in-flight streams finish).
-            for (_, connections) in idle {
-                for connection in connections { connection.onIdleClose = nil; closeCounted(connection) }
-            }
-            idle = [:]
+            for connection in idle.removeAll() { closePooled(connection) }
             drainSessions { _ in true }
             http1Endpoints = []
         }
@@ -159,7 +153,7 @@ final class ClusterRuntime {
 
     private func takeIdle(_ endpoint: UpstreamEndpoint) -> UpstreamConnection? {
         // Mutated in place (not copied out and back) so that taking a connection allocates nothing.
-        while let connection = idle[endpoint.key]?.popLast() {
+        while let connection = idle.popLast(for: endpoint) {
             if connection.isClosed { continue }
             if outlived(connection.openedAt, now: .now()) {
                 closePooled(connection)
@@ -203,9 +197,7 @@ final class ClusterRuntime {
             }
             return
         }
-        // One lookup of the endpoint's stack (hashing its key), to count and to append.
-        guard Self.push(connection, onto: &idle[connection.endpoint.key, default: []], limit: settings.maxIdleConnectionsPerEndpoint)
-        else {
+        guard idle.push(connection, limit: settings.maxIdleConnectionsPerEndpoint) else {
             closeCounted(connection)
             return
         }
@@ -217,12 +209,6 @@ final class ClusterRuntime {
         }
     }
 
-    /// Appends `connection` to an endpoint's idle stack unless it holds `limit` already.
-    private static func push(_ connection: UpstreamConnection, onto stack: inout [UpstreamConnection], limit: Int) -> Bool {
-        guard stack.count < limit else { return false }
-        stack.append(connection)
-        return true
-    }
 
     /// Closes a connection that must not be reused (error, `Connection: close`, abandoned response).
     func discard(_ connection: UpstreamConnection) {
@@ -254,21 +240,17 @@ final class ClusterRuntime {
     /// `maxConnectionDuration`; sweeps the outlier detector.
     func sweep(now: NIODeadline) {
         let timeout = entry.cluster.idleTimeout.map(TimeAmount.init) ?? settings.upstreamIdleTimeout
-        for (key, stack) in idle {
-            let keep = stack.filter { !$0.isClosed && now - $0.idleSince < timeout && !outlived($0.openedAt, now: now) }
-            for connection in stack where !keep.contains(where: { $0 === connection }) { closePooled(connection) }
-            idle[key] = keep.isEmpty ? nil : keep
+        let expired = idle.removeExpired {
+            $0.isClosed || now - $0.idleSince >= timeout || outlived($0.openedAt, now: now)
         }
+        for connection in expired { closePooled(connection) }
         if !sessions.isEmpty { sweepSessions(now: now, timeout: timeout) }
         outlier?.sweep(now: now)
     }
 
     /// Closes every idle connection (the cluster left the snapshot, or shutdown).
     func closeIdle() {
-        for (_, stack) in idle {
-            for connection in stack { closePooled(connection) }
-        }
-        idle = [:]
+        for connection in idle.removeAll() { closePooled(connection) }
         drainSessions { _ in true }
         while let waiter = waiters.popFirst() {
             breaker.pendingFinished()
@@ -285,10 +267,7 @@ final class ClusterRuntime {
     private func idleClosed(_ connection: UpstreamConnection) {
         guard !connection.released else { return }
         connection.released = true
-        if var stack = idle[connection.endpoint.key] {
-            stack.removeAll { $0 === connection }
-            idle[connection.endpoint.key] = stack.isEmpty ? nil : stack
-        }
+        idle.remove(connection)
         connectionGone()
     }
 
