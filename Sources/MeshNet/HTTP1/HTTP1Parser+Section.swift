@@ -82,7 +82,8 @@ extension HTTP1Parser {
     /// previous call stopped.
     private mutating func scanLines(_ raw: UnsafeRawBufferPointer, trailers: Bool) -> LineScan {
         var offset = 0
-        // A response head that starts in these bytes may stay raw; where its fields start.
+        // A head that starts in these bytes may keep its field lines as bytes (if it also ends
+        // in them); `fieldsStart` is where they begin.
         if (kind == .response ? rawResponseHeads : rawRequestFields) && !trailers && section.isEmpty && scanned == 0 {
             section.raw = true
         }

@@ -68,18 +68,6 @@ enum HTTP1Serializer {
         return (contentLength, chunked)
     }
 
-    /// `writeFields` for fields the engine gathered itself (a proxy's own fields).
-    @discardableResult
-    static func writeFields(_ fields: [(String, String)], into buffer: inout ByteBuffer) -> (contentLength: Bool, chunked: Bool) {
-        var contentLength = false
-        var chunked = false
-        for (name, value) in fields {
-            writeField(name, value, into: &buffer)
-            noteFraming(name, value, contentLength: &contentLength, chunked: &chunked)
-        }
-        return (contentLength, chunked)
-    }
-
     /// One field, copied into a region reserved for it.
     @inline(__always)
     private static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {

@@ -47,7 +47,7 @@ struct ForwardedRequestHeadTests {
         ).fields
         added.append(to: &fields)
         var general = ByteBuffer()
-        let generalFraming = HTTP1Serializer.writeFields(fields, into: &general)
+        let generalFraming = HTTP1Serializer.writeFields(HTTPHeaders(fields), into: &general)
         #expect(String(buffer: copied) == String(buffer: general))
         #expect(framing.contentLength == generalFraming.contentLength && framing.chunked == generalFraming.chunked)
         #expect(forwarded.head().headers.map { "\($0.name): \($0.value)" } == fields.map { "\($0.0): \($0.1)" })

@@ -51,7 +51,7 @@ struct RawResponseHeadTests {
         #expect(reparsed.headers.map { "\($0.name): \($0.value)" } == expected.map { "\($0.0): \($0.1)" })
         // Byte for byte what the serializer writes for those fields.
         var general = ByteBuffer()
-        HTTP1Serializer.writeFields(expected, into: &general)
+        HTTP1Serializer.writeFields(HTTPHeaders(expected), into: &general)
         #expect(String(buffer: forwarded) == String(buffer: general))
     }
 
