@@ -11,11 +11,13 @@ enum HTTP1KeepAlive {
 
     /// Notes `token` (one element of a `Connection` value) when it is `close` or `keep-alive`;
     /// false for any other token.
+    /// (A token's bytes are a checked field value's: no CR, the one byte the comparison's
+    /// `| 0x20` would turn into `-`.)
     @discardableResult
     static func note(_ token: UnsafeRawBufferPointer, close: inout Bool, keepAlive: inout Bool) -> Bool {
-        if ASCII.equalsIgnoringCase(token, "close".utf8) {
+        if HTTP1ByteClass.equalsIgnoringCase(token, 0, token.count, "close") {
             close = true
-        } else if ASCII.equalsIgnoringCase(token, "keep-alive".utf8) {
+        } else if HTTP1ByteClass.equalsIgnoringCase(token, 0, token.count, "keep-alive") {
             keepAlive = true
         } else {
             return false

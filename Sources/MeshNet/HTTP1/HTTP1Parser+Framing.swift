@@ -47,25 +47,11 @@ extension HTTP1Parser {
         guard FieldLines.isHopByHop(raw, nameStart, nameEnd) else { return }
         section.rawNotes.hopByHop = true
         guard HTTP1ByteClass.equalsIgnoringCase(raw, nameStart, nameEnd, "connection") else { return }
-        var elementStart = valueStart
-        while elementStart <= valueEnd {
-            var elementEnd = elementStart
-            while elementEnd < valueEnd, raw[elementEnd] != HTTP1ByteClass.comma { elementEnd += 1 }
-            var first = elementStart
-            var last = elementEnd
-            while first < last, HTTP1ByteClass.isWhitespace(raw[first]) { first += 1 }
-            while last > first, HTTP1ByteClass.isWhitespace(raw[last - 1]) { last -= 1 }
-            if last > first {
-                if HTTP1ByteClass.equalsIgnoringCase(raw, first, last, "keep-alive") {
-                    section.rawNotes.keepAlive = true
-                } else if HTTP1ByteClass.equalsIgnoringCase(raw, first, last, "close") {
-                    section.rawNotes.close = true
-                } else {
-                    section.rawNotes.needsHeaders = true
-                }
-            }
-            elementStart = elementEnd + 1
+        var notes = section.rawNotes
+        ASCII.forEachListElement(raw, valueStart, valueEnd) { token in
+            if !HTTP1KeepAlive.note(token, close: &notes.close, keepAlive: &notes.keepAlive) { notes.needsHeaders = true }
         }
+        section.rawNotes = notes
     }
 
     /// 1*DIGIT of at most 18 digits (so that it cannot overflow), nil otherwise.

@@ -80,19 +80,26 @@ enum ASCII {
         var value = value
         value.withUTF8 { bytes in
             let raw = UnsafeRawBufferPointer(bytes)
-            var start = 0
-            var index = 0
-            while index <= raw.count {
-                if index == raw.count || raw[index] == UInt8(ascii: ",") {
-                    var first = start
-                    var last = index
-                    while first < last && (raw[first] == UInt8(ascii: " ") || raw[first] == UInt8(ascii: "\t")) { first += 1 }
-                    while last > first && (raw[last - 1] == UInt8(ascii: " ") || raw[last - 1] == UInt8(ascii: "\t")) { last -= 1 }
-                    if last > first { body(UnsafeRawBufferPointer(rebasing: raw[first..<last])) }
-                    start = index + 1
-                }
-                index += 1
+            forEachListElement(raw, 0, raw.count, body)
+        }
+    }
+
+    /// The same for the list in `raw[start..<end]` (a field value still in a message's bytes).
+    static func forEachListElement(
+        _ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ body: (UnsafeRawBufferPointer) -> Void
+    ) {
+        var elementStart = start
+        var index = start
+        while index <= end {
+            if index == end || raw[index] == UInt8(ascii: ",") {
+                var first = elementStart
+                var last = index
+                while first < last && (raw[first] == UInt8(ascii: " ") || raw[first] == UInt8(ascii: "\t")) { first += 1 }
+                while last > first && (raw[last - 1] == UInt8(ascii: " ") || raw[last - 1] == UInt8(ascii: "\t")) { last -= 1 }
+                if last > first { body(UnsafeRawBufferPointer(rebasing: raw[first..<last])) }
+                elementStart = index + 1
             }
+            index += 1
         }
     }
 
