@@ -59,6 +59,9 @@ extension HTTP1Parser {
         var rawFields: Range<Int>?
     }
 
+    /// Input storage up to this size may be shared by a head's field lines (`rawFields`).
+    static let maxSharedStorage = 16 * 1024
+
     /// Empty lines tolerated before a request line (RFC 9112 §2.2).
     static let maxLeadingEmptyLines = 4
 
@@ -68,10 +71,16 @@ extension HTTP1Parser {
         let scan = buffer.withUnsafeReadableBytes { raw in
             self.scanLines(raw, trailers: trailers)
         }
-        if let range = scan.rawFields {
-            // A slice: the head's bytes are not copied, the input's storage is shared until the
-            // head has been forwarded.
-            section.rawFields = buffer.getSlice(at: buffer.readerIndex + range.lowerBound, length: range.count)
+        if let range = scan.rawFields, var lines = buffer.getSlice(at: buffer.readerIndex + range.lowerBound, length: range.count) {
+            // A slice shares the input's storage for as long as the head is kept (a request's,
+            // until its exchange ends): a head read into a large buffer (after a large body on
+            // the connection) is copied, so that a slow request holds its own bytes only.
+            if buffer.storageCapacity > Self.maxSharedStorage {
+                var copy = ByteBufferAllocator().buffer(capacity: lines.readableBytes)
+                copy.writeBuffer(&lines)
+                lines = copy
+            }
+            section.rawFields = lines
         }
         buffer.moveReaderIndex(forwardBy: scan.consumed)
         if let error = scan.error { throw error }

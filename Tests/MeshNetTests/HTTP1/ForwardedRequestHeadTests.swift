@@ -75,6 +75,22 @@ struct ForwardedRequestHeadTests {
         #expect(scan.close && scan.requestID == "r" && scan.forwardedFor == "f")
     }
 
+    @Test("a head in a small input buffer shares it; one in a large buffer is copied out")
+    func storageShared() throws {
+        for (capacity, shared) in [(4096, true), (64 * 1024, false)] {
+            var parser = HTTP1Parser(kind: .request)
+            parser.rawRequestFields = true
+            var buffer = ByteBufferAllocator().buffer(capacity: capacity)
+            buffer.writeString("GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\r\n")
+            guard case .requestHead = try parser.next(&buffer), let block = parser.takeRequestFields() else {
+                Issue.record("no head with its lines")
+                return
+            }
+            #expect(String(buffer: block.bytes) == "Host: a\r\nX-A: 1\r\n")
+            #expect((block.bytes.storageCapacity == buffer.storageCapacity) == shared, "input capacity \(capacity)")
+        }
+    }
+
     @Test("a request head that arrives in pieces keeps no lines")
     func splitHead() throws {
         var parser = HTTP1Parser(kind: .request)
