@@ -122,8 +122,11 @@ def serve_through_gateway(meshbox, backend_port):
 
 
 def latest_rps(page):
-    values = page.driver.find_elements(By.CSS_SELECTOR, "#live-gateway-rps .chart-latest .value")
-    text = values[0].get_attribute("data-value") if values else ""
+    # Read in one script call: the chart redraws every second, and an element found first and
+    # read after can be gone by then (a stale element, not a value).
+    text = page.driver.execute_script(
+        "const v = document.querySelector('#live-gateway-rps .chart-latest .value');"
+        " return v ? v.getAttribute('data-value') : '';")
     return float(text) if text else 0.0
 
 

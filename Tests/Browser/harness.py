@@ -11,6 +11,7 @@ import time
 import urllib.request
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -164,7 +165,11 @@ class Console:
 
     def wait(self, condition, what, timeout=15):
         try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(condition)
+            # A condition that reads an element the page has just redrawn sees it stale: that is
+            # "not yet", tried again, not a failure.
+            return WebDriverWait(
+                self.driver, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+            ).until(condition)
         except Exception as error:
             self.shot("failure")
             raise Failure(f"timed out waiting for {what}") from error
