@@ -99,23 +99,4 @@ enum FieldLines {
             }
         }
     }
-
-    /// Whether the name in `raw[start..<end]` is one a proxy never forwards: `Connection`,
-    /// `Keep-Alive`, `Proxy-Connection`, `Trailer`, `Transfer-Encoding`, `Upgrade`.
-    static func isHopByHop(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
-        switch end - start {
-        case 7:
-            return HTTP1ByteClass.equalsIgnoringCase(raw, start, end, "upgrade")
-                || HTTP1ByteClass.equalsIgnoringCase(raw, start, end, "trailer")
-        case 10:
-            return HTTP1ByteClass.equalsIgnoringCase(raw, start, end, "connection")
-                || HTTP1ByteClass.equalsIgnoringCase(raw, start, end, "keep-alive")
-        case 16:
-            return HTTP1ByteClass.equalsIgnoringCase(raw, start, end, "proxy-connection")
-        case 17:
-            return HTTP1ByteClass.equalsIgnoringCase(raw, start, end, "transfer-encoding")
-        default:
-            return false
-        }
-    }
 }

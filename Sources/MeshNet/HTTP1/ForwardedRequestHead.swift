@@ -37,7 +37,7 @@ final class ForwardedRequestHead {
     /// Field names a forwarded request leaves out, by the hop-by-hop pass's rules.
     struct Dropped: OptionSet {
         let rawValue: UInt8
-        /// `Connection`, `Keep-Alive`, `Proxy-Connection`, `Trailer`, `Transfer-Encoding`, `Upgrade`.
+        /// The fields `HopByHopHeaders.isAlwaysHopByHop` names (a request with `TE` is not copied).
         static let hopByHop = Dropped(rawValue: 1 << 0)
         static let expect = Dropped(rawValue: 1 << 1)
         /// `X-Forwarded-For` and `X-Forwarded-Proto` (the proxy writes its own).
@@ -83,9 +83,9 @@ final class ForwardedRequestHead {
             if dropped.contains(.forwarded) && HTTP1ByteClass.equalsIgnoringCase(raw, start, end, "x-forwarded-proto") {
                 return true
             }
-            return dropped.contains(.hopByHop) && FieldLines.isHopByHop(raw, start, end)
+            return dropped.contains(.hopByHop) && HopByHopHeaders.isAlwaysHopByHop(raw, start, end)
         default:
-            return dropped.contains(.hopByHop) && FieldLines.isHopByHop(raw, start, end)
+            return dropped.contains(.hopByHop) && HopByHopHeaders.isAlwaysHopByHop(raw, start, end)
         }
     }
 }

@@ -44,7 +44,7 @@ extension HTTP1Parser {
             if HTTP1ByteClass.equalsIgnoringCase(raw, nameStart, nameEnd, "te") { section.rawNotes.needsHeaders = true }
             return
         }
-        guard FieldLines.isHopByHop(raw, nameStart, nameEnd) else { return }
+        guard HopByHopHeaders.isAlwaysHopByHop(raw, nameStart, nameEnd) else { return }
         section.rawNotes.hopByHop = true
         guard HTTP1ByteClass.equalsIgnoringCase(raw, nameStart, nameEnd, "connection") else { return }
         var notes = section.rawNotes

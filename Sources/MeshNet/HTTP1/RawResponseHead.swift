@@ -26,8 +26,7 @@ struct RawResponseHead {
         /// `Connection` tokens: the upstream closes after this response, or (HTTP/1.0) keeps it.
         var close = false
         var keepAlive = false
-        /// A field the proxy never forwards is present (`Connection`, `Keep-Alive`,
-        /// `Proxy-Connection`, `Trailer`, `Transfer-Encoding`, `Upgrade`).
+        /// A field the proxy never forwards is present (`HopByHopHeaders.isAlwaysHopByHop`).
         var hopByHop = false
         /// A field whose handling `HopByHopHeaders` decides from its value: `TE`, or a
         /// `Connection` token other than `close` and `keep-alive` (it names fields to drop too).
@@ -62,7 +61,7 @@ struct RawResponseHead {
             return
         }
         FieldLines.copy(fields, canonical: notes.canonical, into: &buffer) { raw, start, colon in
-            !hopByHop || !FieldLines.isHopByHop(raw, start, colon)
+            !hopByHop || !HopByHopHeaders.isAlwaysHopByHop(raw, start, colon)
         }
     }
 }

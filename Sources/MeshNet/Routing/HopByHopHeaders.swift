@@ -171,6 +171,13 @@ public enum HopByHopHeaders {
         tokens.contains { ASCII.equalsIgnoringCase($0.utf8, name.utf8) }
     }
 
+    /// Whether the field named `raw[start..<end]` is dropped whatever `Connection` says
+    /// (`Connection`, `Keep-Alive`, `Proxy-Connection`, `TE`, `Trailer`, `Transfer-Encoding`,
+    /// `Upgrade`): the rule `strip` applies, for field lines still in a message's bytes.
+    static func isAlwaysHopByHop(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
+        kind(ofBytes: UnsafeRawBufferPointer(rebasing: raw[start..<end]))?.isAlwaysHopByHop == true
+    }
+
     /// Which of them `name` is, by length first: most names are none of them.
     private static func kind(of name: String) -> Kind? {
         let count = name.utf8.count
