@@ -41,11 +41,23 @@ let package = Package(
             dependencies: [],
             swiftSettings: settings
         ),
+        // A C interface over RE2 (Debian libre2-dev), linked statically: regexes that run in linear time.
+        .target(
+            name: "CMeshRE2",
+            dependencies: [],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-l:libre2.a"]), .linkedLibrary("pthread")]
+        ),
+        // Route regexes on RE2 (time linear in the input), for validation at apply and for matching.
+        .target(
+            name: "MeshRegex",
+            dependencies: ["CMeshRE2"],
+            swiftSettings: settings
+        ),
         // The resources users write, their decoding and validation with field paths.
         .target(
             name: "MeshModel",
             dependencies: [
-                "MeshCore",
+                "MeshCore", "MeshRegex",
                 .product(name: "Yams", package: "Yams"),
                 // Secret validation: X.509 certificates, private keys, value fingerprints.
                 .product(name: "X509", package: "swift-certificates"),
@@ -93,6 +105,7 @@ let package = Package(
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,7 +138,7 @@ let package = Package(
         .target(
             name: "MeshNet",
             dependencies: [
-                "MeshCore", "MeshModel", "MeshAPI",
+                "MeshCore", "MeshModel", "MeshAPI", "MeshRegex",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -220,6 +233,11 @@ let package = Package(
         .testTarget(
             name: "MeshCoreTests",
             dependencies: ["MeshCore"],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshRegexTests",
+            dependencies: ["MeshRegex"],
             swiftSettings: settings
         ),
         .testTarget(

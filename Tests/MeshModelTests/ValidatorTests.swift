@@ -95,7 +95,7 @@ struct ValidatorTests {
             .virtualService,
             "{hosts: [a], http: [{match: [{uri: {regex: \"a(b\"}}], \(route)}]}",
             [
-                "spec.http[0].match[0].uri.regex: invalid regex \"a(b\""
+                "spec.http[0].match[0].uri.regex: invalid regex \"a(b\": missing ): a(b"
             ]
         ),
         .init(

@@ -1,4 +1,5 @@
 import MeshCore
+import MeshRegex
 
 /// Checks shared by several kinds.
 extension IssueCollector {
@@ -28,15 +29,16 @@ extension IssueCollector {
         }
     }
 
+    /// A regex as the data plane runs it: RE2 syntax, within RE2's memory and program-size caps.
+    /// What RE2 refuses (backreferences, lookaround, a program too large) is refused here with
+    /// RE2's reason, rather than applied as a route that never matches.
     mutating func checkRegex(_ pattern: String, at path: String) {
         if pattern.isEmpty {
             error(path, "regex must not be empty")
             return
         }
-        do {
-            _ = try Regex(pattern)
-        } catch {
-            self.error(path, "invalid regex \"\(pattern)\"")
+        if case .failure(let failure) = RE2Regex.compile(pattern) {
+            error(path, "invalid regex \"\(pattern)\": \(failure.message)")
         }
     }
 

@@ -1,4 +1,5 @@
 import MeshModel
+import MeshRegex
 
 /// A route's path condition prepared for matching.
 ///
@@ -10,7 +11,7 @@ struct CompiledPathMatcher: Sendable {
         /// Bytes lower-cased when the match ignores case.
         case prefix([UInt8])
         case exact([UInt8])
-        case regex(CompiledRegex)
+        case regex(RE2Regex)
         /// The regex did not compile: the route never matches.
         case never
     }
@@ -27,7 +28,7 @@ struct CompiledPathMatcher: Sendable {
         case .prefix(let prefix): kind = .prefix(bytes(prefix))
         case .exact(let exact): kind = .exact(bytes(exact))
         case .regex(let pattern):
-            switch CompiledRegex.compile(pattern) {
+            switch RE2Regex.compile(pattern) {
             case .success(let regex): kind = .regex(regex)
             case .failure(let error):
                 problems.append(

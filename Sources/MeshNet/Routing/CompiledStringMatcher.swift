@@ -1,4 +1,5 @@
 import MeshModel
+import MeshRegex
 
 /// A `Snapshot.StringMatcher` prepared for matching: UTF-8 bytes for the literal kinds, a
 /// compiled regex for `regex`. Case-sensitive, as Envoy's `StringMatcher` without `ignore_case`.
@@ -7,7 +8,7 @@ struct CompiledStringMatcher: Sendable {
         case exact([UInt8])
         case prefix([UInt8])
         case suffix([UInt8])
-        case regex(CompiledRegex)
+        case regex(RE2Regex)
         /// The pattern did not compile: nothing matches.
         case never
     }
@@ -21,7 +22,7 @@ struct CompiledStringMatcher: Sendable {
         case .prefix(let value): kind = .prefix(Array(value.utf8))
         case .suffix(let value): kind = .suffix(Array(value.utf8))
         case .regex(let pattern):
-            switch CompiledRegex.compile(pattern) {
+            switch RE2Regex.compile(pattern) {
             case .success(let regex): kind = .regex(regex)
             case .failure(let error):
                 problems.append("\(context): regex '\(pattern)' does not compile, so it never matches: \(error)")

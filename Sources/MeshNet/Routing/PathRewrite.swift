@@ -1,4 +1,5 @@
 import MeshModel
+import MeshRegex
 
 /// A route's path rewrite, prepared once: Envoy's `prefix_rewrite` or `regex_rewrite`.
 ///
@@ -8,7 +9,7 @@ struct PathRewrite: Sendable {
         /// Replace the first `length` UTF-8 bytes of the path (nil: the whole path) by `replacement`.
         case prefix(replacement: String, length: Int?)
         /// Replace every match of the regex (RE2 `GlobalReplace`, as Envoy) by the template.
-        case regex(CompiledRegex, [SubstitutionPart])
+        case regex(RE2Regex, [SubstitutionPart])
     }
 
     /// One piece of a `regex_rewrite` substitution: literal text or a capture group (`\1`).
@@ -38,7 +39,7 @@ struct PathRewrite: Sendable {
                 kind = .prefix(replacement: replacement, length: nil)
             }
         } else if let rewrite = action.regexRewrite {
-            switch CompiledRegex.compile(rewrite.pattern) {
+            switch RE2Regex.compile(rewrite.pattern) {
             case .success(let regex): kind = .regex(regex, Self.parse(rewrite.substitution))
             case .failure(let error):
                 problems.append(
@@ -64,20 +65,17 @@ struct PathRewrite: Sendable {
                 replacement.utf8.count + utf8.distance(from: cut, to: utf8.endIndex) + (query?.utf8.count ?? 0) + 1
             )
             result += path[cut...]
-        case .regex(let compiled, let parts):
-            result = String(
-                path.replacing(compiled.regex) { match in
-                    var piece = ""
-                    for part in parts {
-                        switch part {
-                        case .literal(let text): piece += text
-                        case .group(let index):
-                            if index < match.output.count, let group = match.output[index].substring { piece += group }
-                        }
+        case .regex(let regex, let parts):
+            result = regex.replacingMatches(in: path) { match in
+                var piece = ""
+                for part in parts {
+                    switch part {
+                    case .literal(let text): piece += text
+                    case .group(let index): if let group = match[index] { piece += group }
                     }
-                    return piece
                 }
-            )
+                return piece
+            }
         }
         if let query {
             result += "?"
