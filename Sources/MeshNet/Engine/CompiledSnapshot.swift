@@ -27,6 +27,9 @@ public final class CompiledSnapshot: Sendable {
     public let problems: [String]
     /// TLS contexts of terminating filter chains, by `TLSKey.of(listener:chain:)`.
     public let tlsContexts: [String: NIOSSLContext]
+    /// The URI SANs of the certificates mutual-TLS chains serve, by the same key: the `By` of the
+    /// `x-forwarded-client-cert` they set.
+    let servedURIs: [String: [String]]
     /// The AuthorizationPolicies of HTTP filter chains, compiled (empty when none applies).
     public let authorizations: AuthorizationTable
 
@@ -37,6 +40,7 @@ public final class CompiledSnapshot: Sendable {
         version = snapshot.version
         var problems: [String] = []
         var contexts: [String: NIOSSLContext] = [:]
+        var servedURIs: [String: [String]] = [:]
         for listener in snapshot.listeners {
             for chain in listener.filterChains {
                 guard let settings = chain.tls else { continue }
@@ -44,15 +48,19 @@ public final class CompiledSnapshot: Sendable {
                     problems.append("listener \(listener.name) chain \(chain.name): no TLS secrets available")
                     continue
                 }
+                let key = Self.tlsKey(listener: listener.name, chain: chain.name)
                 do {
-                    contexts[Self.tlsKey(listener: listener.name, chain: chain.name)] =
-                        try tls.context(for: settings, secrets: snapshot.secrets)
+                    contexts[key] = try tls.context(for: settings, secrets: snapshot.secrets)
+                    if settings.mode == .mutual {
+                        servedURIs[key] = tls.servedURIs(for: settings, secrets: snapshot.secrets)
+                    }
                 } catch {
                     problems.append("listener \(listener.name) chain \(chain.name): \(error)")
                 }
             }
         }
         self.tlsContexts = contexts
+        self.servedURIs = servedURIs
         var tables: [String: RouteTable] = [:]
         for configuration in snapshot.routeConfigurations {
             let table = RouteTable(configuration)

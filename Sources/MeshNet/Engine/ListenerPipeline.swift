@@ -52,7 +52,8 @@ enum ListenerPipeline {
             relayTCP(channel, clusters: clusters, state: state)
             return
         }
-        guard let context = state.config.tlsContexts[CompiledSnapshot.tlsKey(listener: listenerName, chain: chain.name)] else {
+        let key = CompiledSnapshot.tlsKey(listener: listenerName, chain: chain.name)
+        guard let context = state.config.tlsContexts[key] else {
             state.logger.info(
                 "TLS connection refused: the chain has no usable certificate",
                 metadata: ["listener.name": "\(listenerName)", "chain.name": "\(chain.name)"])
@@ -62,18 +63,24 @@ enum ListenerPipeline {
         try SNIChainHandler.addTLSTermination(
             context: context, tls: tls, to: channel.pipeline.syncOperations, logger: state.logger
         ) { channel, negotiated in
-            // The identity the handshake verified, read once per connection for authorization.
+            // The identity the handshake verified, read once per connection for authorization and
+            // for the `x-forwarded-client-cert` its requests carry upstream.
             let peer = negotiated.clientCertificate.flatMap { PeerIdentity.spiffeIDs(in: $0).first }
+            let forwardedClientCert = negotiated.clientCertificate.map {
+                ForwardedClientCert.value(client: $0, servedURIs: state.config.servedURIs[key] ?? [])
+            }
             return channel.eventLoop.makeCompletedFuture {
                 switch destination {
                 case .http(let routeConfigurationName) where negotiated.applicationProtocol == "h2":
                     try HTTP2Downstream.configure(
                         channel, listenerName: listenerName, routeConfigurationName: routeConfigurationName,
-                        scheme: "https", port: port, state: state, peerSPIFFEID: peer)
+                        scheme: "https", port: port, state: state, peerSPIFFEID: peer,
+                        forwardedClientCert: forwardedClientCert)
                 case .http(let routeConfigurationName):
                     try addHTTP1(
                         to: channel, listenerName: listenerName, routeConfigurationName: routeConfigurationName,
-                        scheme: "https", port: port, state: state, peerSPIFFEID: peer)
+                        scheme: "https", port: port, state: state, peerSPIFFEID: peer,
+                        forwardedClientCert: forwardedClientCert)
                 case .tcp(let clusters):
                     relayTCP(channel, clusters: clusters, state: state)
                 }
@@ -146,13 +153,15 @@ enum ListenerPipeline {
     ///   engine's codec drives them itself (their handler leaves); NIO's codecs keep the handler.
     static func addHTTP1(
         to channel: any Channel, listenerName: String, routeConfigurationName: String, scheme: String, port: Int,
-        state: LoopState, timeouts existing: ConnectionTimeouts? = nil, peerSPIFFEID: String? = nil
+        state: LoopState, timeouts existing: ConnectionTimeouts? = nil, peerSPIFFEID: String? = nil,
+        forwardedClientCert: String? = nil
     ) throws {
         let sync = channel.pipeline.syncOperations
         let timeouts = existing ?? ConnectionTimeouts(settings: state.settings)
         let proxy = HTTPProxyHandler(
             state: state, listenerName: listenerName, routeConfigurationName: routeConfigurationName, scheme: scheme,
-            listenerPort: port, timeouts: timeouts, peerSPIFFEID: peerSPIFFEID)
+            listenerPort: port, timeouts: timeouts, peerSPIFFEID: peerSPIFFEID,
+            forwardedClientCert: forwardedClientCert)
         guard let compressor = ResponseCompression.handler(for: routeConfigurationName, in: state.config) else {
             // The engine's own codec: one handler, requests and responses by direct calls. It
             // drives the timeouts too, so their handler (in front of the sniffer) leaves.

@@ -11,7 +11,7 @@ enum HTTP2Downstream {
     /// Adds the HTTP/2 handlers at the end of `channel`'s pipeline.
     static func configure(
         _ channel: any Channel, listenerName: String, routeConfigurationName: String, scheme: String, port: Int,
-        state: LoopState, peerSPIFFEID: String? = nil
+        state: LoopState, peerSPIFFEID: String? = nil, forwardedClientCert: String? = nil
     ) throws {
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
         connection.initialSettings = [
@@ -42,7 +42,8 @@ enum HTTP2Downstream {
                 try sync.addHandler(
                     HTTPProxyHandler(
                         state: state, listenerName: listenerName, routeConfigurationName: routeConfigurationName,
-                        scheme: scheme, listenerPort: port, timeouts: nil, http2: true, peerSPIFFEID: peerSPIFFEID))
+                        scheme: scheme, listenerPort: port, timeouts: nil, http2: true, peerSPIFFEID: peerSPIFFEID,
+                        forwardedClientCert: forwardedClientCert))
             }
         }
         try channel.pipeline.syncOperations.addHandler(CloseOnInputClosed())

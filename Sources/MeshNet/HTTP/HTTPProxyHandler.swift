@@ -21,6 +21,8 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     let http2: Bool
     /// The SPIFFE ID of the client certificate the TLS handshake verified (mutual TLS), or nil.
     let peerSPIFFEID: String?
+    /// The `x-forwarded-client-cert` value that certificate makes (`ForwardedClientCert`), or nil.
+    let forwardedClientCert: String?
     private(set) var context: ChannelHandlerContext?
     /// The response compressor's place when the connection has one: interim (1xx) heads are
     /// written from there, past it, as it expects exactly one head per request.
@@ -43,9 +45,11 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     init(
         state: LoopState, listenerName: String, routeConfigurationName: String, scheme: String, listenerPort: Int,
-        timeouts: ConnectionTimeouts?, http2: Bool = false, peerSPIFFEID: String? = nil
+        timeouts: ConnectionTimeouts?, http2: Bool = false, peerSPIFFEID: String? = nil,
+        forwardedClientCert: String? = nil
     ) {
         self.peerSPIFFEID = peerSPIFFEID
+        self.forwardedClientCert = forwardedClientCert
         self.timeouts = timeouts
         self.http2 = http2
         self.state = state

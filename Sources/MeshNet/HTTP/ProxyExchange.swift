@@ -204,13 +204,14 @@ final class ProxyExchange {
             return .forwarded(
                 ForwardedRequestHead(
                     method: downstreamHead.method, uri: uri, lines: requestFields.bytes, canonical: requestFields.canonical,
-                    dropped: source != nil ? [.hopByHop, .expect, .forwarded] : [.hopByHop, .expect], added: added))
+                    dropped: [.hopByHop, .expect, .identity, source != nil ? .forwarded : []], added: added))
         }
         // One pass notes what the proxy extends, the next copies what is forwarded (no
-        // hop-by-hop fields, no Expect) into an array with room for the proxy's own fields.
+        // hop-by-hop fields, no Expect, no identity fields) into an array with room for the
+        // proxy's own fields.
         var (fields, scan) = HopByHopHeaders.forwardedFields(
             downstreamHead.headers, keepUpgrade: upgrade, dropExpect: true, dropForwarded: source != nil,
-            extraCapacity: 4)
+            dropIdentity: true, extraCapacity: 5)
         if scan.requestID?.isEmpty == true {
             // An empty id is replaced.
             fields.removeAll { ASCII.equalsIgnoringCase($0.0, lowercase: "x-request-id") }
@@ -227,10 +228,12 @@ final class ProxyExchange {
     }
 
     /// The fields the proxy adds to the forwarded ones: chunked framing for a chunked request,
-    /// `X-Forwarded-For` (extended) and `X-Forwarded-Proto`, and a request id when the client
-    /// sent none or an empty one (the exchange's `requestID` either way).
+    /// `X-Forwarded-For` (extended) and `X-Forwarded-Proto`, `X-Forwarded-Client-Cert` when the
+    /// client presented a verified certificate, and a request id when the client sent none or an
+    /// empty one (the exchange's `requestID` either way).
     private func proxyFields(scan: HopByHopHeaders.Scan, source: String?) -> ProxyRequestFields {
         var fields = ProxyRequestFields(chunked: scan.transferEncoding)
+        fields.forwardedClientCert = handler.forwardedClientCert
         if let source {
             fields.forwardedFor = scan.forwardedFor.map { $0 + ", " + source } ?? source
             fields.forwardedProto = facts.scheme

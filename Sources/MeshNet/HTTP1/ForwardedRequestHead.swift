@@ -42,6 +42,8 @@ final class ForwardedRequestHead {
         static let expect = Dropped(rawValue: 1 << 1)
         /// `X-Forwarded-For` and `X-Forwarded-Proto` (the proxy writes its own).
         static let forwarded = Dropped(rawValue: 1 << 2)
+        /// `X-Forwarded-Client-Cert` and `x-envoy-*` (only the proxy may set them).
+        static let identity = Dropped(rawValue: 1 << 3)
     }
 
     /// NIO's head with the same fields as `writeFields` writes.
@@ -72,20 +74,15 @@ final class ForwardedRequestHead {
         return (contentLength, added.chunked)
     }
 
-    /// Whether the field named `raw[start..<end]` is left out.
+    /// Whether the field named `raw[start..<end]` is left out: one look-up by the hop-by-hop
+    /// pass's own table, whatever the name.
     private func drops(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
-        switch end - start {
-        case 6:
-            return dropped.contains(.expect) && HTTP1ByteClass.equalsIgnoringCase(raw, start, end, "expect")
-        case 15:
-            return dropped.contains(.forwarded) && HTTP1ByteClass.equalsIgnoringCase(raw, start, end, "x-forwarded-for")
-        case 17:
-            if dropped.contains(.forwarded) && HTTP1ByteClass.equalsIgnoringCase(raw, start, end, "x-forwarded-proto") {
-                return true
-            }
-            return dropped.contains(.hopByHop) && HopByHopHeaders.isAlwaysHopByHop(raw, start, end)
-        default:
-            return dropped.contains(.hopByHop) && HopByHopHeaders.isAlwaysHopByHop(raw, start, end)
+        switch HopByHopHeaders.kind(raw, start, end) {
+        case nil, .requestID?: false
+        case .expect?: dropped.contains(.expect)
+        case .forwardedFor?, .forwardedProto?: dropped.contains(.forwarded)
+        case .identity?: dropped.contains(.identity)
+        case .connection?, .upgrade?, .te?, .transferEncoding?, .other?: dropped.contains(.hopByHop)
         }
     }
 }
@@ -96,6 +93,9 @@ struct ProxyRequestFields {
     var chunked = false
     var forwardedFor: String?
     var forwardedProto: String?
+    /// `x-forwarded-client-cert` from the client certificate the handshake verified (the client's
+    /// own is always dropped).
+    var forwardedClientCert: String?
     /// A new `x-request-id`; nil when the client's goes on.
     var requestID: String?
 
@@ -104,6 +104,7 @@ struct ProxyRequestFields {
         if chunked { fields.append(("transfer-encoding", "chunked")) }
         if let forwardedFor { fields.append(("x-forwarded-for", forwardedFor)) }
         if let forwardedProto { fields.append(("x-forwarded-proto", forwardedProto)) }
+        if let forwardedClientCert { fields.append(("x-forwarded-client-cert", forwardedClientCert)) }
         if let requestID { fields.append(("x-request-id", requestID)) }
     }
 }

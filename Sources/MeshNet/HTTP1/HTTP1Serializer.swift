@@ -157,6 +157,7 @@ enum HTTP1Serializer {
         var length = fields.chunked ? 28 : 0
         if let value = fields.forwardedFor { length += 19 + value.utf8.count }
         if let value = fields.forwardedProto { length += 21 + value.utf8.count }
+        if let value = fields.forwardedClientCert { length += 27 + value.utf8.count }
         if let value = fields.requestID { length += 16 + value.utf8.count }
         guard length > 0 else { return }
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
@@ -169,6 +170,11 @@ enum HTTP1Serializer {
             }
             if let value = fields.forwardedProto {
                 cursor.put("x-forwarded-proto: ")
+                cursor.put(value)
+                cursor.put("\r\n")
+            }
+            if let value = fields.forwardedClientCert {
+                cursor.put("x-forwarded-client-cert: ")
                 cursor.put(value)
                 cursor.put("\r\n")
             }

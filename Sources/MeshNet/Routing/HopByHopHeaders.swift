@@ -37,11 +37,16 @@ public enum HopByHopHeaders {
     ///   - dropExpect: also drop `Expect` (the proxy answered `100-continue` itself).
     ///   - dropForwarded: also drop `X-Forwarded-For` and `X-Forwarded-Proto` (the caller appends
     ///     its own, the first from `Scan.forwardedFor`).
+    ///   - dropIdentity: also drop what only a proxy may say of a request: `X-Forwarded-Client-Cert`
+    ///     (Envoy's `SANITIZE_SET`: the caller sets its own from a verified client certificate) and
+    ///     every `x-envoy-*` field (Envoy strips its internal headers from untrusted clients, and a
+    ///     gateway trusts none).
     @discardableResult
     static func strip(
-        _ headers: inout HTTPHeaders, keepUpgrade: Bool = false, dropExpect: Bool = false, dropForwarded: Bool = false
+        _ headers: inout HTTPHeaders, keepUpgrade: Bool = false, dropExpect: Bool = false, dropForwarded: Bool = false,
+        dropIdentity: Bool = false
     ) -> Scan {
-        let survey = Survey(headers, dropExpect: dropExpect, dropForwarded: dropForwarded)
+        let survey = Survey(headers, dropExpect: dropExpect, dropForwarded: dropForwarded, dropIdentity: dropIdentity)
         if survey.dropsSomething {
             headers = HTTPHeaders(survey.kept(headers, keepUpgrade: keepUpgrade))
         }
@@ -54,9 +59,9 @@ public enum HopByHopHeaders {
     /// name costs more than the rest of the append.
     static func forwardedFields(
         _ headers: HTTPHeaders, keepUpgrade: Bool = false, dropExpect: Bool = false, dropForwarded: Bool = false,
-        extraCapacity: Int
+        dropIdentity: Bool = false, extraCapacity: Int
     ) -> (fields: [(String, String)], scan: Scan) {
-        let survey = Survey(headers, dropExpect: dropExpect, dropForwarded: dropForwarded)
+        let survey = Survey(headers, dropExpect: dropExpect, dropForwarded: dropForwarded, dropIdentity: dropIdentity)
         let fields = survey.kept(headers, keepUpgrade: keepUpgrade, extraCapacity: extraCapacity)
         return (fields, survey.scan)
     }
@@ -64,9 +69,9 @@ public enum HopByHopHeaders {
     /// `forwardedFields`' first pass alone, for a proxy that copies the request's field lines
     /// instead of rebuilding them (`ForwardedRequestHead`): what it notes, or nil when the fields
     /// to drop are not known by name alone (a `Connection` token naming fields, or `TE`).
-    /// `Expect` is dropped, as are `X-Forwarded-*` with `dropForwarded`.
+    /// `Expect` and the identity fields are dropped, as are `X-Forwarded-*` with `dropForwarded`.
     static func scanForCopy(_ headers: HTTPHeaders, dropForwarded: Bool) -> Scan? {
-        let survey = Survey(headers, dropExpect: true, dropForwarded: dropForwarded)
+        let survey = Survey(headers, dropExpect: true, dropForwarded: dropForwarded, dropIdentity: true)
         guard survey.namedByConnection.isEmpty, !survey.tePresent else { return nil }
         return survey.scan
     }
@@ -75,6 +80,7 @@ public enum HopByHopHeaders {
     private struct Survey {
         let dropExpect: Bool
         let dropForwarded: Bool
+        let dropIdentity: Bool
         var scan = Scan()
         var dropsSomething = false
         var namedByConnection: [String] = []
@@ -82,9 +88,10 @@ public enum HopByHopHeaders {
         var teIsTrailersOnly = true
         var tePresent = false
 
-        init(_ headers: HTTPHeaders, dropExpect: Bool, dropForwarded: Bool) {
+        init(_ headers: HTTPHeaders, dropExpect: Bool, dropForwarded: Bool, dropIdentity: Bool) {
             self.dropExpect = dropExpect
             self.dropForwarded = dropForwarded
+            self.dropIdentity = dropIdentity
             var found = false
             for (name, value) in headers {
                 switch kind(of: name) {
@@ -116,6 +123,8 @@ public enum HopByHopHeaders {
                     if !dropForwarded { continue }
                 case .forwardedProto:
                     if !dropForwarded { continue }
+                case .identity:
+                    if !dropIdentity { continue }
                 case .requestID:
                     if scan.requestID == nil { scan.requestID = value }
                     continue
@@ -139,7 +148,8 @@ public enum HopByHopHeaders {
                 switch kind(of: name) {
                 case .upgrade where upgrading, .te where teIsTrailersOnly:
                     kept.append((name, value))
-                case .expect where dropExpect, .forwardedFor where dropForwarded, .forwardedProto where dropForwarded:
+                case .expect where dropExpect, .forwardedFor where dropForwarded, .forwardedProto where dropForwarded,
+                    .identity where dropIdentity:
                     continue
                 case let kind? where kind.isAlwaysHopByHop:
                     continue
@@ -154,15 +164,17 @@ public enum HopByHopHeaders {
     }
 
     /// The headers that are always hop-by-hop, whether or not `Connection` names them, and the
-    /// end-to-end ones `strip` takes note of.
-    private enum Kind {
+    /// end-to-end ones `strip` takes note of or drops on request.
+    enum Kind {
         case connection, upgrade, te, transferEncoding, other, expect, forwardedFor, forwardedProto, requestID
+        /// `X-Forwarded-Client-Cert` or `x-envoy-*`: what only the proxy may say of a request.
+        case identity
 
         /// Dropped whatever `Connection` says; the others are end-to-end unless it names them.
         var isAlwaysHopByHop: Bool {
             switch self {
             case .connection, .upgrade, .te, .transferEncoding, .other: true
-            case .expect, .forwardedFor, .forwardedProto, .requestID: false
+            case .expect, .forwardedFor, .forwardedProto, .requestID, .identity: false
             }
         }
     }
@@ -175,15 +187,20 @@ public enum HopByHopHeaders {
     /// (`Connection`, `Keep-Alive`, `Proxy-Connection`, `TE`, `Trailer`, `Transfer-Encoding`,
     /// `Upgrade`): the rule `strip` applies, for field lines still in a message's bytes.
     static func isAlwaysHopByHop(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
-        kind(ofBytes: UnsafeRawBufferPointer(rebasing: raw[start..<end]))?.isAlwaysHopByHop == true
+        kind(raw, start, end)?.isAlwaysHopByHop == true
     }
 
     /// Which of them `name` is, by length first: most names are none of them.
     private static func kind(of name: String) -> Kind? {
         let count = name.utf8.count
-        guard count >= 2, count <= 17 else { return nil }
+        guard count >= 2, count <= 17 || name.utf8.first.map(ASCII.lower) == UInt8(ascii: "x") else { return nil }
         var name = name  // `withUTF8` needs a var; a native string is not copied
         return name.withUTF8 { kind(ofBytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Which of them the field named `raw[start..<end]` is (a name in a message's bytes).
+    static func kind(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Kind? {
+        kind(ofBytes: UnsafeRawBufferPointer(rebasing: raw[start..<end]))
     }
 
     private static func kind(ofBytes raw: UnsafeRawBufferPointer) -> Kind? {
@@ -191,10 +208,16 @@ public enum HopByHopHeaders {
         // (Content-Type and X-Request-Id are both 12 bytes long). Names and Connection tokens
         // hold no CR, the one byte that `| 0x20` would turn into `-`.
         let count = raw.count
-        guard count >= 2, count <= 17 else { return nil }
+        guard count >= 2 else { return nil }
         func equals(_ lowercase: StaticString) -> Bool {
             HTTP1ByteClass.equalsIgnoringCase(raw, 0, count, lowercase)
         }
+        if count >= 8, ASCII.lower(raw[0]) == UInt8(ascii: "x"),
+            HTTP1ByteClass.equalsIgnoringCase(raw, 0, 8, "x-envoy-")
+        {
+            return .identity
+        }
+        guard count <= 17 || count == 23 else { return nil }
         switch (count, ASCII.lower(raw[0])) {
         case (2, UInt8(ascii: "t")): return equals("te") ? .te : nil
         case (6, UInt8(ascii: "e")): return equals("expect") ? .expect : nil
@@ -207,6 +230,7 @@ public enum HopByHopHeaders {
         case (16, UInt8(ascii: "p")): return equals("proxy-connection") ? .other : nil
         case (17, UInt8(ascii: "t")): return equals("transfer-encoding") ? .transferEncoding : nil
         case (17, UInt8(ascii: "x")): return equals("x-forwarded-proto") ? .forwardedProto : nil
+        case (23, UInt8(ascii: "x")): return equals("x-forwarded-client-cert") ? .identity : nil
         default: return nil
         }
     }

@@ -36,6 +36,13 @@ public final class ServerTLSContexts: Sendable {
         return try cache.context(for: key, build: Self.makeContext)
     }
 
+    /// The URI SANs of the certificate `tls` serves: the `By` of the `x-forwarded-client-cert` its
+    /// chain sets. Empty when the certificate does not resolve or names none.
+    public func servedURIs(for tls: Snapshot.ServerTLS, secrets: [Snapshot.SecretReference]) -> [String] {
+        guard let key = try? resolveKey(for: tls, secrets: secrets) else { return [] }
+        return ForwardedClientCert.uris(ofLeafIn: key.certificateChainPEM)
+    }
+
     /// Drops the contexts not asked for since the previous sweep, so rotated certificates do not pile up.
     /// Connections already using a dropped context keep it alive until they close.
     public func sweep() {

@@ -16,6 +16,15 @@ struct ForwardedRequestHeadTests {
         "GET / HTTP/1.1\r\nHost: a\r\nX-Spaced:   a  b \t\r\nX-Empty:\r\nCookie: a=1\r\ncookie: b=2\r\nX-Request-Id: id-1\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: a\r\nX-Blank: \r\nConnection: close\r\nAccept: */*\r\n\r\n",
         "GET / HTTP/1.0\r\nHost: a\r\nCONNECTION: Close\r\nX-Forwarded-Host: h\r\nX-Forwarded-Protocol: p\r\n\r\n",
+        // Identity fields only the proxy may set: forged ones go, look-alikes stay.
+        "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-Client-Cert: By=x;URI=spiffe://evil\r\nx-envoy-internal: true\r\n"
+            + "X-Envoy-Original-Path: /admin\r\nx-envoy-expected-rq-timeout-ms: 1\r\nx-envoy-: e\r\nX-Envoy: kept\r\n"
+            + "x-envoyish: kept\r\nx-forwarded-client-certs: kept\r\nX-Request-Id: id-2\r\n\r\n",
+    ]
+
+    /// The identity fields of the heads above, which neither path may forward.
+    static let identityNames: Set<String> = [
+        "x-forwarded-client-cert", "x-envoy-internal", "x-envoy-original-path", "x-envoy-expected-rq-timeout-ms", "x-envoy-",
     ]
 
     static func parse(_ text: String) throws -> (HTTPRequestHead, FieldLines.Block) {
@@ -35,16 +44,19 @@ struct ForwardedRequestHeadTests {
         let (head, lines) = try Self.parse(text)
         let added = ProxyRequestFields(
             chunked: head.headers.contains(name: "transfer-encoding"), forwardedFor: "127.0.0.1",
-            forwardedProto: dropForwarded ? "http" : nil, requestID: "new")
+            forwardedProto: dropForwarded ? "http" : nil,
+            forwardedClientCert: dropForwarded ? "Hash=ab;Subject=\"O=x\";URI=spiffe://td/ns/a/sa/b" : nil, requestID: "new")
         let forwarded = ForwardedRequestHead(
             method: head.method, uri: head.uri, lines: lines.bytes, canonical: lines.canonical,
-            dropped: dropForwarded ? [.hopByHop, .expect, .forwarded] : [.hopByHop, .expect], added: added)
+            dropped: [.hopByHop, .expect, .identity, dropForwarded ? .forwarded : []], added: added)
         var copied = ByteBuffer()
         let framing = forwarded.writeFields(into: &copied)
 
         var fields = HopByHopHeaders.forwardedFields(
-            head.headers, dropExpect: true, dropForwarded: dropForwarded, extraCapacity: 0
+            head.headers, dropExpect: true, dropForwarded: dropForwarded, dropIdentity: true, extraCapacity: 0
         ).fields
+        #expect(
+            fields.allSatisfy { !Self.identityNames.contains($0.0.lowercased()) }, "a client's identity field went on")
         added.append(to: &fields)
         var general = ByteBuffer()
         let generalFraming = HTTP1Serializer.writeFields(HTTPHeaders(fields), into: &general)
@@ -62,6 +74,15 @@ struct ForwardedRequestHeadTests {
     func canonical(lines: String, expected: Bool) throws {
         let (_, block) = try Self.parse("GET / HTTP/1.1\r\n" + lines + "\r\n")
         #expect(block.canonical == expected)
+    }
+
+    @Test("responses keep x-envoy-* fields: only requests drop them")
+    func responsesKeepIdentityFields() {
+        let headers = HTTPHeaders([("x-envoy-upstream-service-time", "3"), ("x-forwarded-client-cert", "Hash=1")])
+        #expect(HopByHopHeaders.forwardedFields(headers, extraCapacity: 0).fields.map(\.0) == headers.map(\.name))
+        var stripped = headers
+        HopByHopHeaders.strip(&stripped, dropIdentity: true)
+        #expect(stripped.isEmpty)
     }
 
     @Test("the scan for a copy refuses fields only the general path handles")
