@@ -39,6 +39,9 @@ public struct Appliance: Sendable {
         let logger = Logger(label: "meshbox")
         let started = ContinuousClock.now
 
+        if configuration.roles.contains(.console) {
+            try configuration.console.checkListener(host: configuration.consoleHost, listen: configuration.consoleListen)
+        }
         let dataDirectory = configuration.dataDirectory
         try Self.prepareDataDirectory(dataDirectory)
         let lock = try DataDirectoryLock(directory: dataDirectory)
@@ -160,10 +163,12 @@ public struct Appliance: Sendable {
             let token = try AdminToken.loadOrCreate(dataDirectory: dataDirectory)
             let roles = configuration.roles.map(\.rawValue)
             let storeForStatus: (any ConfigAPI)? = store
-            let console = AdminConsole(
-                configuration: .init(
+            let consoleConfiguration = try configuration.console.consoleConfiguration(
+                base: .init(
                     host: configuration.consoleHost, port: configuration.consolePort, webRoot: configuration.consoleWebRoot,
-                    sessionTTL: configuration.consoleSessionTTL, sessionIdleTimeout: configuration.consoleSessionIdleTimeout),
+                    sessionTTL: configuration.consoleSessionTTL, sessionIdleTimeout: configuration.consoleSessionIdleTimeout))
+            let console = AdminConsole(
+                configuration: consoleConfiguration,
                 config: store, registry: registry, ca: authority, snapshots: publisher, explainer: RouteExplainer(), trafficStats: dataPlane, token: token,
                 metricsText: { metricsRegistry.emitToString() },
                 status: {
@@ -173,7 +178,7 @@ public struct Appliance: Sendable {
                 },
                 isReady: { readiness.isReady },
                 onListening: { port in
-                    let url = Self.consoleURL(host: configuration.consoleHost, port: port)
+                    let url = Self.consoleURL(host: configuration.consoleHost, port: port, tls: configuration.console.usesTLS)
                     Self.writeAtomically(url + "\n", to: dataDirectory + "/console.url")
                     Self.printBanner(configuration: configuration, url: url, tokenPath: token.path)
                     readiness.markReady(.console)
@@ -282,9 +287,10 @@ public struct Appliance: Sendable {
         guard access(path, W_OK) == 0 else { throw ApplianceError("data dir \(path): not writable by this user") }
     }
 
-    static func consoleURL(host: String, port: Int) -> String {
+    static func consoleURL(host: String, port: Int, tls: Bool = false) -> String {
         let shown = host == "0.0.0.0" ? "127.0.0.1" : (host == "::" ? "::1" : host)
-        return shown.contains(":") ? "http://[\(shown)]:\(port)" : "http://\(shown):\(port)"
+        let scheme = tls ? "https" : "http"
+        return shown.contains(":") ? "\(scheme)://[\(shown)]:\(port)" : "\(scheme)://\(shown):\(port)"
     }
 
     static func writeAtomically(_ text: String, to path: String) {

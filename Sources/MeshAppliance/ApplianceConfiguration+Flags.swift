@@ -65,7 +65,7 @@ extension ApplianceConfiguration {
             "ca.intermediate.certificate: \(caIntermediateCertificate ?? "")",
             "ca.intermediate.key: \(caIntermediateKey ?? "")",
             "ca.intermediate.chain: \(caIntermediateChain ?? "")",
-        ].joined(separator: "\n") + "\n" + gateway.summary.joined(separator: "\n")
+        ].joined(separator: "\n") + "\n" + (console.summary + gateway.summary).joined(separator: "\n")
     }
 }
 

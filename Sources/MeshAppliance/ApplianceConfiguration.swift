@@ -26,6 +26,8 @@ public struct ApplianceConfiguration: Sendable, Equatable {
     /// Console: browser sessions end this long after login, or after `consoleSessionIdleTimeout` unused.
     public var consoleSessionTTL: Duration = .seconds(12 * 3600)
     public var consoleSessionIdleTimeout: Duration = .seconds(3600)
+    /// Console: TLS, allowed hosts, metrics access, login throttling, idle timeout, connection cap.
+    public var console = ConsoleSettings()
     public var historyDepth: Int = 50
     public var durability: Durability = .full
     /// CA: default and maximum lifetime of issued certificates, lifetime of a generated root.
@@ -154,7 +156,7 @@ extension ApplianceConfiguration {
                         config.consoleWebRoot = directory
                     case "sessionTTL": config.consoleSessionTTL = try reader.duration(value, path: path)
                     case "sessionIdleTimeout": config.consoleSessionIdleTimeout = try reader.duration(value, path: path)
-                    default: throw reader.unknown(path)
+                    default: try config.console.read(key: key, value: value, reader: reader, path: path)
                     }
                 }
             case "config":

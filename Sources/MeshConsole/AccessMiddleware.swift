@@ -55,14 +55,14 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
             dimensions: [("method", method), ("code", String(status.code)), ("route", route)]
         ).increment()
         Metrics.Timer(label: Self.durationMetric, dimensions: [("method", method), ("route", route)])
-            .recordNanoseconds(elapsed.nanoseconds)
+            .recordNanoseconds(elapsed.nanosecondsClamped)
         logger.debug(
             "Admin request handled",
             metadata: [
                 "http.method": "\(request.method.rawValue)",
                 "http.route": "\(route)",
                 "http.status": "\(status.code)",
-                "http.duration_ms": "\(elapsed.nanoseconds / 1_000_000)",
+                "http.duration_ms": "\(elapsed.nanosecondsClamped / 1_000_000)",
             ]
         )
     }
@@ -73,12 +73,5 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
         case .get, .head, .post, .put, .delete, .patch, .options: method.rawValue
         default: "other"
         }
-    }
-}
-
-extension Duration {
-    fileprivate var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

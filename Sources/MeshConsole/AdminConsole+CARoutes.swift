@@ -6,7 +6,7 @@ import MeshCore
 import NIOCore
 
 extension AdminConsole {
-    func addCertificateAuthorityRoutes(to router: Router<BasicRequestContext>) {
+    func addCertificateAuthorityRoutes(to router: Router<ConsoleRequestContext>) {
         router.post("/api/v1/ca/sign") { request, _ in
             let ca = try requireCertificateAuthority()
             let body = try JSONBody.decode(CASignRequest.self, from: try await collectBody(request))

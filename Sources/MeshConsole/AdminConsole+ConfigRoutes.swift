@@ -7,7 +7,7 @@ import MeshModel
 import NIOCore
 
 extension AdminConsole {
-    func addConfigRoutes(to router: Router<BasicRequestContext>) {
+    func addConfigRoutes(to router: Router<ConsoleRequestContext>) {
         router.post("/api/v1/apply") { request, _ in
             let config = try requireConfig()
             let dryRun = try Self.flag("dryRun", in: request)
@@ -120,7 +120,7 @@ extension AdminConsole {
         }
     }
 
-    static func resourceKey(in context: BasicRequestContext) throws -> ResourceKey {
+    static func resourceKey(in context: ConsoleRequestContext) throws -> ResourceKey {
         let kindName = try pathParameter("kind", in: context)
         guard let kind = ResourceKind(name: kindName) else {
             throw MeshError(.invalidArgument, "path segment kind: unknown resource kind \"\(kindName)\"")

@@ -4,7 +4,7 @@ import MeshAPI
 import NIOCore
 
 extension AdminConsole {
-    func addRegistryRoutes(to router: Router<BasicRequestContext>) {
+    func addRegistryRoutes(to router: Router<ConsoleRequestContext>) {
         router.get("/api/v1/instances") { request, _ in
             let registry = try requireRegistry()
             let instances = try await registry.instances(

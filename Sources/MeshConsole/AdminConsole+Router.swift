@@ -7,11 +7,15 @@ import NIOCore
 
 extension AdminConsole {
     /// Every route of the console. Middleware order matters: errors, metrics and logs outermost,
-    /// then authentication, so that a 401 is also counted and rendered as JSON.
-    func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    /// then the Host check and authentication, so that a 421 or 401 is also counted and rendered as JSON.
+    func makeRouter() -> Router<ConsoleRequestContext> {
+        let router = Router(context: ConsoleRequestContext.self)
         router.add(middleware: AccessMiddleware(logger: logger))
-        router.add(middleware: AuthenticationMiddleware(token: token, sessions: sessions, secureCookies: configuration.usesTLS))
+        router.add(middleware: HostCheckMiddleware(hosts: hosts, logger: logger))
+        router.add(
+            middleware: AuthenticationMiddleware(
+                token: token, sessions: sessions, secureCookies: configuration.secureCookies,
+                protectsMetrics: configuration.metricsAuth == .token, throttle: throttle, logger: logger))
         addHealthRoutes(to: router)
         addWebRoutes(to: router)
         addSessionRoutes(to: router, sessions: sessions)
@@ -35,15 +39,18 @@ extension AdminConsole {
         return router
     }
 
-    private func addHealthRoutes(to router: Router<BasicRequestContext>) {
+    private func addHealthRoutes(to router: Router<ConsoleRequestContext>) {
         router.get("/healthz") { _, _ in
             Self.text("ok\n", status: .ok)
         }
         router.get("/readyz") { _, _ in
             isReady() ? Self.text("ready\n", status: .ok) : Self.text("not ready\n", status: .serviceUnavailable)
         }
+        let metricsAuth = configuration.metricsAuth
         router.get("/metrics") { _, _ in
-            Self.text(metricsText(), status: .ok, contentType: "text/plain; version=0.0.4")
+            // With `metricsAuth: token` the middleware let only credentialed readers in.
+            let text = metricsAuth == .token ? metricsText() : MetricsExposure.redact(metricsText(), key: token.secret)
+            return Self.text(text, status: .ok, contentType: "text/plain; version=0.0.4")
         }
     }
 
@@ -56,7 +63,7 @@ extension AdminConsole {
     }
 
     /// A path segment, percent-decoded: instance ids hold slashes and arrive as `%2F`.
-    static func pathParameter(_ name: String, in context: BasicRequestContext) throws -> String {
+    static func pathParameter(_ name: String, in context: ConsoleRequestContext) throws -> String {
         guard let raw = context.parameters.get(name) else {
             throw MeshError(.invalidArgument, "missing path segment \(name)")
         }

@@ -21,24 +21,27 @@ struct SessionBody: Codable, Sendable {
 }
 
 extension AdminConsole {
-    func addSessionRoutes(to router: Router<BasicRequestContext>, sessions: SessionStore) {
-        let secure = configuration.usesTLS
-        router.post(RouterPath(AuthenticationMiddleware<BasicRequestContext>.loginRoute)) { request, _ in
+    func addSessionRoutes(to router: Router<ConsoleRequestContext>, sessions: SessionStore) {
+        let secure = configuration.secureCookies
+        router.post(RouterPath(AuthenticationMiddleware.loginRoute)) { request, context in
             let body = try JSONBody.decode(LoginRequest.self, from: try await collectBody(request))
             guard token.verify(authorizationHeader: "Bearer " + body.token) else {
-                logger.notice("Console login refused", metadata: ["reason": "wrong admin token"])
+                AuthenticationMiddleware.recordFailure(context, method: "session", throttle: throttle, logger: logger)
                 throw APIError(status: .unauthorized, code: "unauthenticated", message: "wrong admin token")
             }
+            throttle.recordSuccess(from: context.peerAddress)
             // A login replaces the session the browser had, if any.
             if let previous = SessionCookie.id(in: request) { sessions.remove(id: previous) }
             let session = sessions.create()
-            logger.info("Console login", metadata: ["sessions.count": "\(sessions.count)"])
+            logger.info(
+                "Console login",
+                metadata: ["sessions.count": "\(sessions.count)", "peer.address": "\(context.peerAddress)"])
             var response = JSONBody.response(Self.sessionBody(session, sessions: sessions), status: .created)
             response.headers[.setCookie] = SessionCookie.setting(session.id, maxAge: sessions.ttl, secure: secure)
             response.headers[.cacheControl] = "no-store"
             return response
         }
-        router.get(RouterPath(AuthenticationMiddleware<BasicRequestContext>.loginRoute)) { request, _ in
+        router.get(RouterPath(AuthenticationMiddleware.loginRoute)) { request, _ in
             // The middleware let the request in: by bearer token, or by a live session.
             guard request.headers[.authorization] == nil, let id = SessionCookie.id(in: request),
                 case .success(let session) = sessions.use(id: id)
@@ -49,7 +52,7 @@ extension AdminConsole {
             response.headers[.cacheControl] = "no-store"
             return response
         }
-        router.delete(RouterPath(AuthenticationMiddleware<BasicRequestContext>.loginRoute)) { request, _ in
+        router.delete(RouterPath(AuthenticationMiddleware.loginRoute)) { request, _ in
             if let id = SessionCookie.id(in: request) { sessions.remove(id: id) }
             var response = Response(status: .noContent)
             response.headers[.setCookie] = SessionCookie.clearing(secure: secure)

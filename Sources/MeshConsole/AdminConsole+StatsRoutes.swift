@@ -5,7 +5,7 @@ import Synchronization
 extension AdminConsole {
     /// Live metrics from the data plane in this process: the current minute as JSON, and a
     /// stream with one sample per second.
-    func addStatsRoutes(to router: Router<BasicRequestContext>) {
+    func addStatsRoutes(to router: Router<ConsoleRequestContext>) {
         router.get("/api/v1/traffic/stats") { _, _ in
             let source = try requireTrafficStats()
             return JSONBody.response(TrafficStatsBody(await source.trafficStats()))

@@ -7,7 +7,7 @@ import MeshModel
 extension AdminConsole {
     /// The console's Traffic and Explain views: both read the compiled snapshot the data plane
     /// serves, so they answer 503 where the compiler does not run.
-    func addTrafficRoutes(to router: Router<BasicRequestContext>) {
+    func addTrafficRoutes(to router: Router<ConsoleRequestContext>) {
         router.get("/api/v1/traffic") { request, _ in
             let snapshot = try await currentSnapshot()
             return JSONBody.response(TrafficBody(snapshot: snapshot, host: Self.queryParameter("host", in: request)))

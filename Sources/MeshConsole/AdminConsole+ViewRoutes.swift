@@ -30,7 +30,7 @@ struct DiffBody: Encodable, Sendable {
 
 extension AdminConsole {
     /// Routes that exist for the browser console (and are just as usable from scripts).
-    func addViewRoutes(to router: Router<BasicRequestContext>) {
+    func addViewRoutes(to router: Router<ConsoleRequestContext>) {
         router.get("/api/v1/analysis") { _, _ in
             let config = try requireConfig()
             let revision = try await config.currentRevision()

@@ -1,4 +1,6 @@
 public import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 public import Logging
 public import MeshAPI
 import NIOCore
@@ -10,7 +12,7 @@ public import ServiceLifecycle
 /// Roles are injected as their contracts; a role that does not run in this process is nil and
 /// its routes answer 503.
 public struct AdminConsole: Service {
-    public struct Configuration: Sendable, Hashable {
+    public struct Configuration: Sendable {
         public var host: String
         /// 0 binds an ephemeral port; `onListening` reports the one bound.
         public var port: Int
@@ -23,13 +25,28 @@ public struct AdminConsole: Service {
         public var sessionTTL: Duration
         /// …or after this long without a request.
         public var sessionIdleTimeout: Duration
-        /// Whether the listener speaks TLS; session cookies then carry `Secure`.
+        /// Browsers reach the console over https through a TLS proxy (`console.behindTLSProxy`):
+        /// session cookies carry `Secure` although this listener speaks plain HTTP.
         public var usesTLS: Bool
+        /// Serve TLS with this certificate (nil: plain HTTP).
+        public var tls: ConsoleTLS?
+        /// `Host` values served besides IP literals, `localhost` and the listen address.
+        public var allowedHosts: [String]
+        /// Who may read `/metrics`.
+        public var metricsAuth: MetricsAuth
+        /// Failed admin-token attempts per client address before 429.
+        public var loginThrottle: LoginThrottle.Policy
+        /// A connection without a complete request part for this long is closed: idle keep-alive
+        /// connections, stalled request heads and bodies, and stalled TLS handshakes alike.
+        public var idleTimeout: Duration
+        /// Connections served at once; beyond it the listener stops accepting until one closes.
+        public var maxConnections: Int
 
         public init(
             host: String = "127.0.0.1", port: Int = 15000, maxBodySize: Int = 8 << 20, webRoot: String? = nil,
             sessionTTL: Duration = .seconds(12 * 3600), sessionIdleTimeout: Duration = .seconds(3600),
-            usesTLS: Bool = false
+            usesTLS: Bool = false, tls: ConsoleTLS? = nil, allowedHosts: [String] = [], metricsAuth: MetricsAuth = .token,
+            loginThrottle: LoginThrottle.Policy = .init(), idleTimeout: Duration = .seconds(60), maxConnections: Int = 256
         ) {
             self.host = host
             self.port = port
@@ -38,7 +55,17 @@ public struct AdminConsole: Service {
             self.sessionTTL = sessionTTL
             self.sessionIdleTimeout = sessionIdleTimeout
             self.usesTLS = usesTLS
+            self.tls = tls
+            self.allowedHosts = allowedHosts
+            self.metricsAuth = metricsAuth
+            self.loginThrottle = loginThrottle
+            self.idleTimeout = idleTimeout
+            self.maxConnections = maxConnections
         }
+
+        /// Whether session cookies carry `Secure`: the browser talks https to this listener or to
+        /// the proxy in front of it.
+        var secureCookies: Bool { usesTLS || tls != nil }
     }
 
     let configuration: Configuration
@@ -56,6 +83,8 @@ public struct AdminConsole: Service {
     let onListening: @Sendable (Int) async -> Void
     let logger: Logger
     let sessions: SessionStore
+    let throttle: LoginThrottleStore
+    let hosts: HostAllowList
     let assets: WebAssets
 
     public init(
@@ -90,6 +119,8 @@ public struct AdminConsole: Service {
         self.sessions = SessionStore(
             ttl: configuration.sessionTTL, idleTimeout: configuration.sessionIdleTimeout, clock: clock
         )
+        self.throttle = LoginThrottleStore(policy: configuration.loginThrottle, clock: clock)
+        self.hosts = HostAllowList(listenHost: configuration.host, allowedHosts: configuration.allowedHosts)
         self.assets = configuration.webRoot.map { WebAssets.directory($0) } ?? .embedded
     }
 
@@ -97,23 +128,40 @@ public struct AdminConsole: Service {
         try await makeApplication().run()
     }
 
-    /// The Hummingbird application behind `run()`; public so that tests can drive it with
-    /// HummingbirdTesting (`.router` in memory, `.live` on 127.0.0.1 port 0).
-    public func makeApplication() -> some ApplicationProtocol {
+    /// The Hummingbird application behind `run()`: HTTP/1.1, over TLS when `Configuration.tls`
+    /// is set, with an idle timeout and a connection cap.
+    public func makeApplication() throws -> some ApplicationProtocol {
         let logger = self.logger
         let onListening = self.onListening
+        let scheme = configuration.tls == nil ? "http" : "https"
+        let http1 = HTTPServerBuilder.http1(
+            configuration: .init(idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped)))
+        let server = try configuration.tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0.serverConfiguration()) } ?? http1
         return Application(
             router: makeRouter(),
+            server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
-                serverName: nil
+                serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(max(1, configuration.maxConnections), logger: logger)
             ),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
-                logger.info("Admin console listening", metadata: ["server.port": "\(port)"])
+                logger.info("Admin console listening", metadata: ["server.port": "\(port)", "url.scheme": "\(scheme)"])
                 await onListening(port)
             },
             logger: logger
         )
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, saturating at `Int64.max` (NIO's `TimeAmount` holds no more).
+    var nanosecondsClamped: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return seconds < 0 ? .min : .max }
+        let (total, overflowAdding) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        return overflowAdding ? .max : total
     }
 }

@@ -67,16 +67,6 @@ struct AdminConsoleTests {
         }
     }
 
-    @Test("/metrics serves the exposition text without a token")
-    func metrics() async throws {
-        try await ConsoleHarness.with { console in
-            let reply = try await console.send("GET", "/metrics", token: nil)
-            #expect(reply.status == 200)
-            #expect(reply.headers["content-type"] == "text/plain; version=0.0.4")
-            #expect(reply.body == ConsoleHarness.metricsText)
-        }
-    }
-
     @Test("an unknown route is a JSON 404")
     func unknownRoute() async throws {
         try await ConsoleHarness.with { console in

@@ -45,7 +45,8 @@ final class SessionStore: Sendable {
         return table.withLock { $0.remainingLifetime(of: session, now: now) }
     }
 
-    private static func stopwatch<C: Clock<Duration>>(_ clock: C) -> @Sendable () -> Duration {
+    /// Elapsed time since now on `clock`: what the console's tables count in.
+    static func stopwatch<C: Clock<Duration>>(_ clock: C) -> @Sendable () -> Duration {
         let origin = clock.now
         return { origin.duration(to: clock.now) }
     }

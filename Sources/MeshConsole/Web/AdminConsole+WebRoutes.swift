@@ -6,7 +6,7 @@ import NIOCore
 extension AdminConsole {
     /// The console page at `/` and its files under `/ui/`. Open without credentials: they hold
     /// no data; everything they show comes from `/api/` with a session.
-    func addWebRoutes(to router: Router<BasicRequestContext>) {
+    func addWebRoutes(to router: Router<ConsoleRequestContext>) {
         let assets = self.assets
         router.get("/") { request, _ in
             try Self.serve(assets, path: "index.html", request: request)

@@ -36,23 +36,27 @@ struct ConsoleHarness: Sendable {
         explainer: (any RequestExplainer)? = nil,
         trafficStats: (any TrafficStatsSource)? = nil,
         ready: Bool = true,
+        metricsText: String = ConsoleHarness.metricsText,
         maxBodySize: Int = 8 << 20,
         usesTLS: Bool = false,
         webRoot: String? = nil,
         sessionTTL: Duration = .seconds(3600),
         sessionIdleTimeout: Duration = .seconds(600),
         clock: any Clock<Duration> = ContinuousClock(),
+        adjust: (inout AdminConsole.Configuration) -> Void = { _ in },
         _ body: @Sendable (ConsoleHarness) async throws -> Result
     ) async throws -> Result {
         var logger = Logger(label: "meshbox.console.test")
         // Only what a failing test needs: the expectations report real failures.
         logger.logLevel = .critical
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        var configuration = AdminConsole.Configuration(
+            host: "127.0.0.1", port: 0, maxBodySize: maxBodySize, webRoot: webRoot, sessionTTL: sessionTTL,
+            sessionIdleTimeout: sessionIdleTimeout, usesTLS: usesTLS
+        )
+        adjust(&configuration)
         let console = AdminConsole(
-            configuration: .init(
-                host: "127.0.0.1", port: 0, maxBodySize: maxBodySize, webRoot: webRoot, sessionTTL: sessionTTL,
-                sessionIdleTimeout: sessionIdleTimeout, usesTLS: usesTLS
-            ),
+            configuration: configuration,
             config: config,
             registry: registry,
             ca: ca,

@@ -48,16 +48,14 @@ enum TestHTTPClient {
         }
     }
 
-    private static func exchange(
-        port: Int, _ method: String, _ path: String, headers: [String: String], body: String
-    ) throws -> HTTPReply {
+    /// A connected blocking socket to 127.0.0.1:`port`, reads giving up after 15 s.
+    static func connectSocket(port: Int) throws -> Int32 {
         #if canImport(Darwin)
         let descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #else
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #endif
         guard descriptor >= 0 else { throw Failure(description: "socket() failed: \(errno)") }
-        defer { close(descriptor) }
         var timeout = timeval(tv_sec: 15, tv_usec: 0)
         _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
 
@@ -70,12 +68,28 @@ enum TestHTTPClient {
                 connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else { throw Failure(description: "connect() to port \(port) failed: \(errno)") }
+        guard connected == 0 else {
+            close(descriptor)
+            throw Failure(description: "connect() to port \(port) failed: \(errno)")
+        }
+        return descriptor
+    }
+
+    private static func exchange(
+        port: Int, _ method: String, _ path: String, headers: [String: String], body: String
+    ) throws -> HTTPReply {
+        let descriptor = try connectSocket(port: port)
+        defer { close(descriptor) }
 
         let bodyBytes = Array(body.utf8)
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        // A test may send its own Host (or none, with an empty value); else the address connected to.
+        var head = "\(method) \(path) HTTP/1.1\r\n"
+        if headers["Host"] == nil { head += "Host: 127.0.0.1:\(port)\r\n" }
+        head += "Connection: close\r\n"
         head += "Content-Length: \(bodyBytes.count)\r\n"
-        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) where !(name == "Host" && value.isEmpty) {
+            head += "\(name): \(value)\r\n"
+        }
         head += "\r\n"
         let wire = Array(head.utf8) + bodyBytes
         var offset = 0
