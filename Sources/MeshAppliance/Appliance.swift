@@ -38,6 +38,9 @@ public struct Appliance: Sendable {
         let metricsRegistry = Self.bootstrapObservability(configuration)
         let logger = Logger(label: "meshbox")
         let started = ContinuousClock.now
+        // Before anything opens a descriptor: the gateway's and the console's connection limits come from it.
+        let descriptors = DescriptorBudget.atStart(
+            threads: configuration.gateway.threads, gatewayConnections: configuration.gateway.maxConnections, logger: logger)
 
         if configuration.roles.contains(.console) {
             try configuration.console.checkListener(host: configuration.consoleHost, listen: configuration.consoleListen)
@@ -142,7 +145,7 @@ public struct Appliance: Sendable {
             let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.gateway.threads)
             dataPlaneGroup = eventLoops
             let plane = DataPlane(
-                group: eventLoops, settings: configuration.gateway.proxySettings,
+                group: eventLoops, settings: configuration.gateway.proxySettings(budget: descriptors),
                 accessLog: try configuration.gateway.accessLogTarget(), reporter: "gateway",
                 logger: Logger(label: "meshbox.gateway"))
             dataPlane = plane

@@ -25,7 +25,17 @@ public struct GatewaySettings: Sendable, Hashable {
     /// TCP relays (TCP servers, TLS passthrough, WebSocket tunnels) close after this long without a
     /// byte either way (Envoy's tcp_proxy `idle_timeout`); zero disables it.
     public var tcpIdleTimeout: Duration = .seconds(3600)
-    public var maxConnections = 16_384
+    /// From a TLS listener's accept to the end of its handshake (Envoy's
+    /// `transport_socket_connect_timeout`); zero disables it.
+    public var tlsHandshakeTimeout: Duration = .seconds(10)
+    /// A request or HTTP/2 stream with no byte either way for this long ends: 408, or a close once
+    /// its response started (Envoy's `stream_idle_timeout`); zero disables it.
+    public var streamIdleTimeout: Duration = .seconds(300)
+    /// The longest pause between reads of a request body (nginx's `client_body_timeout`); zero disables it.
+    public var requestBodyTimeout: Duration = .seconds(60)
+    /// Downstream connections of all listeners together; nil derives it from the descriptor
+    /// limit (`DescriptorBudget.gatewayConnections`).
+    public var maxConnections: Int?
     /// Streams one HTTP/2 client may have open at once.
     public var maxConcurrentStreams = 128
     public var drainTimeout: Duration = .seconds(5)
@@ -55,10 +65,10 @@ public struct GatewaySettings: Sendable, Hashable {
             case "maxRequestBodyBytes": maxRequestBodyBytes = try positive(reader, value, path)
             case "requestHeaderTimeout": requestHeaderTimeout = try reader.duration(value, path: path)
             case "idleTimeout": idleTimeout = try reader.duration(value, path: path)
-            case "tcpIdleTimeout":
-                // `0s` switches it off, as Envoy's idle_timeout 0 does.
-                let text = try reader.string(value, path: path)
-                tcpIdleTimeout = DurationText.parse(text) == .zero ? .zero : try reader.duration(value, path: path)
+            case "tcpIdleTimeout": tcpIdleTimeout = try durationOrOff(reader, value, path)
+            case "tlsHandshakeTimeout": tlsHandshakeTimeout = try durationOrOff(reader, value, path)
+            case "streamIdleTimeout": streamIdleTimeout = try durationOrOff(reader, value, path)
+            case "requestBodyTimeout": requestBodyTimeout = try durationOrOff(reader, value, path)
             case "maxConnections": maxConnections = try positive(reader, value, path)
             case "maxConcurrentStreams": maxConcurrentStreams = try positive(reader, value, path)
             case "drainTimeout": drainTimeout = try reader.duration(value, path: path)
@@ -88,6 +98,12 @@ public struct GatewaySettings: Sendable, Hashable {
         return text
     }
 
+    /// A duration, where `0s` switches the timeout off (as Envoy's zero timeouts do).
+    private func durationOrOff(_ reader: KeyReader, _ node: Node, _ path: String) throws -> Duration {
+        let text = try reader.string(node, path: path)
+        return DurationText.parse(text) == .zero ? .zero : try reader.duration(node, path: path)
+    }
+
     private func positive(_ reader: KeyReader, _ node: Node, _ path: String) throws -> Int {
         let value = try reader.int(node, path: path)
         guard value > 0 else { throw reader.error(path, "must be positive, got \(value)") }
@@ -107,7 +123,10 @@ public struct GatewaySettings: Sendable, Hashable {
             "gateway.requestHeaderTimeout: \(DurationText.format(requestHeaderTimeout))",
             "gateway.idleTimeout: \(DurationText.format(idleTimeout))",
             "gateway.tcpIdleTimeout: \(DurationText.format(tcpIdleTimeout))",
-            "gateway.maxConnections: \(maxConnections)",
+            "gateway.tlsHandshakeTimeout: \(DurationText.format(tlsHandshakeTimeout))",
+            "gateway.streamIdleTimeout: \(DurationText.format(streamIdleTimeout))",
+            "gateway.requestBodyTimeout: \(DurationText.format(requestBodyTimeout))",
+            "gateway.maxConnections: \(maxConnections.map(String.init) ?? "")",
             "gateway.maxConcurrentStreams: \(maxConcurrentStreams)",
             "gateway.drainTimeout: \(DurationText.format(drainTimeout))",
             "gateway.numTrustedProxies: \(numTrustedProxies)",
@@ -119,8 +138,9 @@ public struct GatewaySettings: Sendable, Hashable {
 }
 
 extension GatewaySettings {
-    /// The engine's limits from these settings.
-    var proxySettings: ProxySettings {
+    /// The engine's limits from these settings; `budget` gives the connection limit unless
+    /// `maxConnections` is set.
+    func proxySettings(budget: DescriptorBudget) -> ProxySettings {
         var settings = ProxySettings()
         settings.maxRequestHeaderBytes = maxRequestHeaderBytes
         settings.maxRequestHeaderCount = maxRequestHeaderCount
@@ -128,7 +148,10 @@ extension GatewaySettings {
         settings.requestHeaderTimeout = TimeAmount(requestHeaderTimeout)
         settings.idleTimeout = TimeAmount(idleTimeout)
         settings.tcpIdleTimeout = TimeAmount(tcpIdleTimeout)
-        settings.maxConnectionsPerListener = maxConnections
+        settings.tlsHandshakeTimeout = TimeAmount(tlsHandshakeTimeout)
+        settings.streamIdleTimeout = TimeAmount(streamIdleTimeout)
+        settings.requestBodyTimeout = TimeAmount(requestBodyTimeout)
+        settings.maxConnections = maxConnections ?? budget.gatewayConnections
         settings.maxConcurrentStreams = maxConcurrentStreams
         settings.drainTimeout = TimeAmount(drainTimeout)
         settings.numTrustedProxies = numTrustedProxies

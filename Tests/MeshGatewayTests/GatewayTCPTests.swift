@@ -32,7 +32,7 @@ struct GatewayTCPTests {
     @Test("a TCP server relays each connection; closed connections free their slot under the limit")
     func relayAndLimit() async throws {
         var settings = ProxySettings()
-        settings.maxConnectionsPerListener = 2  // one per event loop of the harness's two
+        settings.maxConnections = 2
         let harness = try await GatewayHarness(settings: settings)
         let backends = try await harness.backends(["v1"])
         let port = try FreePort.take()
@@ -60,7 +60,7 @@ struct ClosedClientTests {
     @Test("HTTP/1.1 after a request, HTTP/2, and a connection that never spoke all free their slot at once")
     func slotsFreed() async throws {
         var settings = ProxySettings()
-        settings.maxConnectionsPerListener = 2  // one per event loop of the harness's two
+        settings.maxConnections = 2
         let harness = try await GatewayHarness(settings: settings)
         let backends = try await harness.backends(["v1"])
         try await harness.apply(GatewayRoutingTests.virtualService("  - route: [{destination: {host: app}}]"), backends: backends)

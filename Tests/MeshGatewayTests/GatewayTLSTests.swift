@@ -11,6 +11,41 @@ struct GatewayTLSTests {
         try await Tool.run(tool, arguments)
     }
 
+    /// A certificate for app.example.com from a new test CA, written to `cert.pem` and `key.pem` in `directory`.
+    static func appCertificate(in directory: TemporaryDirectory) throws -> (cert: String, key: String) {
+        let authority = try TestPKI.Authority(trustDomain: "example.com", commonName: "test CA")
+        let leaf = try authority.issue(spiffeID: nil, dnsName: "app.example.com")
+        let cert = directory.path + "/cert.pem"
+        let key = directory.path + "/key.pem"
+        try leaf.chainPEM.write(toFile: cert, atomically: true, encoding: .utf8)
+        try leaf.privateKeyPEM.write(toFile: key, atomically: true, encoding: .utf8)
+        return (cert, key)
+    }
+
+    /// Gateway `tls`: one SIMPLE HTTPS server for app.example.com on `port` with certificate files,
+    /// and a VirtualService routing it to `app`.
+    static func simpleHTTPS(port: Int, cert: String, key: String) -> String {
+        """
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: tls, namespace: default}
+        spec:
+          servers:
+          - port: {number: \(port), name: https, protocol: HTTPS}
+            hosts: ["app.example.com"]
+            tls: {mode: SIMPLE, serverCertificate: "\(cert)", privateKey: "\(key)"}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: tls-app, namespace: default}
+        spec:
+          hosts: ["app.example.com"]
+          gateways: ["tls"]
+          http:
+          - route: [{destination: {host: app}}]
+        """
+    }
+
     @Test("HTTPS servers terminate TLS with their own certificate per SNI host and route the requests")
     func sniAndRouting() async throws {
         let directory = try TemporaryDirectory(prefix: "meshbox-gw-tls")
@@ -78,35 +113,11 @@ struct GatewayTLSTests {
     func closeNotifyNotAwaited() async throws {
         let directory = try TemporaryDirectory(prefix: "meshbox-gw-tls-close")
         defer { directory.remove() }
-        let authority = try TestPKI.Authority(trustDomain: "example.com", commonName: "test CA")
-        let leaf = try authority.issue(spiffeID: nil, dnsName: "app.example.com")
-        let cert = directory.path + "/cert.pem"
-        let key = directory.path + "/key.pem"
-        try leaf.chainPEM.write(toFile: cert, atomically: true, encoding: .utf8)
-        try leaf.privateKeyPEM.write(toFile: key, atomically: true, encoding: .utf8)
+        let (cert, key) = try Self.appCertificate(in: directory)
         let harness = try await GatewayHarness()
         let backends = try await harness.backends(["v1"])
         let port = try FreePort.take()
-        let report = try await harness.apply(
-            """
-            apiVersion: networking.istio.io/v1
-            kind: Gateway
-            metadata: {name: tls, namespace: default}
-            spec:
-              servers:
-              - port: {number: \(port), name: https, protocol: HTTPS}
-                hosts: ["app.example.com"]
-                tls: {mode: SIMPLE, serverCertificate: "\(cert)", privateKey: "\(key)"}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: {name: tls-app, namespace: default}
-            spec:
-              hosts: ["app.example.com"]
-              gateways: ["tls"]
-              http:
-              - route: [{destination: {host: app}}]
-            """, backends: backends)
+        let report = try await harness.apply(Self.simpleHTTPS(port: port, cert: cert, key: key), backends: backends)
         #expect(report.problems.isEmpty, "\(report.problems)")
         // Python's ssl module never sends close_notify on its own; the raw socket then shows when
         // the gateway's FIN arrives.

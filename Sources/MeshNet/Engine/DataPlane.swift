@@ -37,6 +37,8 @@ public actor DataPlane {
     private let tls: ServerTLSContexts
     private let upstreamTLS: UpstreamTLSContexts
     private var current: CompiledSnapshot = .empty
+    /// The downstream connection budget of all listeners (`ProxySettings.maxConnections`).
+    nonisolated let admission: ConnectionAdmission
 
     /// - Parameters:
     ///   - group: the event loops that carry traffic; one `LoopState` each.
@@ -51,6 +53,7 @@ public actor DataPlane {
         self.upstreamTLS = UpstreamTLSContexts(resolver: secrets, logger: logger)
         self.settings = settings
         self.logger = logger
+        self.admission = ConnectionAdmission(limit: settings.maxConnections, logger: logger)
         self.states = LoopStates(group: group) { loop in
             LoopState(
                 eventLoop: loop, settings: settings, logger: logger,
@@ -63,6 +66,9 @@ public actor DataPlane {
 
     /// The version of the snapshot being served.
     public var version: UInt64 { current.version }
+
+    /// Downstream connections open now, all listeners together.
+    public nonisolated var openConnections: Int { admission.openConnections }
 
     /// Where each listener is bound (`127.0.0.1:8080`).
     public var boundAddresses: [String: SocketAddress] {
@@ -140,18 +146,25 @@ public actor DataPlane {
     private func bind(_ listener: Snapshot.Listener) async throws -> any Channel {
         let states = self.states
         let name = listener.name
-        let maxPerLoop = max(1, settings.maxConnectionsPerListener / max(1, states.all.count))
+        let admission = self.admission
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // Refusals and accept errors are seen first; on EMFILE and the like NIO's
+                    // back-off pauses accepting for a second instead of retrying in a busy loop.
+                    try channel.pipeline.syncOperations.addHandlers(
+                        AcceptGuard(admission: admission, listenerName: name, states: states),
+                        AcceptBackoffHandler(shouldForwardIOErrorCaught: false))
+                }
+            }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let state = states.state(for: channel.eventLoop)
-                    guard let listener = state.config.listeners[name],
-                        state.connections[name, default: 0] < maxPerLoop
-                    else {
+                    guard let listener = state.config.listeners[name] else {
                         channel.close(promise: nil)
                         return
                     }

@@ -29,6 +29,10 @@ enum ListenerPipeline {
         case .https, .tls, .tlsPassthrough:
             let name = listener.name
             let port = Int(listener.port)
+            if state.settings.tlsHandshakeTimeout > .zero {
+                try channel.pipeline.syncOperations.addHandler(
+                    TLSHandshakeTimeout(timeout: state.settings.tlsHandshakeTimeout, logger: state.logger))
+            }
             let handler = SNIChainHandler(chains: listener.filterChains, logger: state.logger) { channel, index, _ in
                 let state = states.state(for: channel.eventLoop)
                 guard let listener = state.config.listeners[name], listener.filterChains.indices.contains(index) else {
@@ -49,6 +53,8 @@ enum ListenerPipeline {
     ) throws {
         guard let tls = chain.tls else {
             guard case .tcp(let clusters) = chain.destination else { throw ChannelError.ioOnClosedChannel }
+            // Passed through: the ClientHello is read, the rest of the handshake is the upstream's.
+            TLSHandshakeTimeout.finished(on: channel)
             relayTCP(channel, clusters: clusters, state: state)
             return
         }
@@ -63,6 +69,7 @@ enum ListenerPipeline {
         try SNIChainHandler.addTLSTermination(
             context: context, tls: tls, to: channel.pipeline.syncOperations, logger: state.logger
         ) { channel, negotiated in
+            TLSHandshakeTimeout.finished(on: channel)
             // The identity the handshake verified, read once per connection for authorization and
             // for the `x-forwarded-client-cert` its requests carry upstream.
             let peer = negotiated.clientCertificate.flatMap { PeerIdentity.spiffeIDs(in: $0).first }
@@ -129,6 +136,7 @@ enum ListenerPipeline {
         to channel: any Channel, listenerName: String, routeConfigurationName: String, port: Int, state: LoopState
     ) throws {
         let timeouts = ConnectionTimeouts(settings: state.settings)
+        timeouts.register(in: state.idleConnections, channel: channel)
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(timeouts)
         try sync.addHandler(
@@ -157,7 +165,13 @@ enum ListenerPipeline {
         forwardedClientCert: String? = nil
     ) throws {
         let sync = channel.pipeline.syncOperations
-        let timeouts = existing ?? ConnectionTimeouts(settings: state.settings)
+        let timeouts: ConnectionTimeouts
+        if let existing {
+            timeouts = existing
+        } else {
+            timeouts = ConnectionTimeouts(settings: state.settings)
+            timeouts.register(in: state.idleConnections, channel: channel)
+        }
         let proxy = HTTPProxyHandler(
             state: state, listenerName: listenerName, routeConfigurationName: routeConfigurationName, scheme: scheme,
             listenerPort: port, timeouts: timeouts, peerSPIFFEID: peerSPIFFEID,

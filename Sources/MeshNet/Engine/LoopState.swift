@@ -16,6 +16,8 @@ final class LoopState {
     var random = FastRandom()
     /// Open downstream connections per listener name on this loop.
     var connections: [String: Int] = [:]
+    /// This loop's HTTP/1 connections, oldest first: the idle ones may make room for new ones.
+    let idleConnections = IdleConnections()
     private var sweeper: Scheduled<Void>?
 
     init(eventLoop: any EventLoop, settings: ProxySettings, logger: Logger, accessLog: AccessLogWriter?, metrics: ProxyMetrics) {

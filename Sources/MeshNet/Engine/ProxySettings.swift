@@ -16,10 +16,22 @@ public struct ProxySettings: Sendable, Hashable {
     public var requestHeaderTimeout: TimeAmount = .seconds(10)
     /// A keep-alive connection with no request in flight is closed after this.
     public var idleTimeout: TimeAmount = .seconds(60)
+    /// From accepting a connection of a TLS listener to the end of its handshake (Envoy's
+    /// `transport_socket_connect_timeout`); slower clients are closed. Zero disables it.
+    public var tlsHandshakeTimeout: TimeAmount = .seconds(10)
+    /// A request (or HTTP/2 stream) with no byte either way for this long is ended: 408 while
+    /// nothing of the response went out, else closed (Envoy's `stream_idle_timeout`: 5 min).
+    /// Zero disables it.
+    public var streamIdleTimeout: TimeAmount = .minutes(5)
+    /// While a request body arrives, the longest pause between two of its reads (nginx's
+    /// `client_body_timeout`: 60 s); slower clients get 408. Zero disables it.
+    public var requestBodyTimeout: TimeAmount = .seconds(60)
     /// Streams one HTTP/2 client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS; Envoy: 2^31-1, nginx: 128).
     public var maxConcurrentStreams: Int = 128
-    /// Downstream connections per listener; more are accepted and closed at once.
-    public var maxConnectionsPerListener: Int = 16_384
+    /// Downstream connections of all listeners together (the gateway derives it from its
+    /// descriptor budget). Past it a new connection takes the place of the oldest idle one, or,
+    /// with none to spare, is closed at once (see `ConnectionAdmission`).
+    public var maxConnections: Int = 16_384
     /// Request bodies up to this size are kept so that a retry or a mirror can replay them.
     public var retryBufferBytes: Int = 64 * 1024
     /// A TCP relay (TCP servers, TLS passthrough, WebSocket tunnels) with no byte in either

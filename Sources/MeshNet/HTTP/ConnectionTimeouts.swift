@@ -1,13 +1,19 @@
 import NIOCore
 
-/// Closes idle keep-alive connections of a downstream HTTP/1 connection and answers clients that
-/// send a request header too slowly (slowloris). It sees raw bytes, so it knows when a request
-/// begins before the parser has a head to show.
+/// The timeouts of a downstream HTTP/1 connection (or of one HTTP/2 stream): the idle keep-alive
+/// timeout, the request-header timeout against slowloris, and, once a request has started, the
+/// request-body timeout (a pause between reads of its body) and the stream idle timeout (no byte
+/// either way). It sees raw bytes, so it knows when a request begins before the parser has a head
+/// to show.
 ///
 /// In front of the pipeline (before the HTTP/2 sniffer decides, and in front of NIO's codecs) it
 /// is a handler that sees every read and fires `Expired` down the pipeline. The engine's own
 /// codec drives it instead (`drive(on:expired:)`): the codec reports reads by a direct call and
 /// gets expiries by its callback, and the handler leaves the pipeline — one hop less per read.
+///
+/// Cheap on the hot path: one timer per connection, moved lazily. While a request runs, reads and
+/// writes only set a flag; when the timer fires it turns the flags into "active now" and re-arms,
+/// so a request that goes silent is ended between one and two periods after its last byte.
 final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -15,24 +21,70 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     /// Fired down the pipeline when a timeout expires; the proxy handler answers or closes.
     struct Expired {}
 
-    private enum Phase { case idle, readingHead, busy }
+    /// Which timeout expired (read by the proxy handler to answer).
+    enum Kind { case idle, requestHeader, requestBody, streamIdle }
+
+    private enum Phase { case idle, readingHead, readingBody, awaitingResponse }
 
     private let idleTimeout: TimeAmount
     private let headerTimeout: TimeAmount
+    private let bodyTimeout: TimeAmount
+    private let streamIdleTimeout: TimeAmount
+    /// One HTTP/2 stream: a single request, no idle or header phase.
+    private let stream: Bool
     private var phase = Phase.idle
-    /// When the current phase times out; checked when the timer fires, so that the timer is not
-    /// cancelled and re-armed for every request of a keep-alive connection.
+    /// When the idle or header phase times out; checked when the timer fires, so that the timer
+    /// is not cancelled and re-armed for every request of a keep-alive connection.
     private var deadline: NIODeadline = .distantFuture
+    /// Whether an expiry may fire at all (false once cancelled or expired).
+    private var armed = false
+    /// When the current request's first byte arrived (read with the clock of the idle → head step).
+    private var requestBegan: NIODeadline
+    // While a request runs: the last activity seen by the timer, and whether bytes moved since.
+    private var lastInput: NIODeadline = .distantPast
+    private var lastOutput: NIODeadline = .distantPast
+    private var inputSeen = false
+    private var outputSeen = false
+    /// The proxy stopped reading the client (back-pressure from a slow upstream): a pause in the
+    /// body is then not the client's, and only the stream idle timeout applies.
+    private var readingPaused = false
+    private(set) var expiredKind = Kind.idle
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline = .distantFuture
     private var context: ChannelHandlerContext?
     private var eventLoop: (any EventLoop)?
     /// Set while a codec drives these timeouts: where an expiry goes.
     private var expired: (() -> Void)?
+    /// The loop's list of connections that may be shed for a newer one (`IdleConnections`).
+    private var idleList: IdleConnections?
+    private var channel: (any Channel)?
+    // Links of `IdleConnections`, oldest connection first.
+    var olderConnection: ConnectionTimeouts?
+    var newerConnection: ConnectionTimeouts?
 
-    init(settings: ProxySettings) {
+    /// - Parameter stream: the timeouts of one HTTP/2 stream (request body and stream idle only).
+    init(settings: ProxySettings, stream: Bool = false) {
         idleTimeout = settings.idleTimeout
         headerTimeout = settings.requestHeaderTimeout
+        bodyTimeout = settings.requestBodyTimeout
+        streamIdleTimeout = settings.streamIdleTimeout
+        self.stream = stream
+        requestBegan = stream ? .now() : .distantPast
+    }
+
+    /// Lists the connection among those a newer one may take the place of while it is idle.
+    func register(in list: IdleConnections, channel: any Channel) {
+        idleList = list
+        self.channel = channel
+        list.append(self)
+    }
+
+    /// Idle between requests (or before the first): a connection that may be shed.
+    var isIdle: Bool { phase == .idle && armed }
+
+    /// Closes the connection for a newer one.
+    func shed() {
+        channel?.close(promise: nil)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -54,14 +106,14 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelRead(data)
     }
 
-    /// The codec takes over: it calls `inputArrived()` for each read and `expired` runs when a
-    /// timeout expires. Starts the idle timeout if these timeouts were never in a pipeline;
-    /// remove the handler from the pipeline after this call.
+    /// The codec (or the stream's proxy handler) takes over: it calls `inputArrived()` for each
+    /// read and `expired` runs when a timeout expires. Starts the idle timeout if these timeouts
+    /// were never in a pipeline; remove the handler from the pipeline after this call.
     func drive(on eventLoop: any EventLoop, expired: @escaping () -> Void) {
         self.expired = expired
         if self.eventLoop == nil {
             self.eventLoop = eventLoop
-            awaitRequest()
+            if !stream { awaitRequest() }
         }
     }
 
@@ -69,9 +121,26 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     @inline(__always)
     func inputArrived() {
         if phase == .idle {
+            if stream { return }
             phase = .readingHead
-            arm(.now() + headerTimeout)
+            let now = NIODeadline.now()
+            requestBegan = now
+            arm(now + headerTimeout)
+        } else {
+            inputSeen = true
         }
+    }
+
+    /// Bytes of the response went to the client: the request is not idle.
+    @inline(__always)
+    func outputWritten() {
+        outputSeen = true
+    }
+
+    /// Reading from the client was paused or resumed by back-pressure; resuming counts as activity.
+    func setReadingPaused(_ paused: Bool) {
+        readingPaused = paused
+        if !paused { inputSeen = true }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -79,15 +148,37 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
-    /// A request head was parsed: no timeout while the exchange runs (routes carry their own).
+    /// A request head was parsed: its body (if any) is read under the body timeout, and the
+    /// exchange under the stream idle timeout (routes carry their own timeouts besides).
     func requestStarted() {
-        phase = .busy
+        phase = .readingBody
+        inputSeen = true
+        outputSeen = false
+        let first = Self.shorter(bodyTimeout, streamIdleTimeout)
+        armed = first != nil
         deadline = .distantFuture
+        // The first look is due one period after the request began at the latest; it finds the
+        // flags set and re-arms from then (a pipelined request's stale start only makes it early).
+        if let first { arm(requestBegan + first) }
+    }
+
+    /// The request has been read completely; the response may still take its time.
+    func requestEnded() {
+        guard phase == .readingBody else { return }
+        phase = .awaitingResponse
+        inputSeen = true
     }
 
     /// The response is done and the connection waits for the next request.
     func awaitRequest() {
         phase = .idle
+        inputSeen = false
+        outputSeen = false
+        if stream {
+            armed = false
+            return
+        }
+        armed = true
         arm(.now() + idleTimeout)
     }
 
@@ -95,6 +186,12 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
         timer?.cancel()
         timer = nil
         deadline = .distantFuture
+        armed = false
+        if let idleList {
+            self.idleList = nil
+            channel = nil
+            idleList.remove(self)
+        }
     }
 
     /// Cancels and forgets the codec's callback (which holds the codec).
@@ -105,7 +202,7 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Moves the deadline; a timer is only scheduled when none is pending at or before it.
     private func arm(_ newDeadline: NIODeadline) {
-        deadline = newDeadline
+        if phase == .idle || phase == .readingHead { deadline = newDeadline }
         if timer != nil && timerDeadline <= newDeadline { return }
         schedule(at: newDeadline)
     }
@@ -123,16 +220,61 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func fired() {
-        guard deadline != .distantFuture else { return }
-        if deadline > .now() {
-            schedule(at: deadline)  // the phase moved on since this timer was armed
+        guard armed else { return }
+        let now = NIODeadline.now()
+        let due: NIODeadline
+        let kind: Kind
+        switch phase {
+        case .idle, .readingHead:
+            due = deadline
+            kind = phase == .idle ? .idle : .requestHeader
+        case .readingBody, .awaitingResponse:
+            if inputSeen {
+                inputSeen = false
+                lastInput = now
+            }
+            if outputSeen {
+                outputSeen = false
+                lastOutput = now
+            }
+            let request = requestDeadline()
+            due = request.due
+            kind = request.kind
+            if due == .distantFuture { return }  // the body is read, and streams never idle out
+        }
+        if due > now {
+            schedule(at: due)  // the phase moved on, or bytes moved, since this timer was armed
             return
         }
+        armed = false
         deadline = .distantFuture
+        expiredKind = kind
         if let expired {
             expired()
         } else {
             context?.fireUserInboundEventTriggered(Expired())
+        }
+    }
+
+    /// The earlier of the stream idle and (while the body arrives) the body deadline.
+    private func requestDeadline() -> (due: NIODeadline, kind: Kind) {
+        var due = NIODeadline.distantFuture
+        var kind = Kind.streamIdle
+        if streamIdleTimeout > .zero { due = max(lastInput, lastOutput) + streamIdleTimeout }
+        if phase == .readingBody, bodyTimeout > .zero, !readingPaused, lastInput + bodyTimeout < due {
+            due = lastInput + bodyTimeout
+            kind = .requestBody
+        }
+        return (due, kind)
+    }
+
+    /// The shorter of two timeouts where zero means none; nil when both are off.
+    private static func shorter(_ a: TimeAmount, _ b: TimeAmount) -> TimeAmount? {
+        switch (a > .zero, b > .zero) {
+        case (true, true): min(a, b)
+        case (true, false): a
+        case (false, true): b
+        case (false, false): nil
         }
     }
 }

@@ -42,12 +42,19 @@ enum HTTP2Downstream {
                 try sync.addHandler(
                     HTTPProxyHandler(
                         state: state, listenerName: listenerName, routeConfigurationName: routeConfigurationName,
-                        scheme: scheme, listenerPort: port, timeouts: nil, http2: true, peerSPIFFEID: peerSPIFFEID,
+                        scheme: scheme, listenerPort: port, timeouts: streamTimeouts(state.settings), http2: true,
+                        peerSPIFFEID: peerSPIFFEID,
                         forwardedClientCert: forwardedClientCert))
             }
         }
         try channel.pipeline.syncOperations.addHandler(CloseOnInputClosed())
         idle.start()
+    }
+
+    /// A stream's request-body and stream idle timeouts; nil when both are off.
+    private static func streamTimeouts(_ settings: ProxySettings) -> ConnectionTimeouts? {
+        guard settings.streamIdleTimeout > .zero || settings.requestBodyTimeout > .zero else { return nil }
+        return ConnectionTimeouts(settings: settings, stream: true)
     }
 }
 

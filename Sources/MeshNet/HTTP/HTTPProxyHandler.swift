@@ -61,6 +61,11 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if http2 {
+            // A stream's timeouts have no handler of their own: this handler drives them. The
+            // callback holds this handler until the stream closes (`channelInactive`).
+            timeouts?.drive(on: context.eventLoop) { [self] in timeoutExpired() }
+        }
         compressorContext = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseCompressor.self)
         sourceAddress = context.channel.remoteAddress?.ipAddress
     }
@@ -69,6 +74,7 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.context = nil
         compressorContext = nil
         codec = nil
+        if http2 { timeouts?.stopDriving() }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -123,9 +129,12 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.exchange = exchange
             exchange.start()
         case .body(let buffer):
+            // A connection's reads reach its timeouts from the codec; a stream's parts, from here.
+            if http2 { timeouts?.inputArrived() }
             exchange?.requestBody(buffer)
         case .end(let trailers):
             requestOpen = false
+            timeouts?.requestEnded()
             if let exchange {
                 exchange.requestEnd(trailers)
             } else if closeWhenRequestEnds {
@@ -155,7 +164,7 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timeouts?.cancel()
+        if http2 { timeouts?.stopDriving() } else { timeouts?.cancel() }
         if let exchange {
             self.exchange = nil
             exchange.downstreamClosed()
@@ -185,15 +194,27 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// The idle or request-header timeout expired (from `ConnectionTimeouts`, through the
-    /// pipeline or from the codec that drives them).
+    /// A timeout of `ConnectionTimeouts` expired (through the pipeline, or from the codec or this
+    /// handler that drives them). A request under way gets 408 while nothing of its response went
+    /// out, else the connection (the stream) is closed; either way its upstream connection is
+    /// closed, not pooled, as it may be mid-request.
     /// - Parameter partialHead: the codec holds part of a request head (NIO's codecs cannot tell).
     func timeoutExpired(partialHead: Bool = false) {
-        guard exchange == nil, let context else { return }
+        guard let context else { return }
+        let kind = timeouts?.expiredKind ?? .idle
+        if let exchange {
+            guard kind == .requestBody || kind == .streamIdle else { return }
+            keepAlive = false
+            requestHasBody = true
+            let body = kind == .requestBody ? "request body timeout\n" : "stream timeout\n"
+            exchange.localReply(.requestTimeout, body, flag: kind == .requestBody ? .downstreamProtocolError : .streamIdleTimeout)
+            return
+        }
         if requestOpen || partialHead {
             keepAlive = false
             requestHasBody = true
-            sendLocalReply(.requestTimeout, body: "request header timeout\n", head: nil)
+            let body = kind == .requestBody ? "request body timeout\n" : "request header timeout\n"
+            sendLocalReply(.requestTimeout, body: body, head: nil)
         } else {
             context.close(promise: nil)
         }
@@ -211,6 +232,7 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         } else if head.version.major == 1 && head.version.minor == 0 {
             head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
         }
+        timeouts?.outputWritten()
         if let codec {
             codec.writeHead(head)
         } else {
@@ -225,10 +247,12 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// HTTP/1.1 client; `Connection: close` when this connection ends after it.
     func writeHead(_ head: RawResponseHead, upstreamServiceTime: TimeAmount?) {
         guard context != nil, let codec else { return }
+        timeouts?.outputWritten()
         codec.writeHead(head, upstreamServiceTime: upstreamServiceTime, close: !keepAlive || isDraining)
     }
 
     func writeBody(_ buffer: ByteBuffer) {
+        timeouts?.outputWritten()
         if let codec {
             codec.writeBody(buffer)
         } else {
@@ -253,6 +277,7 @@ final class HTTPProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     func setReading(_ on: Bool) {
         guard on == readingPaused, let context else { return }
         readingPaused = !on
+        timeouts?.setReadingPaused(!on)
         if let codec {
             codec.setReading(on)  // the codec also pauses for pipelined input
         } else {

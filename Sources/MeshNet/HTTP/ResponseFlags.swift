@@ -31,6 +31,8 @@ struct ResponseFlags: OptionSet {
     /// RBAC: an AuthorizationPolicy denied the request (403). Envoy records this only in
     /// `response_code_details` (`rbac_access_denied_matched_policy[…]`); meshbox names it here too.
     static let rbacAccessDenied = ResponseFlags(rawValue: 1 << 13)
+    /// SI: no byte either way for the stream idle timeout (Envoy's `stream_idle_timeout`).
+    static let streamIdleTimeout = ResponseFlags(rawValue: 1 << 14)
 
     private static let names: [(ResponseFlags, String)] = [
         (.noRoute, "NR"), (.noHealthyUpstream, "UH"), (.upstreamConnectionFailure, "UF"),
@@ -38,7 +40,7 @@ struct ResponseFlags: OptionSet {
         (.upstreamRetryLimitExceeded, "URX"), (.upstreamOverflow, "UO"),
         (.downstreamConnectionTermination, "DC"), (.faultInjected, "FI"), (.delayInjected, "DI"),
         (.noClusterFound, "NC"), (.downstreamProtocolError, "DPE"), (.upstreamProtocolError, "UPE"),
-        (.rbacAccessDenied, "RBAC"),
+        (.rbacAccessDenied, "RBAC"), (.streamIdleTimeout, "SI"),
     ]
 
     /// `UF,URX`, or `-` when none is set (Envoy's format).

@@ -16,10 +16,14 @@ final class GatewayHarness: Sendable {
     let port: Int
     let host = "app.example.com"
 
-    init(settings: ProxySettings = ProxySettings(), accessLog: AccessLogTarget? = nil) async throws {
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        var logger = Logger(label: "test.gateway")
-        logger.logLevel = .warning
+    /// - Parameter logger: where the engine logs; nil for warnings and worse on the console.
+    init(
+        settings: ProxySettings = ProxySettings(), accessLog: AccessLogTarget? = nil, threads: Int = 2, logger: Logger? = nil
+    ) async throws {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        var quiet = Logger(label: "test.gateway")
+        quiet.logLevel = .warning
+        let logger = logger ?? quiet
         var settings = settings
         settings.drainTimeout = .milliseconds(300)
         plane = DataPlane(group: group, settings: settings, accessLog: accessLog, logger: logger)

@@ -1,0 +1,35 @@
+import Logging
+import MeshNet
+import MeshTesting
+import Testing
+
+/// `gateway.maxConnections` (`ProxySettings.maxConnections`): a flood of idle connections beyond
+/// the limit cannot lock new clients out (they take the place of the oldest idle connections),
+/// the gateway never holds more than its limit, and it says so in its log.
+@Suite("Gateway connection limit")
+struct GatewayConnectionLimitTests {
+    @Test("three times the limit in idle connections: the gateway keeps its limit, a new client is served, the log says why")
+    func idleFlood() async throws {
+        // One event loop: the idle connections a new one may replace are all on its loop.
+        let logs = AuthorizationLogRecorder()  // any engine log, despite its name
+        var settings = ProxySettings()
+        settings.maxConnections = 8
+        let harness = try await GatewayHarness(settings: settings, threads: 1, logger: logs.logger)
+        let backends = try await harness.backends(["v1"])
+        try await harness.apply(GatewayRoutingTests.virtualService("  - route: [{destination: {host: app}}]"), backends: backends)
+        let (port, group, plane) = (harness.port, harness.group, harness.plane)
+        var idle: [ByteConnection] = []
+        for _ in 0..<24 { idle.append(try await ByteConnection.connect(port: port, group: group)) }
+        // Every connection past the limit was refused or took an older one's place.
+        try await eventually("all but the limit to be closed", timeout: .seconds(20)) {
+            idle.filter(\.isClosed).count >= 24 - settings.maxConnections
+        }
+        try await eventually("the gateway to hold no more than its limit") { plane.openConnections <= settings.maxConnections }
+        let response = try await ProxyClient.request(port: port, "GET", "/fresh", host: harness.host, group: group)
+        #expect(response.status == 200 && response.text == "v1", "\(response)")
+        let warnings = logs.all.filter { $0.level == .warning }.map(\.message)
+        #expect(warnings.contains("Connections refused or replaced: the gateway is at its connection limit"), "\(warnings)")
+        for connection in idle { await connection.close() }
+        await harness.shutdown(backends)
+    }
+}
