@@ -204,33 +204,36 @@ public enum HopByHopHeaders {
     }
 
     private static func kind(ofBytes raw: UnsafeRawBufferPointer) -> Kind? {
-        // Length and first letter tell almost every name apart before a whole comparison
-        // (Content-Type and X-Request-Id are both 12 bytes long). Names and Connection tokens
-        // hold no CR, the one byte that `| 0x20` would turn into `-`.
+        // First letter and length tell almost every name apart before a whole comparison
+        // (Content-Type and X-Request-Id are both 12 bytes long); the `x-` names, any length for
+        // `x-envoy-*`, are told apart on their own. Names and Connection tokens hold no CR, the
+        // one byte that `| 0x20` would turn into `-`.
         let count = raw.count
         guard count >= 2 else { return nil }
         func equals(_ lowercase: StaticString) -> Bool {
             HTTP1ByteClass.equalsIgnoringCase(raw, 0, count, lowercase)
         }
-        if count >= 8, ASCII.lower(raw[0]) == UInt8(ascii: "x"),
-            HTTP1ByteClass.equalsIgnoringCase(raw, 0, 8, "x-envoy-")
-        {
-            return .identity
+        let first = ASCII.lower(raw[0])
+        if first == UInt8(ascii: "x") {
+            if count >= 8, HTTP1ByteClass.equalsIgnoringCase(raw, 0, 8, "x-envoy-") { return .identity }
+            switch count {
+            case 12: return equals("x-request-id") ? .requestID : nil
+            case 15: return equals("x-forwarded-for") ? .forwardedFor : nil
+            case 17: return equals("x-forwarded-proto") ? .forwardedProto : nil
+            case 23: return equals("x-forwarded-client-cert") ? .identity : nil
+            default: return nil
+            }
         }
-        guard count <= 17 || count == 23 else { return nil }
-        switch (count, ASCII.lower(raw[0])) {
+        guard count <= 17 else { return nil }
+        switch (count, first) {
         case (2, UInt8(ascii: "t")): return equals("te") ? .te : nil
         case (6, UInt8(ascii: "e")): return equals("expect") ? .expect : nil
         case (7, UInt8(ascii: "u")): return equals("upgrade") ? .upgrade : nil
         case (7, UInt8(ascii: "t")): return equals("trailer") ? .other : nil
         case (10, UInt8(ascii: "c")): return equals("connection") ? .connection : nil
         case (10, UInt8(ascii: "k")): return equals("keep-alive") ? .other : nil
-        case (12, UInt8(ascii: "x")): return equals("x-request-id") ? .requestID : nil
-        case (15, UInt8(ascii: "x")): return equals("x-forwarded-for") ? .forwardedFor : nil
         case (16, UInt8(ascii: "p")): return equals("proxy-connection") ? .other : nil
         case (17, UInt8(ascii: "t")): return equals("transfer-encoding") ? .transferEncoding : nil
-        case (17, UInt8(ascii: "x")): return equals("x-forwarded-proto") ? .forwardedProto : nil
-        case (23, UInt8(ascii: "x")): return equals("x-forwarded-client-cert") ? .identity : nil
         default: return nil
         }
     }
