@@ -41,10 +41,10 @@ public struct IssuedCertificate: Sendable, Hashable, Codable {
 public struct JoinToken: Sendable, Hashable, Codable {
     public var token: String
     public var expiresAt: Date
-    /// The only node that may use the token; nil for any node name.
-    public var nodeName: String?
+    /// The only node that may use the token.
+    public var nodeName: String
 
-    public init(token: String, expiresAt: Date, nodeName: String?) {
+    public init(token: String, expiresAt: Date, nodeName: String) {
         self.token = token
         self.expiresAt = expiresAt
         self.nodeName = nodeName
@@ -178,10 +178,11 @@ public protocol CertificateAuthorityAPI: Sendable {
     /// Every root peers should trust now, concatenated PEM.
     func trustBundlePEM() async -> String
     func status() async -> CertificateAuthorityStatus
-    /// Makes a one-time token for `meshbox join`. The secret is returned only here.
-    func createJoinToken(ttl: Duration, nodeName: String?) async throws -> JoinToken
+    /// Makes a one-time token for `meshbox join` by the node `nodeName` (required: a token
+    /// without a name would join as any node). The secret is returned only here.
+    func createJoinToken(ttl: Duration, nodeName: String) async throws -> JoinToken
     /// Spends a join token on the node's first certificate; the CSR must ask for the node
-    /// identity `spiffe://<td>/ns/meshbox-system/sa/node-<nodeName>`.
+    /// identity `spiffe://<td>/ns/meshbox-system/sa/node-<nodeName>`. A node name joins once.
     func joinNode(token: String, nodeName: String, csrPEM: String) async throws -> IssuedCertificate
     /// Replaces the root; the old one stays in the bundle until its last leaf expires.
     func rotateRoot() async throws -> CertificateAuthorityStatus

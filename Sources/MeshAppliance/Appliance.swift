@@ -107,7 +107,8 @@ public struct Appliance: Sendable {
                     directory: dataDirectory + "/ca", trustDomain: configuration.trustDomain,
                     options: .init(
                         rootTTL: configuration.caRootTTL, defaultLeafTTL: configuration.caLeafTTL,
-                        maxLeafTTL: configuration.caMaxLeafTTL, pluggedIntermediate: plugged),
+                        maxLeafTTL: configuration.caMaxLeafTTL, pluggedIntermediate: plugged,
+                        reservedNodeNames: [configuration.nodeName]),
                     workloadIdentities: { node in
                         await Self.workloadIdentities(on: node, registry: registryForIdentities, trustDomain: configuration.trustDomain)
                     },

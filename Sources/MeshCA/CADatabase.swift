@@ -26,11 +26,17 @@ struct IssuedRow: Sendable {
 }
 
 enum TokenOutcome: Sendable {
+    /// Checked, not spent yet.
+    case usable
     case spent
     case unknown
     case used
     case expired
     case otherNode(String)
+    /// A token made before node names were required.
+    case unbound
+    /// A node of this name has joined already.
+    case alreadyJoined(String)
 }
 
 /// The SQL of the CA: schema and statements. Dates are stored as seconds since 1970 (REAL).
@@ -129,19 +135,34 @@ enum CADatabase {
         }
     }
 
-    static func insertToken(_ db: Database, hash: String, nodeName: String?, expiresAt: Date, createdAt: Date) throws {
+    static func insertToken(_ db: Database, hash: String, nodeName: String, expiresAt: Date, createdAt: Date) throws {
         try db.execute(
             sql: "INSERT INTO join_tokens(hash, node_name, expires_at, created_at) VALUES (?, ?, ?, ?)",
             arguments: [hash, nodeName, expiresAt.timeIntervalSince1970, createdAt.timeIntervalSince1970])
     }
 
-    /// Checks and spends a token in one transaction, so two concurrent joins cannot both spend it.
-    static func spendToken(_ db: Database, hash: String, nodeName: String, now: Date) throws -> TokenOutcome {
+    /// Whether the token may be spent by `nodeName` now (`.usable`), without writing.
+    static func checkToken(_ db: Database, hash: String, nodeName: String, now: Date) throws -> TokenOutcome {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM join_tokens WHERE hash = ?", arguments: [hash])
         else { return .unknown }
         if (row["used_at"] as Double?) != nil { return .used }
         if now.timeIntervalSince1970 >= (row["expires_at"] as Double) { return .expired }
-        if let bound = row["node_name"] as String?, bound != nodeName { return .otherNode(bound) }
+        guard let bound = row["node_name"] as String? else { return .unbound }
+        if bound != nodeName { return .otherNode(bound) }
+        if try hasJoined(db, nodeName: nodeName) { return .alreadyJoined(nodeName) }
+        return .usable
+    }
+
+    /// Whether a token has been spent by a node of this name.
+    static func hasJoined(_ db: Database, nodeName: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM join_tokens WHERE used_by = ?)", arguments: [nodeName]) ?? false
+    }
+
+    /// Checks and spends a token; run it in the transaction that records what the token buys, so
+    /// two concurrent joins cannot both spend it and a failed issuance does not.
+    static func spendToken(_ db: Database, hash: String, nodeName: String, now: Date) throws -> TokenOutcome {
+        let outcome = try checkToken(db, hash: hash, nodeName: nodeName, now: now)
+        guard case .usable = outcome else { return outcome }
         try db.execute(
             sql: "UPDATE join_tokens SET used_at = ?, used_by = ? WHERE hash = ?",
             arguments: [now.timeIntervalSince1970, nodeName, hash])

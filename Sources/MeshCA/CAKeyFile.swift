@@ -1,44 +1,13 @@
 import Foundation
 import MeshCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Files of the CA directory. Keys are created with `O_CREAT|O_EXCL` and mode 0600 so a key is
-/// never readable by others, not even for a moment, and an existing key is never overwritten.
+/// Files of the CA directory. Every file is written through `PrivateFile`: mode 0600 from the
+/// start, to a temporary file renamed into place, so a key is never readable by others, not even
+/// for a moment, and a crash leaves either no file or a whole one.
 enum CAKeyFile {
-    /// Writes `contents` to a new file with mode 0600. Fails if the file exists.
-    static func createPrivate(_ path: String, contents: String) throws {
-        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw MeshError(.io, "cannot create key file \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        let bytes = Array(contents.utf8)
-        var written = 0
-        while written < bytes.count {
-            let result = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw MeshError(.io, "cannot write key file \(path): \(String(cString: strerror(errno)))")
-            }
-            written += result
-        }
-        guard fsync(fd) == 0 else {
-            throw MeshError(.io, "cannot sync key file \(path): \(String(cString: strerror(errno)))")
-        }
-    }
-
-    /// Writes a public file (a certificate) atomically.
-    static func writePublic(_ path: String, contents: String) throws {
-        do {
-            try contents.write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            throw MeshError(.io, "cannot write \(path)", cause: error)
-        }
+    /// Writes `contents` (a key or a certificate) atomically with mode 0600, replacing `path`.
+    static func writePrivate(_ path: String, contents: String) throws {
+        try PrivateFile.write(contents, to: path)
     }
 
     static func read(_ path: String, what: String) throws -> String {

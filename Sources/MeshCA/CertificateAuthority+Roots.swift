@@ -23,7 +23,7 @@ extension CertificateAuthority {
         let old = signer
         guard let oldGeneration = old.generation else { throw MeshError(.internal, "the active root has no generation") }
         let generation = (roots.map(\.row.generation).max() ?? 0) + 1
-        let key = P256.Signing.PrivateKey()
+        let key = Self.newRootKey(directory: directory, generation: generation, logger: logger)
         let made = try Self.makeRoot(
             key: key, generation: generation, trustDomain: trustDomain, ttl: options.rootTTL, now: moment)
         let cross: Certificate
@@ -92,15 +92,32 @@ extension CertificateAuthority {
         }
     }
 
-    /// Writes the key (0600, never overwriting) and the certificate of a new root.
+    static func keyFile(directory: String, generation: Int) -> String {
+        directory + "/root-\(generation).key.pem"
+    }
+
+    /// The key of a new root `generation`. The key file is written before the root's row, so a
+    /// crash in between leaves a key file no row names (no row has this generation yet, so
+    /// nothing ever used it): a readable P-256 key there is adopted, anything else is replaced.
+    static func newRootKey(directory: String, generation: Int, logger: Logger) -> P256.Signing.PrivateKey {
+        let path = keyFile(directory: directory, generation: generation)
+        guard CAKeyFile.exists(path) else { return P256.Signing.PrivateKey() }
+        if let text = try? CAKeyFile.read(path, what: "root key"), let key = try? P256.Signing.PrivateKey(pemRepresentation: text) {
+            logger.notice("Adopted the root key of an interrupted root creation", metadata: ["ca.key_file": "\(path)"])
+            return key
+        }
+        logger.warning("Replacing an unreadable root key file that no root uses", metadata: ["ca.key_file": "\(path)"])
+        return P256.Signing.PrivateKey()
+    }
+
+    /// Writes the key and the certificate of a new root (0600, atomically; see `newRootKey`).
     static func writeRootFiles(
         directory: String, generation: Int, key: P256.Signing.PrivateKey, certificate: Certificate,
         crossSigned: Certificate?, now: Date
     ) throws -> RootRow {
-        let base = directory + "/root-\(generation)"
-        let keyFile = base + ".key.pem"
-        try CAKeyFile.createPrivate(keyFile, contents: key.pemRepresentation)
-        try CAKeyFile.writePublic(base + ".cert.pem", contents: certificate.pem)
+        let keyFile = keyFile(directory: directory, generation: generation)
+        try CAKeyFile.writePrivate(keyFile, contents: key.pemRepresentation)
+        try CAKeyFile.writePrivate(directory + "/root-\(generation).cert.pem", contents: certificate.pem)
         return RootRow(
             generation: generation, certificatePEM: certificate.pem, crossSignedPEM: crossSigned?.pem,
             status: .active, keyFile: keyFile, createdAt: now, lastLeafNotAfter: nil)
@@ -117,7 +134,7 @@ extension CertificateAuthority {
             throw MeshError(.io, "cannot read the CA database in \(directory)", cause: error)
         }
         if rows.isEmpty {
-            let key = P256.Signing.PrivateKey()
+            let key = newRootKey(directory: directory, generation: 1, logger: logger)
             let certificate = try makeRoot(key: key, generation: 1, trustDomain: trustDomain, ttl: rootTTL, now: now)
             let row = try writeRootFiles(
                 directory: directory, generation: 1, key: key, certificate: certificate, crossSigned: nil, now: now)

@@ -59,31 +59,36 @@ extension CertificateAuthority {
         return lifetime
     }
 
-    /// An admin may have any identity in the trust domain; a node its own and its workloads'.
+    /// An admin may have any identity in the trust domain; a node what `NodeAuthorization` allows.
     func authorize(_ identity: SPIFFEID, requester: CertificateRequester) async throws {
         guard case .node(let node) = requester else { return }
-        let requested = identity.description
-        if identity == SPIFFEID.node(node, trustDomain: trustDomain) { return }
-        if identity.nodeName == nil, await workloadIdentities(node).contains(requested) { return }
-        throw MeshError(.permissionDenied, "node \(node) may not request \(requested)")
+        let peer = SPIFFEID.node(node, trustDomain: trustDomain)
+        let workloads = identity == peer ? [] : await workloadIdentities(node)
+        let decision = NodeAuthorization.decide(
+            peer: peer, requested: identity, trustDomain: trustDomain, workloadsOnNode: workloads)
+        if case .denied(let reason) = decision { throw MeshError(.permissionDenied, reason) }
     }
 
     /// Signs the leaf with the current signer and logs it; throws if the log cannot be written
     /// (an unlogged leaf would not keep its root in the bundle).
     func issue(
-        csr: CertificateSigningRequest, identity: SPIFFEID, lifetime: Duration, requester: CertificateRequester
+        csr: CertificateSigningRequest, identity: SPIFFEID, lifetime: Duration, requester: CertificateRequester,
+        sameTransaction: (@Sendable (Database) throws -> Void)? = nil
     ) async throws -> IssuedCertificate {
         try await issueLeaf(
             publicKey: csr.publicKey, names: [.uniformResourceIdentifier(identity.description)],
             logName: identity.description, lifetime: lifetime, requester: requester, requesterLabel: requester.label,
-            expiryGauge: identity.nodeName != nil)
+            expiryGauge: identity.nodeName != nil, sameTransaction: sameTransaction)
     }
 
     /// Signs a leaf for `names` (critical SANs, empty subject) with the current signer and logs it
-    /// under `logName`; the SAN rules are the callers'.
+    /// under `logName`; the SAN rules are the callers'. `sameTransaction` runs in the transaction
+    /// that logs the leaf, before it: a `MeshError` it throws is the answer and nothing is
+    /// written, and what it writes commits only with the log entry (a join spends its token there).
     func issueLeaf(
         publicKey: Certificate.PublicKey, names: [GeneralName], logName: String, lifetime: Duration,
-        requester: CertificateRequester, requesterLabel: String, expiryGauge: Bool
+        requester: CertificateRequester, requesterLabel: String, expiryGauge: Bool,
+        sameTransaction: (@Sendable (Database) throws -> Void)? = nil
     ) async throws -> IssuedCertificate {
         try checkOpen()
         let moment = now()
@@ -118,8 +123,11 @@ extension CertificateAuthority {
             rootGeneration: signer.generation)
         do {
             try await pool.write { [keep = options.issuedLogSize] db in
+                try sameTransaction?(db)
                 try CADatabase.record(db, issued: row, keep: keep)
             }
+        } catch let error as MeshError {
+            throw error
         } catch {
             throw MeshError(.io, "cannot record the issued certificate", cause: error)
         }

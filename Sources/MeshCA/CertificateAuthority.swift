@@ -37,11 +37,13 @@ public actor CertificateAuthority: CertificateAuthorityAPI {
         /// How many issued certificates the log keeps.
         public var issuedLogSize: Int
         public var pluggedIntermediate: PluggedIntermediate?
+        /// Node names no join token may be made for or used with: the control plane's own node.
+        public var reservedNodeNames: Set<String>
 
         public init(
             rootTTL: Duration = .seconds(10 * 365 * 86_400), defaultLeafTTL: Duration = .seconds(24 * 3600),
             maxLeafTTL: Duration = .seconds(7 * 86_400), maxJoinTokenTTL: Duration = .seconds(7 * 86_400),
-            issuedLogSize: Int = 500, pluggedIntermediate: PluggedIntermediate? = nil
+            issuedLogSize: Int = 500, pluggedIntermediate: PluggedIntermediate? = nil, reservedNodeNames: Set<String> = []
         ) {
             self.rootTTL = rootTTL
             self.defaultLeafTTL = defaultLeafTTL
@@ -49,6 +51,7 @@ public actor CertificateAuthority: CertificateAuthorityAPI {
             self.maxJoinTokenTTL = maxJoinTokenTTL
             self.issuedLogSize = issuedLogSize
             self.pluggedIntermediate = pluggedIntermediate
+            self.reservedNodeNames = reservedNodeNames
         }
     }
 
@@ -124,7 +127,12 @@ public actor CertificateAuthority: CertificateAuthorityAPI {
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
             configuration.label = "meshbox.ca"
+            try PrivateFile.prepareDatabase(directory + "/ca.db")
             database = try DatabasePool(path: directory + "/ca.db", configuration: configuration)
+            // GRDB turns WAL on with synchronous=NORMAL, where a power cut can undo the last
+            // commits: a spent join token would come back. FULL syncs every commit; the CA writes
+            // rarely. Only the writer connection writes, so setting it there is enough.
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try CADatabase.migrator().migrate(database)
         } catch {
             throw MeshError(.io, "cannot open the CA database in \(directory)", cause: error)

@@ -25,7 +25,11 @@ extension AdminConsole {
             let ca = try requireCertificateAuthority()
             let body = try JSONBody.decode(JoinTokenRequest.self, from: try await collectBody(request))
             let ttl = try Self.duration(body.ttl ?? "1h", field: "ttl")
-            return JSONBody.response(try await ca.createJoinToken(ttl: ttl, nodeName: body.nodeName), status: .created)
+            // A token without a node name would join as any node, even this control plane's own.
+            guard let nodeName = body.nodeName, !nodeName.isEmpty else {
+                throw MeshError(.invalidArgument, "body.nodeName: required: the name of the node that will join with the token")
+            }
+            return JSONBody.response(try await ca.createJoinToken(ttl: ttl, nodeName: nodeName), status: .created)
         }
         router.post("/api/v1/ca/rotate-root") { _, _ in
             let ca = try requireCertificateAuthority()

@@ -27,7 +27,7 @@ extension AdminClient {
         return String(decoding: data, as: UTF8.self)
     }
 
-    public func createJoinToken(ttl: String?, nodeName: String?) async throws -> JoinToken {
+    public func createJoinToken(ttl: String?, nodeName: String) async throws -> JoinToken {
         try await post("/api/v1/ca/tokens", JoinTokenRequest(ttl: ttl, nodeName: nodeName))
     }
 

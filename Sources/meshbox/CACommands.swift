@@ -93,7 +93,7 @@ struct TokenCreate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "create", abstract: "Make a one-time join token (shown once).")
     @OptionGroup var client: ClientOptions
     @Option(name: .long, help: "How long the token stays valid (default 1h).") var ttl: String = "1h"
-    @Option(name: .long, help: "Only this node name may use it.") var node: String?
+    @Option(name: .long, help: "The name of the node that will join with it (required; a name joins once).") var node: String
 
     func run() async throws {
         let api = try client.client()

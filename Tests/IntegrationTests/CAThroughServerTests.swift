@@ -73,6 +73,14 @@ struct CAThroughServerTests {
         await #expect(throws: AdminClientError.self) {
             _ = try await anonymous.joinNode(token: secret, nodeName: "edge-2", csrPEM: csr.1)
         }
+        // A node name joins once, and a token names its node.
+        let again = try await bash("meshbox token create --ttl 5m --node edge-2", server: server)
+        #expect(again.0 != 0 && again.2.contains("already joined"), "stderr: \(again.2)")
+        let unnamed = try await bash("meshbox token create --ttl 5m", server: server)
+        #expect(unnamed.0 != 0 && unnamed.2.contains("--node"), "stderr: \(unnamed.2)")
+        let (status, body, _) = try await server.client.raw(
+            "POST", "/api/v1/ca/tokens", body: Data(#"{"ttl":"5m"}"#.utf8), contentType: "application/json")
+        #expect(status == 400 && String(decoding: body, as: UTF8.self).contains("body.nodeName"))
         await server.process.stop()
     }
 }

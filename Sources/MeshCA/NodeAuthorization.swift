@@ -1,0 +1,34 @@
+/// Which certificates a node may get by presenting its node certificate: the rule for the
+/// renewal and workload-issuance path that the node mTLS listener (the xDS work) will serve. The
+/// caller verifies the peer's certificate chain against the CA's bundle first and passes the
+/// SPIFFE ID of its leaf here; this decides, without I/O, whether that peer may get `requested`.
+///
+/// The rule: the peer must be a node identity (`ns/meshbox-system/sa/node-<name>`) of the CA's
+/// trust domain; it may renew that same identity, and get the identity of a workload registered
+/// on its node, never another node's identity or anything outside the trust domain.
+public enum NodeAuthorization {
+    public enum Decision: Sendable, Hashable {
+        case allowed
+        /// Why not, in words for the error answer and the log.
+        case denied(String)
+    }
+
+    /// - Parameters:
+    ///   - peer: the SPIFFE ID of the verified node certificate.
+    ///   - requested: the identity the CSR asks for.
+    ///   - trustDomain: the CA's trust domain.
+    ///   - workloadsOnNode: the SPIFFE IDs of the workloads registered on the peer's node.
+    public static func decide(
+        peer: SPIFFEID, requested: SPIFFEID, trustDomain: String, workloadsOnNode: Set<String>
+    ) -> Decision {
+        guard peer.trustDomain == trustDomain, let node = peer.nodeName else {
+            return .denied("\(peer) is not a node identity of trust domain \(trustDomain)")
+        }
+        guard requested.trustDomain == trustDomain else {
+            return .denied("\(requested) is not in trust domain \(trustDomain)")
+        }
+        if requested == peer { return .allowed }
+        if requested.nodeName == nil, workloadsOnNode.contains(requested.description) { return .allowed }
+        return .denied("node \(node) may not request \(requested)")
+    }
+}
