@@ -49,33 +49,3 @@ struct WatchTests {
         #expect(watch.subscriberCount == 0)
     }
 }
-
-@Suite("DurationText")
-struct DurationTextTests {
-    @Test("parses Istio durations", arguments: [
-        ("1s", 1.0), ("1.5s", 1.5), ("100ms", 0.1), ("2m", 120), ("1h30m", 5400), ("250us", 0.00025), ("0s", 0),
-    ])
-    func parses(text: String, seconds: Double) {
-        let duration = DurationText.parse(text)
-        #expect(duration != nil)
-        #expect(abs((duration?.seconds ?? -1) - seconds) < 1e-9)
-    }
-
-    @Test("rejects malformed durations", arguments: ["", "5", "s", "5x", "-1s", "1.2.3s", "ms5"])
-    func rejects(text: String) {
-        #expect(DurationText.parse(text) == nil)
-    }
-
-    @Test("formats durations readably", arguments: [(Duration.seconds(90), "90s"), (.seconds(120), "2m"), (.milliseconds(250), "250ms"), (.seconds(7200), "2h")])
-    func formats(duration: Duration, text: String) {
-        #expect(DurationText.format(duration) == text)
-    }
-}
-
-@Suite("constantTimeEquals")
-struct ConstantTimeTests {
-    @Test("equal only for identical strings", arguments: [("abc", "abc", true), ("abc", "abd", false), ("abc", "ab", false), ("", "", true), ("a", "", false)])
-    func compares(lhs: String, rhs: String, equal: Bool) {
-        #expect(constantTimeEquals(lhs, rhs) == equal)
-    }
-}

@@ -9,8 +9,11 @@ extension IssueCollector {
     /// A duration as Istio writes it, at least 1ms (Istio's `ValidateDuration`).
     mutating func checkDuration(_ text: String?, at path: String, allowZero: Bool = false) {
         guard let text else { return }
-        guard let duration = DurationText.parse(text) else {
-            error(path, "invalid duration \"\(text)\", expected a number with a unit such as 100ms, 1.5s, 2m or 1h")
+        let duration: Duration
+        switch DurationText.read(text) {
+        case .success(let parsed): duration = parsed
+        case .failure(let problem):
+            error(path, "invalid duration \"\(text)\", \(problem)")
             return
         }
         if allowZero && duration == .zero { return }
