@@ -2,12 +2,14 @@
 public func constantTimeEquals(_ lhs: some StringProtocol, _ rhs: some StringProtocol) -> Bool {
     let a = Array(lhs.utf8)
     let b = Array(rhs.utf8)
-    var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+    // The whole length difference takes part: truncated to a byte, a secret followed by 256 NULs
+    // (which pad the shorter side below) would compare equal.
+    var difference = UInt(bitPattern: a.count ^ b.count)
     let count = max(a.count, b.count)
     for index in 0..<count {
         let x = index < a.count ? a[index] : 0
         let y = index < b.count ? b[index] : 0
-        difference |= x ^ y
+        difference |= UInt(x ^ y)
     }
     return difference == 0
 }
