@@ -47,6 +47,7 @@ public struct Appliance: Sendable {
         }
         let dataDirectory = configuration.dataDirectory
         try Self.prepareDataDirectory(dataDirectory)
+        try Self.restrictDataFiles(dataDirectory)
         let lock = try DataDirectoryLock(directory: dataDirectory)
         defer { lock.release() }
 
@@ -298,7 +299,7 @@ public struct Appliance: Sendable {
     }
 
     static func writeAtomically(_ text: String, to path: String) {
-        try? Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try? PrivateFile.write(text, to: path)
     }
 
     static func printBanner(configuration: ApplianceConfiguration, url: String?, tokenPath: String?) {

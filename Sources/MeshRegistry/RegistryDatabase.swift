@@ -20,6 +20,7 @@ struct RegistryDatabase: Sendable {
         do {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try PrivateFile.prepareDatabase(path)
             var configuration = Configuration()
             // WAL + NORMAL survives a process crash; a power cut may lose the last registrations,
             // which agents send again. One fsync per registration would make bulk loads slow.

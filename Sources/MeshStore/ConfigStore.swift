@@ -67,7 +67,8 @@ public actor ConfigStore: ConfigAPI {
         do {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Self.restrictFileMode(path)
+            // It holds private keys (TLS `Secret`s for `credentialName`): owner-only.
+            try PrivateFile.prepareDatabase(path)
             var configuration = Configuration()
             configuration.busyMode = .timeout(options.busyTimeout.seconds)
             configuration.label = "meshbox.config"
