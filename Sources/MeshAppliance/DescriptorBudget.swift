@@ -37,9 +37,9 @@ public struct DescriptorBudget: Sendable, Hashable {
         self.limit = limit
         let cores = cores ?? ProcessInfo.processInfo.activeProcessorCount
         reserved = 128 + 4 * (max(1, threads) + max(1, cores))
-        let rest = max(0, limit - reserved)
-        consoleConnections = min(1024, max(16, rest / 8))
-        gatewayConnections = max(16, (rest - consoleConnections) / 2)
+        // The console is an admin listener: a browser holds a few connections, and one per live view.
+        consoleConnections = min(256, max(16, limit / 8))
+        gatewayConnections = max(16, (limit - reserved - consoleConnections) / 2)
     }
 
     /// The open-descriptor limits of this process.
@@ -81,8 +81,12 @@ public struct DescriptorBudget: Sendable, Hashable {
 
 extension DescriptorBudget {
     /// At start: raises the soft limit, logs the result and the shares, and returns the budget.
-    /// - Parameter gatewayConnections: `gateway.maxConnections` when set (logged as the gateway's share).
-    static func atStart(threads: Int, gatewayConnections configured: Int?, logger: Logger) -> DescriptorBudget {
+    /// - Parameters:
+    ///   - gatewayConnections: `gateway.maxConnections` when set (logged in place of the share).
+    ///   - consoleConnections: `console.maxConnections` when set, likewise.
+    static func atStart(
+        threads: Int, gatewayConnections configured: Int?, consoleConnections configuredConsole: Int?, logger: Logger
+    ) -> DescriptorBudget {
         guard let raised = raiseSoftLimit() else {
             logger.warning("Cannot read the open-descriptor limit; assuming 1024")
             return DescriptorBudget(limit: 1024, threads: threads)
@@ -93,7 +97,7 @@ extension DescriptorBudget {
             "descriptors.limit": "\(after.soft)", "descriptors.previous_limit": "\(before.soft)",
             "descriptors.hard_limit": "\(after.hard)",
             "gateway.max_connections": "\(configured ?? budget.gatewayConnections)",
-            "console.max_connections": "\(budget.consoleConnections)",
+            "console.max_connections": "\(configuredConsole ?? budget.consoleConnections)",
         ]
         if after.soft < 4096 {
             // Too few for a gateway on the internet: say how to give it more.
