@@ -86,11 +86,12 @@ struct GatewayIdentityHeaderTests {
         #expect(report.problems.isEmpty, "\(report.problems)")
 
         let expected = "By=\(gatewayID);Hash=\(hash);Subject=\"\(subject)\";URI=\(clientID)"
-        for version in ["--http1.1", "--http2"] {
+        for (version, spoken) in [("--http1.1", "1.1"), ("--http2", "2")] {
             let forged = Self.forged.flatMap { ["-H", "\($0.0): \($0.1)"] }
             let result = try await GatewayCredentialTests.curl(
-                port: port, caFile: caFile, extra: ["--cert", clientCert, "--key", clientKey, version] + forged)
-            #expect(result.status == 0 && result.output == "v1", "\(version): \(result.output)")
+                port: port, caFile: caFile,
+                extra: ["--cert", clientCert, "--key", clientKey, version, "-w", " %{http_version}"] + forged)
+            #expect(result.status == 0 && result.output == "v1 \(spoken)", "\(version): \(result.output)")
             let seen = try #require(backends[0].received.last)
             #expect(seen.headers.filter { $0.0 == "x-forwarded-client-cert" }.map(\.1) == [expected], "\(version): \(seen.headers)")
             #expect(!seen.headers.contains { $0.0.hasPrefix("x-envoy-") }, "\(version): \(seen.headers)")
