@@ -40,8 +40,7 @@ public struct Appliance: Sendable {
         let started = ContinuousClock.now
         // Before anything opens a descriptor: the gateway's and the console's connection limits come from it.
         let descriptors = DescriptorBudget.atStart(
-            threads: configuration.gateway.threads, gatewayConnections: configuration.gateway.maxConnections,
-            consoleConnections: configuration.console.maxConnections, logger: logger)
+            threads: configuration.gateway.threads, gatewayConnections: configuration.gateway.maxConnections, logger: logger)
 
         if configuration.roles.contains(.console) {
             try configuration.console.checkListener(host: configuration.consoleHost, listen: configuration.consoleListen)
@@ -169,10 +168,14 @@ public struct Appliance: Sendable {
             let token = try AdminToken.loadOrCreate(dataDirectory: dataDirectory)
             let roles = configuration.roles.map(\.rawValue)
             let storeForStatus: (any ConfigAPI)? = store
+            let consoleCertificate = try await Self.consoleCertificate(configuration, authority: authority)
+            if let consoleCertificate { services.append(.init(service: consoleCertificate, serviceName: "console-certificate")) }
             let consoleConfiguration = try configuration.console.consoleConfiguration(
                 base: .init(
                     host: configuration.consoleHost, port: configuration.consolePort, webRoot: configuration.consoleWebRoot,
-                    sessionTTL: configuration.consoleSessionTTL, sessionIdleTimeout: configuration.consoleSessionIdleTimeout))
+                    sessionTTL: configuration.consoleSessionTTL, sessionIdleTimeout: configuration.consoleSessionIdleTimeout),
+                meshCATLS: consoleCertificate?.tls,
+                connectionBudget: descriptors.consoleConnections)
             let console = AdminConsole(
                 configuration: consoleConfiguration,
                 config: store, registry: registry, ca: authority, snapshots: publisher, explainer: RouteExplainer(), trafficStats: dataPlane, token: token,

@@ -1,10 +1,8 @@
 import Foundation
 public import MeshConsole
+import MeshAPI
 import MeshCore
 import Yams
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The console's listener security: TLS, who may connect, and its limits (the `console:` keys
 /// besides `listen`, `webRoot` and the session lifetimes).
@@ -12,6 +10,11 @@ public struct ConsoleSettings: Sendable, Equatable {
     /// PEM certificate chain and private key the console serves TLS with.
     public var tlsCertFile: String?
     public var tlsKeyFile: String?
+    /// Serve TLS with a certificate the mesh CA in this process issues and renews.
+    public var tlsMeshCA = false
+    /// DNS names of that certificate; empty: `localhost`, the listen host if it is a name, and the
+    /// exact names of `allowedHosts`.
+    public var tlsDNSNames: [String] = []
     /// Browsers reach the console through a TLS-terminating proxy: cookies carry `Secure`.
     public var behindTLSProxy = false
     /// Allow plain HTTP on a non-loopback address (the admin token then crosses the network in clear).
@@ -20,14 +23,14 @@ public struct ConsoleSettings: Sendable, Equatable {
     public var allowedHosts: [String] = []
     public var metricsAuth: MetricsAuth = .token
     public var idleTimeout: Duration = .seconds(60)
-    /// Nil: derived from the descriptor budget (`defaultMaxConnections`).
+    /// Nil: the descriptor budget's share for the console (`DescriptorBudget.consoleConnections`).
     public var maxConnections: Int?
     public var loginMaxFailures = 10
     public var loginWindow: Duration = .seconds(60)
 
     public init() {}
 
-    var usesTLS: Bool { tlsCertFile != nil }
+    var usesTLS: Bool { tlsCertFile != nil || tlsMeshCA }
 
     /// Reads one `console.<key>` this type owns; unknown keys are errors naming the path.
     mutating func read(key: String, value: Node, reader: KeyReader, path: String) throws {
@@ -37,10 +40,19 @@ public struct ConsoleSettings: Sendable, Equatable {
                 switch key {
                 case "certFile": tlsCertFile = try nonEmpty(reader, value, path)
                 case "keyFile": tlsKeyFile = try nonEmpty(reader, value, path)
+                case "meshCA": tlsMeshCA = try reader.bool(value, path: path)
+                case "dnsNames":
+                    tlsDNSNames = try reader.stringList(value, path: path)
+                    for (index, name) in tlsDNSNames.enumerated() {
+                        if let problem = MeshCAMaterial.dnsNameProblem(name) { throw reader.error("\(path)[\(index)]", problem) }
+                    }
                 default: throw reader.unknown(path)
                 }
             }
             guard (tlsCertFile == nil) == (tlsKeyFile == nil) else { throw reader.error(path, "needs both certFile and keyFile") }
+            guard !(tlsMeshCA && tlsCertFile != nil) else {
+                throw reader.error(path, "certFile/keyFile and meshCA are two ways to get a certificate; pick one")
+            }
         case "behindTLSProxy": behindTLSProxy = try reader.bool(value, path: path)
         case "allowInsecureRemote": allowInsecureRemote = try reader.bool(value, path: path)
         case "allowedHosts": allowedHosts = try reader.stringList(value, path: path)
@@ -80,7 +92,7 @@ public struct ConsoleSettings: Sendable, Equatable {
         guard !usesTLS, !allowInsecureRemote, !Self.isLoopback(host) else { return }
         throw ApplianceError(
             "console.listen \(listen): plain HTTP on a non-loopback address would send the admin token in clear text; "
-                + "serve TLS (console.tls.certFile and console.tls.keyFile), listen on 127.0.0.1, "
+                + "serve TLS (console.tls.certFile and console.tls.keyFile, or console.tls.meshCA: true), listen on 127.0.0.1, "
                 + "or set console.allowInsecureRemote: true (e.g. behind a TLS proxy on the same host)")
     }
 
@@ -91,28 +103,15 @@ public struct ConsoleSettings: Sendable, Equatable {
         return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
-    /// The connection cap when none is configured: an eighth of the descriptor limit, 16 to 256.
-    /// The console is an admin listener (a browser holds a few connections, and one per live
-    /// view); the rest of the budget belongs to the gateway, the stores and upstreams.
-    static func defaultMaxConnections(descriptorLimit: Int) -> Int {
-        min(256, max(16, descriptorLimit / 8))
-    }
-
-    /// The soft `RLIMIT_NOFILE`, read when the connection cap is derived (after any raise at start).
-    static func descriptorLimit() -> Int {
-        var limit = rlimit()
-        #if canImport(Glibc)
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
-        #else
-        guard getrlimit(RLIMIT_NOFILE, &limit) == 0 else { return 1024 }
-        #endif
-        return Int(clamping: limit.rlim_cur)  // RLIM_INFINITY is the largest value: no cap
-    }
-
     /// What the console role runs with; reads the certificate files (errors name the key).
-    func consoleConfiguration(base: AdminConsole.Configuration) throws -> AdminConsole.Configuration {
+    /// `meshCATLS` is the listener's certificate from the mesh CA, with `console.tls.meshCA`;
+    /// `connectionBudget` the cap when `maxConnections` is not set.
+    func consoleConfiguration(
+        base: AdminConsole.Configuration, meshCATLS: ConsoleTLS?, connectionBudget: Int
+    ) throws -> AdminConsole.Configuration {
         var configuration = base
         configuration.usesTLS = behindTLSProxy
+        configuration.tls = meshCATLS
         if let tlsCertFile, let tlsKeyFile {
             let chain = try Self.read(tlsCertFile, key: "console.tls.certFile")
             let key = try Self.read(tlsKeyFile, key: "console.tls.keyFile")
@@ -125,7 +124,7 @@ public struct ConsoleSettings: Sendable, Equatable {
         configuration.allowedHosts = allowedHosts
         configuration.metricsAuth = metricsAuth
         configuration.idleTimeout = idleTimeout
-        configuration.maxConnections = maxConnections ?? Self.defaultMaxConnections(descriptorLimit: Self.descriptorLimit())
+        configuration.maxConnections = maxConnections ?? connectionBudget
         configuration.loginThrottle = .init(maxFailures: loginMaxFailures, window: loginWindow)
         return configuration
     }
@@ -142,6 +141,8 @@ public struct ConsoleSettings: Sendable, Equatable {
         [
             "console.tls.certFile: \(tlsCertFile ?? "")",
             "console.tls.keyFile: \(tlsKeyFile ?? "")",
+            "console.tls.meshCA: \(tlsMeshCA)",
+            "console.tls.dnsNames: \(tlsDNSNames.joined(separator: ","))",
             "console.behindTLSProxy: \(behindTLSProxy)",
             "console.allowInsecureRemote: \(allowInsecureRemote)",
             "console.allowedHosts: \(allowedHosts.joined(separator: ","))",
@@ -160,5 +161,21 @@ extension KeyReader {
             throw error(path, "expected true or false")
         }
         return value
+    }
+}
+
+extension ConsoleSettings {
+    /// The names of a mesh-CA console certificate: `tlsDNSNames`, else `localhost`, the listen
+    /// host when it is a DNS name, and the exact names of `allowedHosts`.
+    func meshCADNSNames(listenHost: String) -> [String] {
+        if !tlsDNSNames.isEmpty { return tlsDNSNames }
+        let candidates = ["localhost", listenHost.lowercased()] + allowedHosts.map { $0.lowercased() }
+        var names: [String] = []
+        for name in candidates where MeshCAMaterial.dnsNameProblem(name) == nil && !names.contains(name) {
+            // An IPv4 address passes as a DNS name by shape; the CA's path signs names only.
+            guard !name.split(separator: ".").allSatisfy({ UInt8($0) != nil }) else { continue }
+            names.append(name)
+        }
+        return names
     }
 }

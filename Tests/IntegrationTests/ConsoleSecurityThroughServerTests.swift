@@ -50,6 +50,29 @@ struct ConsoleSecurityThroughServerTests {
         #expect(await server.process.stop() == 0)
     }
 
+    @Test("console.tls.meshCA: the console presents a certificate the mesh CA of the process issued for localhost")
+    func meshCACertificate() async throws {
+        let directory = try TemporaryDirectory(prefix: "meshbox-console-meshca")
+        defer { directory.remove() }
+        try "console:\n  tls:\n    meshCA: true\n".write(toFile: directory.file("meshbox.yaml"), atomically: true, encoding: .utf8)
+        let server = try await RunningServer.start(arguments: ["--config", directory.file("meshbox.yaml")])
+        defer { server.cleanUp() }
+        let port = try #require(server.process.consoleURL.port)
+        #expect(server.process.consoleURL.scheme == "https")
+        // The mesh trust bundle, as an operator would fetch it once: the CA's root certificate files.
+        let caDirectory = server.process.dataDirectory + "/ca"
+        let roots = try FileManager.default.contentsOfDirectory(atPath: caDirectory).filter { $0.hasSuffix(".cert.pem") }
+        let bundle = try roots.map { try String(contentsOfFile: caDirectory + "/" + $0, encoding: .utf8) }.joined(separator: "\n")
+        try bundle.write(toFile: directory.file("bundle.pem"), atomically: true, encoding: .utf8)
+        let client = AdminClient(
+            baseURL: URL(string: "https://localhost:\(port)")!, token: server.process.adminToken, timeout: 20,
+            trustRootsFile: directory.file("bundle.pem"))
+        #expect(try await client.raw("GET", "/api/v1/revision").0 == 200)
+        let status = String(decoding: try await client.raw("GET", "/api/v1/ca/status").1, as: UTF8.self)
+        #expect(status.contains("dns:localhost"), "\(status)")
+        #expect(await server.process.stop() == 0)
+    }
+
     @Test("a plain-HTTP console on a non-loopback address is refused at start, naming the key that allows it")
     func nonLoopbackPlainRefused() async throws {
         let directory = try TemporaryDirectory(prefix: "meshbox-console-remote")
