@@ -76,7 +76,10 @@ public struct Appliance: Sendable {
         if configuration.roles.contains(.registry) {
             let opened = try await Registry(
                 path: dataDirectory + "/registry.db", eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-                options: .init(nodeName: configuration.nodeName), logger: Logger(label: "meshbox.registry"))
+                options: .init(
+                    nodeName: configuration.nodeName,
+                    healthChecks: .init(denyCIDRs: configuration.registryHealthCheckDenyCIDRs)),
+                logger: Logger(label: "meshbox.registry"))
             registry = opened
             services.append(.init(service: RegistryRole(registry: opened, configUpdates: store?.watch()), serviceName: "registry"))
             readiness.markReady(.registry)

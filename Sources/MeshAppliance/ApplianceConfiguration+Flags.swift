@@ -65,6 +65,7 @@ extension ApplianceConfiguration {
             "ca.intermediate.certificate: \(caIntermediateCertificate ?? "")",
             "ca.intermediate.key: \(caIntermediateKey ?? "")",
             "ca.intermediate.chain: \(caIntermediateChain ?? "")",
+            "registry.healthCheck.denyCIDRs: \(registryHealthCheckDenyCIDRs.map(\.description).joined(separator: ","))",
         ].joined(separator: "\n") + "\n" + (console.summary + gateway.summary).joined(separator: "\n")
     }
 }

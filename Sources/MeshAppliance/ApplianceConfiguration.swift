@@ -1,5 +1,6 @@
 public import Foundation
 import MeshCore
+public import MeshModel
 import Yams
 #if canImport(Glibc)
 import Glibc
@@ -38,6 +39,8 @@ public struct ApplianceConfiguration: Sendable, Equatable {
     public var caIntermediateCertificate: String?
     public var caIntermediateKey: String?
     public var caIntermediateChain: String?
+    /// Registry: addresses health checks may not target (`registry.healthCheck.denyCIDRs`).
+    public var registryHealthCheckDenyCIDRs: [IPBlock] = []
     public var gateway = GatewaySettings()
     /// `serve --apply FILE` (repeatable): resources applied at start. A flag only, not a file key.
     public var applyFiles: [String] = []
@@ -195,6 +198,19 @@ extension ApplianceConfiguration {
                 }
                 guard config.caLeafTTL <= config.caMaxLeafTTL else {
                     throw reader.error("ca.leafTTL", "must not exceed ca.maxLeafTTL")
+                }
+            case "registry":
+                try reader.object(value, path: path) { key, value, path in
+                    guard key == "healthCheck" else { throw reader.unknown(path) }
+                    try reader.object(value, path: path) { key, value, path in
+                        guard key == "denyCIDRs" else { throw reader.unknown(path) }
+                        config.registryHealthCheckDenyCIDRs = try reader.stringList(value, path: path).enumerated().map {
+                            guard let block = IPBlock($0.element) else {
+                                throw reader.error("\(path)[\($0.offset)]", "invalid CIDR '\($0.element)'")
+                            }
+                            return block
+                        }
+                    }
                 }
             case "gateway":
                 try config.gateway.read(value, reader: reader, path: path)

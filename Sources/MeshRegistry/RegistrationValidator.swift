@@ -1,5 +1,6 @@
 import MeshAPI
 import MeshCore
+import MeshModel
 import NIOCore
 
 /// A health check with every default applied and every duration parsed.
@@ -39,7 +40,9 @@ enum RegistrationValidator {
     static let defaultTimeout = "2s"
     static let maxIDLength = 253
 
-    static func validate(_ input: InstanceRegistration, defaultNode: String) -> Verdict {
+    static func validate(
+        _ input: InstanceRegistration, defaultNode: String, policy: Registry.HealthCheckPolicy = .init()
+    ) -> Verdict {
         var issues: [String] = []
         var registration = input
 
@@ -84,10 +87,14 @@ enum RegistrationValidator {
 
         var resolved: ResolvedHealthCheck?
         if let check = input.check {
-            let (spec, result, checkIssues) = validateCheck(check, firstPort: firstPort)
+            let (spec, result, checkIssues) = validateCheck(check, firstPort: firstPort, policy: policy)
             registration.check = spec
             resolved = result
             issues += checkIssues
+            if check.kind != .ttl, let denied = policy.denyCIDRs.first(where: { $0.contains(input.address) }) {
+                issues.append(
+                    "check: may not target \(input.address), which is in \(denied) (registry.healthCheck.denyCIDRs)")
+            }
         }
 
         guard issues.isEmpty else { return .invalid(issues) }
@@ -102,12 +109,12 @@ enum RegistrationValidator {
     }
 
     private static func validateCheck(
-        _ input: HealthCheckSpec, firstPort: Int
+        _ input: HealthCheckSpec, firstPort: Int, policy: Registry.HealthCheckPolicy
     ) -> (HealthCheckSpec, ResolvedHealthCheck?, [String]) {
         var issues: [String] = []
         var spec = input
 
-        func duration(_ text: String?, _ field: String) -> Duration? {
+        func duration(_ text: String?, _ field: String, atLeast minimum: Duration? = nil) -> Duration? {
             guard let text else { return nil }
             guard let value = DurationText.parse(text) else {
                 issues.append("check.\(field): invalid duration \"\(text)\"")
@@ -115,6 +122,10 @@ enum RegistrationValidator {
             }
             guard value > .zero else {
                 issues.append("check.\(field): must be greater than 0")
+                return nil
+            }
+            if let minimum, value < minimum {
+                issues.append("check.\(field): must be at least \(DurationText.format(minimum))")
                 return nil
             }
             return value
@@ -138,7 +149,7 @@ enum RegistrationValidator {
             reject(input.healthyThreshold, "healthyThreshold")
             reject(input.unhealthyThreshold, "unhealthyThreshold")
             if input.ttl == nil { issues.append("check.ttl: required for a ttl check") }
-            resolved.ttl = duration(input.ttl, "ttl")
+            resolved.ttl = duration(input.ttl, "ttl", atLeast: policy.minimumTTL)
         case .http, .tcp:
             reject(input.ttl, "ttl")
             if input.kind == .http {
@@ -165,8 +176,8 @@ enum RegistrationValidator {
 
             spec.interval = input.interval ?? defaultInterval
             spec.timeout = input.timeout ?? defaultTimeout
-            let interval = duration(spec.interval, "interval")
-            let timeout = duration(spec.timeout, "timeout")
+            let interval = duration(spec.interval, "interval", atLeast: policy.minimumInterval)
+            let timeout = duration(spec.timeout, "timeout", atLeast: policy.minimumTimeout)
             if let interval { resolved.interval = interval }
             if let timeout { resolved.timeout = timeout }
             if let interval, let timeout, timeout > interval {

@@ -10,14 +10,17 @@ extension Registry {
         /// Watchers get a new state at most this often (changes in between arrive together);
         /// `.zero` publishes every change.
         public var publishInterval: Duration
+        /// Limits on the health checks registrations ask for.
+        public var healthChecks: HealthCheckPolicy
 
         public init(
             nodeName: String? = nil, clock: any Clock<Duration> = ContinuousClock(),
-            publishInterval: Duration = .milliseconds(20)
+            publishInterval: Duration = .milliseconds(20), healthChecks: HealthCheckPolicy = .init()
         ) {
             self.nodeName = nodeName ?? ProcessInfo.processInfo.hostName
             self.clock = clock
             self.publishInterval = publishInterval
+            self.healthChecks = healthChecks
         }
     }
 }

@@ -54,7 +54,8 @@ public actor Registry: RegistryAPI {
         var instances: [String: Instance] = [:]
         var restoredChecks: [(String, ResolvedHealthCheck)] = []
         for row in try database.loadAll() {
-            switch RegistrationValidator.validate(row.registration, defaultNode: options.nodeName) {
+            switch RegistrationValidator.validate(
+                row.registration, defaultNode: options.nodeName, policy: options.healthChecks) {
             case .valid(let validated):
                 instances[validated.id] = Self.makeInstance(validated, source: .api, registeredAt: row.registeredAt)
                 if let check = validated.check { restoredChecks.append((validated.id, check)) }
@@ -80,7 +81,7 @@ public actor Registry: RegistryAPI {
     public func register(_ input: InstanceRegistration) async throws -> Instance {
         try ensureOpen()
         let validated: ValidatedRegistration
-        switch RegistrationValidator.validate(input, defaultNode: options.nodeName) {
+        switch RegistrationValidator.validate(input, defaultNode: options.nodeName, policy: options.healthChecks) {
         case .valid(let value): validated = value
         case .invalid(let issues): throw MeshError(.validation, "invalid instance registration", details: issues)
         }

@@ -140,7 +140,7 @@ struct ConfigThroughServerTests {
         defer { server.cleanUp() }
         let register = try await runMeshboxCLI(
             ["register", "--service", "reviews", "--address", "127.0.0.1", "--port", "http:9", "--label", "version=v1",
-             "--tcp-check", "--interval", "100ms", "--timeout", "50ms"],
+             "--tcp-check", "--interval", "1s", "--timeout", "500ms"],
             environment: server.cliEnvironment)
         #expect(register.status == 0, "stderr: \(register.stderr)")
         let id = "reviews.default-127.0.0.1:9"

@@ -50,7 +50,7 @@ struct GatewayThroughServerTests {
         #expect(apply.status == 0, "stderr: \(apply.stderr)")
         let register = try await runMeshboxCLI(
             ["register", "--service", "shop", "--address", "127.0.0.1", "--port", "http:\(backend.port)", "--tcp-check",
-             "--interval", "200ms", "--timeout", "100ms"],
+             "--interval", "1s", "--timeout", "500ms"],
             environment: server.cliEnvironment)
         #expect(register.status == 0, "stderr: \(register.stderr)")
 

@@ -111,7 +111,7 @@ struct SecretThroughServerTests {
             [
                 "register", "--service", "shop", "--address", "127.0.0.1", "--port", "http:\(backend.port)",
                 "--tcp-check",
-                "--interval", "200ms", "--timeout", "100ms",
+                "--interval", "1s", "--timeout", "500ms",
             ],
             environment: env
         )

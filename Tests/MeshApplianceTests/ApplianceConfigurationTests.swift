@@ -48,6 +48,8 @@ struct ApplianceConfigurationTests {
             ("roles: [config, dns]\n", "t.yaml: roles: unknown role 'dns'"),
             ("trustDomain: Bad_Domain\n", "t.yaml: trustDomain: invalid trust domain"),
             ("serviceCIDR: 10.0.0.0/40\n", "t.yaml: serviceCIDR: invalid CIDR"),
+            ("registry:\n  healthCheck:\n    denyCIDRs: [10.0.0.0/8, 300.0.0.0/8]\n", "t.yaml: registry.healthCheck.denyCIDRs[1]: invalid CIDR '300.0.0.0/8'"),
+            ("registry:\n  healthChecks: {}\n", "t.yaml: registry.healthChecks: unknown key"),
             ("- a\n- b\n", "t.yaml: (top level): expected a map"),
             ("log: [\n", "t.yaml: invalid YAML"),
         ])
@@ -58,6 +60,14 @@ struct ApplianceConfigurationTests {
         } catch {
             #expect("\(error)".hasPrefix(expected), "got: \(error)")
         }
+    }
+
+    @Test("registry.healthCheck.denyCIDRs takes a list of IPv4 and IPv6 CIDRs and addresses")
+    func healthCheckDenyCIDRs() throws {
+        let configuration = try ApplianceConfiguration.parse(
+            yaml: "registry:\n  healthCheck:\n    denyCIDRs: [169.254.0.0/16, \"fd00::/8\", 10.1.2.3]\n", source: "t.yaml")
+        #expect(configuration.registryHealthCheckDenyCIDRs.map { "\($0)" } == ["169.254.0.0/16", "fd00:0:0:0:0:0:0:0/8", "10.1.2.3/32"])
+        #expect(configuration.summary.contains("registry.healthCheck.denyCIDRs: 169.254.0.0/16,"))
     }
 
     @Test("flags override the file")

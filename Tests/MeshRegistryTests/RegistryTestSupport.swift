@@ -11,13 +11,14 @@ import Testing
 func withRegistry<T>(
     directory: URL? = nil,
     publishInterval: Duration = .milliseconds(20),
+    healthChecks: Registry.HealthCheckPolicy = .forTests,
     _ body: (Registry, any EventLoopGroup, URL) async throws -> T
 ) async throws -> T {
     let dir = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("meshbox-registry-\(UUID())")
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let registry = try await Registry(
         path: dir.appendingPathComponent("registry.sqlite").path, eventLoopGroup: group,
-        options: .init(nodeName: "test-node", publishInterval: publishInterval), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        options: .init(nodeName: "test-node", publishInterval: publishInterval, healthChecks: healthChecks), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     do {
         let result = try await body(registry, group, dir)
         await registry.shutdown()
@@ -65,6 +66,13 @@ func waitFor(
 
 /// A minimal HTTP/1.1 backend on 127.0.0.1 that answers every request with `status`.
 /// (The test target has no NIOHTTP1, and the raw bytes keep the backend independent of the client.)
+extension Registry.HealthCheckPolicy {
+    /// Short intervals and TTLs so that health changes show quickly; the production minimums are
+    /// tested in HealthCheckPolicyTests.
+    static let forTests = Registry.HealthCheckPolicy(
+        minimumInterval: .milliseconds(50), minimumTimeout: .milliseconds(50), minimumTTL: .milliseconds(50))
+}
+
 struct TestBackend {
     let channel: any Channel
     var port: Int { channel.localAddress?.port ?? 0 }
@@ -102,7 +110,9 @@ private final class RawHTTPHandler: ChannelInboundHandler {
         received += buffer.readString(length: buffer.readableBytes) ?? ""
         guard received.contains("\r\n\r\n") else { return }
         received = ""
-        let response = "HTTP/1.1 \(status) Test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        // A header and a body that a check's output must never show (it would be an SSRF oracle).
+        let response =
+            "HTTP/1.1 \(status) Test\r\nX-Internal: secret-header\r\nContent-Length: 11\r\nConnection: close\r\n\r\nsecret-body"
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response)), promise: written)
         let channel = context.channel

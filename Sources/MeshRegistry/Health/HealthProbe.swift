@@ -11,6 +11,10 @@ import Darwin
 #endif
 
 /// One check result: the verdict and the explanation shown as `Instance.healthOutput`.
+///
+/// The output is coarse on purpose: whoever registers an instance chooses the check's target and
+/// reads the output, so it says up or down, the status class (`HTTP 5xx`) and a reason from a
+/// short fixed list, never the target's headers, body, exact status or error text.
 struct ProbeResult: Sendable, Hashable {
     var success: Bool
     var output: String
@@ -70,7 +74,8 @@ struct HealthProbe: Sendable {
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
             let code = try await status.futureResult.get()
             let healthy = expectedStatus.map { $0 == code } ?? (200...299).contains(code)
-            return ProbeResult(success: healthy, output: "HTTP \(code)")
+            let shown = Self.statusClass(code)
+            return ProbeResult(success: healthy, output: healthy || expectedStatus == nil ? shown : "\(shown), expected \(expectedStatus ?? 0)")
         } catch {
             return ProbeResult(success: false, output: Self.describe(error, timeout: timeout))
         }
@@ -94,6 +99,11 @@ struct HealthProbe: Sendable {
         }
     }
 
+    /// `HTTP 2xx`, …, `HTTP 5xx`; `invalid HTTP response` outside 100-599.
+    static func statusClass(_ code: Int) -> String {
+        (100...599).contains(code) ? "HTTP \(code / 100)xx" : "invalid HTTP response"
+    }
+
     static func describe(_ error: any Error, timeout: Duration) -> String {
         switch error {
         case HealthProbeError.timedOut, ChannelError.connectTimeout:
@@ -105,14 +115,14 @@ struct HealthProbe: Sendable {
             case ECONNREFUSED: return "connection refused"
             case ECONNRESET: return "connection reset"
             case EHOSTUNREACH, ENETUNREACH: return "host unreachable"
-            default: return "connect failed: \(error)"
+            default: return "connect failed"
             }
         case let error as NIOConnectionError:
             return error.connectionErrors.first.map { describe($0.error, timeout: timeout) } ?? "connect failed"
-        case let error as HTTPParserError:
-            return "invalid HTTP response: \(error)"
+        case is HTTPParserError:
+            return "invalid HTTP response"
         default:
-            return "check failed: \(error)"
+            return "check failed"
         }
     }
 }
