@@ -23,7 +23,7 @@ enum DocumentReader {
         /// Collections inside collections, counting the document itself as depth 1.
         var depth = 64
         /// Scalars and collections over all documents. Yams takes about 200 bytes a node, so this
-        /// keeps one text under about 100 MB while composing (8 MB of `[1,1,…]` took 600 MB).
+        /// keeps one text under about 100 MB while composing (8 MB of `[1,1,…]` took 667 MiB).
         var nodes = 500_000
     }
 
