@@ -32,4 +32,27 @@ struct GatewayConnectionLimitTests {
         for connection in idle { await connection.close() }
         await harness.shutdown(backends)
     }
+
+    @Test("on a TLS listener, connections that never finish their handshake make room for a new client")
+    func idleTLSFlood() async throws {
+        let directory = try TemporaryDirectory(prefix: "meshbox-gw-tls-flood")
+        defer { directory.remove() }
+        let (cert, key) = try GatewayTLSTests.appCertificate(in: directory)
+        var settings = ProxySettings()
+        settings.maxConnections = 4
+        let harness = try await GatewayHarness(settings: settings, threads: 1)
+        let backends = try await harness.backends(["v1"])
+        let port = try FreePort.take()
+        try await harness.apply(GatewayTLSTests.simpleHTTPS(port: port, cert: cert, key: key), backends: backends)
+        var idle: [ByteConnection] = []
+        for _ in 0..<12 { idle.append(try await ByteConnection.connect(port: port, group: harness.group)) }
+        try await eventually("all but the limit to be closed", timeout: .seconds(20)) {
+            idle.filter(\.isClosed).count >= 12 - settings.maxConnections
+        }
+        let curl = try await GatewayTLSTests.run(
+            "curl", ["-sS", "--max-time", "10", "-k", "--resolve", "app.example.com:\(port):127.0.0.1", "https://app.example.com:\(port)/x"])
+        #expect(curl.status == 0 && curl.output == "v1", "\(curl.output)")
+        for connection in idle { await connection.close() }
+        await harness.shutdown(backends)
+    }
 }

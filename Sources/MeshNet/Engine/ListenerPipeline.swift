@@ -31,7 +31,9 @@ enum ListenerPipeline {
             let port = Int(listener.port)
             if state.settings.tlsHandshakeTimeout > .zero {
                 try channel.pipeline.syncOperations.addHandler(
-                    TLSHandshakeTimeout(timeout: state.settings.tlsHandshakeTimeout, logger: state.logger))
+                    TLSHandshakeTimeout(
+                        timeout: state.settings.tlsHandshakeTimeout, logger: state.logger,
+                        idleConnections: state.idleConnections))
             }
             let handler = SNIChainHandler(chains: listener.filterChains, logger: state.logger) { channel, index, _ in
                 let state = states.state(for: channel.eventLoop)

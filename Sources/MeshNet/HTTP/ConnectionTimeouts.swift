@@ -14,7 +14,7 @@ import NIOCore
 /// Cheap on the hot path: one timer per connection, moved lazily. While a request runs, reads and
 /// writes only set a flag; when the timer fires it turns the flags into "active now" and re-arms,
 /// so a request that goes silent is ended between one and two periods after its last byte.
-final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
+final class ConnectionTimeouts: ListedConnection, ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
@@ -55,12 +55,6 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     private var eventLoop: (any EventLoop)?
     /// Set while a codec drives these timeouts: where an expiry goes.
     private var expired: (() -> Void)?
-    /// The loop's list of connections that may be shed for a newer one (`IdleConnections`).
-    private var idleList: IdleConnections?
-    private var channel: (any Channel)?
-    // Links of `IdleConnections`, oldest connection first.
-    var olderConnection: ConnectionTimeouts?
-    var newerConnection: ConnectionTimeouts?
 
     /// - Parameter stream: the timeouts of one HTTP/2 stream (request body and stream idle only).
     init(settings: ProxySettings, stream: Bool = false) {
@@ -70,22 +64,12 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
         streamIdleTimeout = settings.streamIdleTimeout
         self.stream = stream
         requestBegan = stream ? .now() : .distantPast
+        super.init()
     }
 
-    /// Lists the connection among those a newer one may take the place of while it is idle.
-    func register(in list: IdleConnections, channel: any Channel) {
-        idleList = list
-        self.channel = channel
-        list.append(self)
-    }
-
-    /// Idle between requests (or before the first): a connection that may be shed.
-    var isIdle: Bool { phase == .idle && armed }
-
-    /// Closes the connection for a newer one.
-    func shed() {
-        channel?.close(promise: nil)
-    }
+    /// Idle between requests (or before the first): a connection that may be shed
+    /// (`register(in:channel:)` lists it in its loop's `IdleConnections`).
+    override var isIdle: Bool { phase == .idle && armed }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -187,11 +171,7 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
         timer = nil
         deadline = .distantFuture
         armed = false
-        if let idleList {
-            self.idleList = nil
-            channel = nil
-            idleList.remove(self)
-        }
+        unregister()
     }
 
     /// Cancels and forgets the codec's callback (which holds the codec).

@@ -5,21 +5,28 @@ import NIOCore
 /// its handshake within the timeout from its accept (Envoy's `transport_socket_connect_timeout`):
 /// a client that sends a ClientHello, or part of one, and then stalls holds no descriptor for
 /// long. First handler of the pipeline; it leaves once the handshake is done (`finished(on:)`),
-/// so later reads do not pass through it.
-final class TLSHandshakeTimeout: ChannelInboundHandler, RemovableChannelHandler {
+/// so later reads do not pass through it. Until then the connection may make room for a newer
+/// one at the connection limit (`IdleConnections`).
+final class TLSHandshakeTimeout: ListedConnection, ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
 
     private let timeout: TimeAmount
     private let logger: Logger
     private var timer: Scheduled<Void>?
+    private let idleConnections: IdleConnections
 
-    init(timeout: TimeAmount, logger: Logger) {
+    init(timeout: TimeAmount, logger: Logger, idleConnections: IdleConnections) {
         self.timeout = timeout
         self.logger = logger
+        self.idleConnections = idleConnections
+        super.init()
     }
+
+    override var isIdle: Bool { true }
 
     func handlerAdded(context: ChannelHandlerContext) {
         let channel = context.channel
+        register(in: idleConnections, channel: channel)
         let logger = logger
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
             logger.debug(
@@ -30,14 +37,18 @@ final class TLSHandshakeTimeout: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        stop()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        stop()
+        context.fireChannelInactive()
+    }
+
+    private func stop() {
         timer?.cancel()
         timer = nil
-        context.fireChannelInactive()
+        unregister()
     }
 
     /// The handshake of `channel` is done (or, passed through, the server name is known): the
