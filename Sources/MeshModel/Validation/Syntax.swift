@@ -120,7 +120,8 @@ enum Syntax {
         guard value >= 4 else { return true }
         guard value % 2 != 0, value % 3 != 0 else { return false }
         var divisor: UInt64 = 5
-        while divisor * divisor <= value {
+        // Not `divisor * divisor <= value`: past 2^32 the square overflows (and traps) before the loop ends.
+        while divisor <= value / divisor {
             if value % divisor == 0 || value % (divisor + 2) == 0 { return false }
             divisor += 6
         }

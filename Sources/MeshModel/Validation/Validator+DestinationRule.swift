@@ -1,6 +1,8 @@
 extension Validator {
     /// Envoy's upper bound for a ring hash's minimum ring size.
     static let maximumRingSize: UInt64 = 8_388_608
+    /// Envoy's limit (and the data plane's `MaglevTable.maximumSize`).
+    static let maximumMaglevTableSize: UInt64 = 5_000_011
 
     static func validateDestinationRule(_ spec: DestinationRuleSpec, into issues: inout IssueCollector) {
         if spec.host.contains("/") {
@@ -146,8 +148,16 @@ extension Validator {
                 "minimum ring size \(size) must be in the range 1..\(maximumRingSize)"
             )
         }
-        if let size = hash.maglev?.tableSize, !Syntax.isPrime(size) {
-            issues.error(hashPath + ".maglev.tableSize", "table size \(size) must be a prime number")
+        if let size = hash.maglev?.tableSize {
+            // Bounded before the primality test, which takes seconds on a 64-bit prime.
+            if size > maximumMaglevTableSize {
+                issues.error(
+                    hashPath + ".maglev.tableSize",
+                    "table size \(size) must be at most \(maximumMaglevTableSize)"
+                )
+            } else if !Syntax.isPrime(size) {
+                issues.error(hashPath + ".maglev.tableSize", "table size \(size) must be a prime number")
+            }
         }
     }
 
