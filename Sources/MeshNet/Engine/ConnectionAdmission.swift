@@ -38,6 +38,7 @@ final class ConnectionAdmission: Sendable {
     private let warningInterval: TimeAmount
     private let refusedCounter: Counter
     private let shedCounter: Counter
+    private let factory: any MetricsFactory
     private let logger: Logger
 
     init(limit: Int, logger: Logger, warningInterval: TimeAmount = .seconds(10), factory: any MetricsFactory = MetricsSystem.factory) {
@@ -45,6 +46,7 @@ final class ConnectionAdmission: Sendable {
         self.slack = max(1, min(self.limit / 16, 1024))
         self.logger = logger
         self.warningInterval = warningInterval
+        self.factory = factory
         refusedCounter = Counter(label: "meshbox_downstream_connections_refused_total", factory: factory)
         shedCounter = Counter(label: "meshbox_downstream_connections_shed_total", factory: factory)
     }
@@ -94,10 +96,13 @@ final class ConnectionAdmission: Sendable {
             ])
     }
 
-    /// `accept()` failed; NIO's `AcceptBackoffHandler` behind it pauses accepting for a moment.
-    func acceptFailed(_ error: any Error, listener: String) {
-        let code = (error as? IOError).map { Self.errnoName($0.errnoCode) } ?? "other"
-        Counter(label: "meshbox_accept_errors_total", dimensions: [("error", code)]).increment()
+    /// `accept()` failed; NIO's `AcceptBackoffHandler` behind it pauses accepting for a moment
+    /// when the process ran out of something (`acceptBackoff`).
+    func acceptFailed(_ error: IOError, listener: String) {
+        let code = Self.errnoName(error.errnoCode)
+        Counter(label: "meshbox_accept_errors_total", dimensions: [("error", code)], factory: factory).increment()
+        // A client that reset its connection before the accept is not for an operator to act on.
+        guard error.errnoCode != ECONNABORTED else { return }
         errorsSinceWarning.add(1, ordering: .relaxed)
         guard dueForWarning(lastErrorWarning) else { return }
         logger.warning(
@@ -105,7 +110,7 @@ final class ConnectionAdmission: Sendable {
             metadata: [
                 "listener.name": "\(listener)", "error.type": "\(code)", "error.message": "\(error)",
                 "connections.open": "\(openConnections)",
-                "errors": "\(errorsSinceWarning.exchange(0, ordering: .relaxed))",
+                "accept.errors": "\(errorsSinceWarning.exchange(0, ordering: .relaxed))",
             ])
     }
 
@@ -115,6 +120,17 @@ final class ConnectionAdmission: Sendable {
         let previous = last.load(ordering: .relaxed)
         if previous != 0 && now &- previous < UInt64(warningInterval.nanoseconds) { return false }
         return last.compareExchange(expected: previous, desired: now, ordering: .relaxed).exchanged
+    }
+
+    /// How long a listener stops accepting after `error`: half a second when the process or the
+    /// system ran out of descriptors or memory (nginx's `accept_mutex_delay`), instead of retrying
+    /// in a busy loop while the socket stays readable; not at all for anything else, so that
+    /// clients resetting their connections (ECONNABORTED) cannot pause a listener.
+    static func acceptBackoff(_ error: IOError) -> TimeAmount? {
+        switch error.errnoCode {
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM: .milliseconds(500)
+        default: nil
+        }
     }
 
     /// Bounded label values for the metric.
@@ -176,7 +192,7 @@ final class AcceptGuard: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // accept() reports IOErrors; a connection closed before its setup is not one.
-        if error is IOError { admission.acceptFailed(error, listener: listenerName) }
+        if let error = error as? IOError { admission.acceptFailed(error, listener: listenerName) }
         context.fireErrorCaught(error)
     }
 }

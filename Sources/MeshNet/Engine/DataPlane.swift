@@ -153,10 +153,11 @@ public actor DataPlane {
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // Refusals and accept errors are seen first; on EMFILE and the like NIO's
-                    // back-off pauses accepting for a second instead of retrying in a busy loop.
+                    // back-off pauses accepting for a moment instead of retrying in a busy loop.
                     try channel.pipeline.syncOperations.addHandlers(
                         AcceptGuard(admission: admission, listenerName: name, states: states),
-                        AcceptBackoffHandler(shouldForwardIOErrorCaught: false))
+                        AcceptBackoffHandler(
+                            shouldForwardIOErrorCaught: false, backoffProvider: ConnectionAdmission.acceptBackoff))
                 }
             }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
