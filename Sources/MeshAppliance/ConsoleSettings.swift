@@ -23,6 +23,7 @@ public struct ConsoleSettings: Sendable, Equatable {
     public var allowedHosts: [String] = []
     public var metricsAuth: MetricsAuth = .token
     public var idleTimeout: Duration = .seconds(60)
+    public var requestHeaderTimeout: Duration = .seconds(10)
     /// Nil: the descriptor budget's share for the console (`DescriptorBudget.consoleConnections`).
     public var maxConnections: Int?
     public var loginMaxFailures = 10
@@ -61,6 +62,7 @@ public struct ConsoleSettings: Sendable, Equatable {
             guard let auth = MetricsAuth(rawValue: text) else { throw reader.error(path, "must be token or none, got '\(text)'") }
             metricsAuth = auth
         case "idleTimeout": idleTimeout = try reader.duration(value, path: path)
+        case "requestHeaderTimeout": requestHeaderTimeout = try reader.duration(value, path: path)
         case "maxConnections":
             let count = try reader.int(value, path: path)
             guard (1...1_000_000).contains(count) else { throw reader.error(path, "must be 1-1000000, got \(count)") }
@@ -124,6 +126,7 @@ public struct ConsoleSettings: Sendable, Equatable {
         configuration.allowedHosts = allowedHosts
         configuration.metricsAuth = metricsAuth
         configuration.idleTimeout = idleTimeout
+        configuration.requestHeaderTimeout = requestHeaderTimeout
         configuration.maxConnections = maxConnections ?? connectionBudget
         configuration.loginThrottle = .init(maxFailures: loginMaxFailures, window: loginWindow)
         return configuration
@@ -148,6 +151,7 @@ public struct ConsoleSettings: Sendable, Equatable {
             "console.allowedHosts: \(allowedHosts.joined(separator: ","))",
             "console.metricsAuth: \(metricsAuth.rawValue)",
             "console.idleTimeout: \(DurationText.format(idleTimeout))",
+            "console.requestHeaderTimeout: \(DurationText.format(requestHeaderTimeout))",
             "console.maxConnections: \(maxConnections.map(String.init) ?? "")",
             "console.loginThrottle.maxFailures: \(loginMaxFailures)",
             "console.loginThrottle.window: \(DurationText.format(loginWindow))",

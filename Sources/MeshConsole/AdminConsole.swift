@@ -39,6 +39,9 @@ public struct AdminConsole: Service {
         /// A connection without a complete request part for this long is closed: idle keep-alive
         /// connections, stalled request heads and bodies, and stalled TLS handshakes alike.
         public var idleTimeout: Duration
+        /// A connection's first request head must be complete this long after it is set up (TLS
+        /// handshake included), else it is closed.
+        public var requestHeaderTimeout: Duration
         /// Connections served at once; beyond it the listener stops accepting until one closes.
         public var maxConnections: Int
 
@@ -46,7 +49,8 @@ public struct AdminConsole: Service {
             host: String = "127.0.0.1", port: Int = 15000, maxBodySize: Int = 8 << 20, webRoot: String? = nil,
             sessionTTL: Duration = .seconds(12 * 3600), sessionIdleTimeout: Duration = .seconds(3600),
             usesTLS: Bool = false, tls: ConsoleTLS? = nil, allowedHosts: [String] = [], metricsAuth: MetricsAuth = .token,
-            loginThrottle: LoginThrottle.Policy = .init(), idleTimeout: Duration = .seconds(60), maxConnections: Int = 256
+            loginThrottle: LoginThrottle.Policy = .init(), idleTimeout: Duration = .seconds(60),
+            requestHeaderTimeout: Duration = .seconds(10), maxConnections: Int = 256
         ) {
             self.host = host
             self.port = port
@@ -60,6 +64,7 @@ public struct AdminConsole: Service {
             self.metricsAuth = metricsAuth
             self.loginThrottle = loginThrottle
             self.idleTimeout = idleTimeout
+            self.requestHeaderTimeout = requestHeaderTimeout
             self.maxConnections = maxConnections
         }
 
@@ -129,13 +134,17 @@ public struct AdminConsole: Service {
     }
 
     /// The Hummingbird application behind `run()`: HTTP/1.1, over TLS when `Configuration.tls`
-    /// is set, with an idle timeout and a connection cap.
+    /// is set, with a request-head deadline, an idle timeout and a connection cap.
     public func makeApplication() throws -> some ApplicationProtocol {
         let logger = self.logger
         let onListening = self.onListening
         let scheme = configuration.tls == nil ? "http" : "https"
-        let http1 = HTTPServerBuilder.http1(
-            configuration: .init(idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped)))
+        let http1Configuration = HTTP1Channel.Configuration(
+            idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped))
+        let headTimeout = TimeAmount.nanoseconds(configuration.requestHeaderTimeout.nanosecondsClamped)
+        let http1 = HTTPServerBuilder { responder in
+            RequestHeadTimeoutChannel(base: HTTP1Channel(responder: responder, configuration: http1Configuration), timeout: headTimeout)
+        }
         let server = try configuration.tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0.serverConfiguration()) } ?? http1
         return Application(
             router: makeRouter(),

@@ -1,4 +1,4 @@
-import MeshConsole
+@testable import MeshConsole
 import Synchronization
 import Testing
 
@@ -12,6 +12,27 @@ struct ConsoleListenerTests {
             let closed = try await TestHTTPClient.closedByServer(port: console.port, after: bytes)
             #expect(closed)
         }
+    }
+
+    @Test("a first request head that stalls is closed after the header timeout, well before the idle timeout")
+    func slowHeadClosed() async throws {
+        try await ConsoleHarness.with(adjust: { $0.requestHeaderTimeout = .milliseconds(300); $0.idleTimeout = .seconds(3600) }) { console in
+            let closed = try await TestHTTPClient.closedByServer(port: console.port, after: "GET /healthz HTTP/1.1\r\nHost: 1")
+            #expect(closed)
+            // A head that does arrive is answered, and the connection then falls under the idle timeout.
+            #expect(try await console.send("GET", "/healthz", token: nil).status == 200)
+        }
+    }
+
+    @Test("the end of a request head is found across reads, CRLF or bare LF")
+    func headEnd() {
+        var tail: [UInt8] = []
+        #expect(!RequestHeadTimeoutHandler.endsHead(tail: &tail, bytes: Array("GET / HTTP/1.1\r\nHost: a\r\n\r".utf8)))
+        #expect(RequestHeadTimeoutHandler.endsHead(tail: &tail, bytes: Array("\n".utf8)))
+        tail = []
+        #expect(RequestHeadTimeoutHandler.endsHead(tail: &tail, bytes: Array("GET / HTTP/1.1\nHost: a\n\n".utf8)))
+        tail = []
+        #expect(!RequestHeadTimeoutHandler.endsHead(tail: &tail, bytes: Array("GET / HTTP/1.1\r\nHost: a\r\n".utf8)))
     }
 
     @Test("beyond the connection cap a client waits until a connection closes")
