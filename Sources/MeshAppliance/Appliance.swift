@@ -50,6 +50,7 @@ public struct Appliance: Sendable {
         try Self.restrictDataFiles(dataDirectory)
         let lock = try DataDirectoryLock(directory: dataDirectory)
         defer { lock.release() }
+        SecretSpec.useRedactionKey(try Self.loadOrCreateRedactionKey(dataDirectory))
 
         let readiness = Readiness(pending: Set(configuration.roles))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []

@@ -7,7 +7,8 @@ import MeshModel
 // material, and a rollback restores it). Everything the admin API sends out is encoded by
 // `JSONBody.encoder()` or `ResourceEncoder`, both of which set `CodingUserInfoKey.redactSecrets`,
 // so every read path (resources, YAML, history, diff, watch streams, the snapshot) shows
-// `<redacted: N bytes, sha256 …>` instead of a value, without a route having to remember it.
+// `<redacted: N bytes, hmac …>` (keyed with the install's `redaction.key`) instead of a value,
+// without a route having to remember it.
 // The other direction is here: a Secret applied back with placeholders (fetched, labels edited,
 // applied) keeps the stored values the placeholders stand for.
 extension AdminConsole {

@@ -67,7 +67,7 @@ struct SecretRedactionTests {
             #expect(stored.resource.metadata.labels == ["team": "edge"])
 
             // A placeholder that is not the stored value is refused with its field.
-            let foreign = edited.replacingOccurrences(of: "sha256 ", with: "sha256 0")
+            let foreign = edited.replacingOccurrences(of: "hmac ", with: "hmac 0")
             let refused = try await console.send("POST", "/api/v1/apply", body: foreign)
             #expect(refused.status == 422, "\(refused.body)")
             #expect(refused.body.contains("is a redacted value as meshbox shows it"), "\(refused.body)")

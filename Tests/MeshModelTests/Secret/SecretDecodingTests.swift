@@ -87,20 +87,19 @@ struct SecretDecodingTests {
         #expect(found.contains(expected), "\(found)")
     }
 
-    @Test("SHA-256 matches the FIPS 180-4 test vectors")
-    func sha256() {
+    @Test("a placeholder is an HMAC-SHA256 prefix (RFC 4231 test case 1), not the value's plain SHA-256")
+    func keyedDigest() {
+        let key = [UInt8](repeating: 0x0b, count: 20)
         #expect(
-            SecretSpec.redactionPlaceholder(for: Array("abc".utf8)) == "<redacted: 3 bytes, sha256 ba7816bf8f01cfea>"
-        )
-        #expect(SecretSpec.redactionPlaceholder(for: [UInt8]()) == "<redacted: 0 bytes, sha256 e3b0c44298fc1c14>")
-        // Two blocks: 56 bytes of input pad into a second block.
-        let twoBlocks = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
-        #expect(SecretSpec.redactionPlaceholder(for: twoBlocks) == "<redacted: 56 bytes, sha256 248d6a61d20638b8>")
+            SecretSpec.redactionPlaceholder(for: Array("Hi There".utf8), key: key)
+                == "<redacted: 8 bytes, hmac b0344c61d8db3853>")
         #expect(
-            SecretSpec.redactionPlaceholder(for: [UInt8](repeating: 0x61, count: 1_234_567)).hasPrefix(
-                "<redacted: 1,234,567 bytes, sha256 "
-            )
-        )
+            SecretSpec.redactionPlaceholder(for: [UInt8](repeating: 0x61, count: 1_234_567), key: key).hasPrefix(
+                "<redacted: 1,234,567 bytes, hmac "))
+        // sha256("abc") begins ba7816bf8f01cfea: with the process's key the placeholder does not.
+        let abc = SecretSpec.redactionPlaceholder(for: Array("abc".utf8))
+        #expect(abc.hasPrefix("<redacted: 3 bytes, hmac ") && !abc.contains("ba7816bf8f01cfea"))
+        #expect(abc == SecretSpec.redactionPlaceholder(for: Array("abc".utf8)))
     }
 
     @Test("displayed resources are redacted; the store's plain encoding keeps the values")
@@ -112,8 +111,9 @@ struct SecretDecodingTests {
         )
         let resource = Resource(metadata: ObjectMeta(name: "web"), spec: .secret(spec))
         let yaml = ResourceEncoder.yaml([resource])
-        #expect(yaml.contains("ca.crt: '<redacted: 3 bytes, sha256 ba7816bf8f01cfea>'"), "\(yaml)")
-        #expect(yaml.contains("tls.key: '<redacted: 3 bytes, sha256 ba7816bf8f01cfea>'"), "\(yaml)")
+        let abc = SecretSpec.redactionPlaceholder(for: Array("abc".utf8))
+        #expect(yaml.contains("ca.crt: '\(abc)'"), "\(yaml)")
+        #expect(yaml.contains("tls.key: '\(abc)'"), "\(yaml)")
         #expect(!yaml.contains("YWJj") && !yaml.contains(": abc"))
         #expect(yaml.contains("apiVersion: v1") && yaml.contains("kind: Secret") && !yaml.contains("spec"))
         #expect(!ResourceEncoder.json(resource).contains("YWJj"))

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 extension CodingUserInfoKey {
     /// Set to `true` on an encoder whose output people or other programs read (the admin API, the
@@ -11,12 +12,29 @@ extension CodingUserInfoKey {
 extension SecretSpec {
     static let placeholderPrefix = "<redacted: "
 
-    /// `<redacted: 1,234 bytes, sha256 0123456789abcdef>` (the first 16 hex digits of the value's
-    /// SHA-256): enough to tell values apart and to compare with `sha256sum` of a file, nothing to
-    /// recover the value from.
+    /// The key placeholders are made with. A server sets its install's key at start
+    /// (`useRedactionKey`, from `<data-dir>/redaction.key`) so that placeholders stay the same across
+    /// restarts and a placeholder applied back finds its value; until then (the CLI, tests) it is a
+    /// random key of this process.
+    private static let redactionKey = Mutex(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
+
+    /// Makes placeholders with `key` (the install's redaction key) from now on.
+    public static func useRedactionKey(_ key: [UInt8]) {
+        redactionKey.withLock { $0 = key }
+    }
+
+    /// `<redacted: 1,234 bytes, hmac 0123456789abcdef>`: the value's size and the first 16 hex
+    /// digits of its HMAC-SHA256 under the install's key, enough to tell values apart and to find
+    /// the stored value a placeholder stands for. Keyed, because a plain hash of a short or guessable
+    /// value (a password, a token) can be matched offline against guesses by anyone who can read it.
     public static func redactionPlaceholder(for bytes: some Collection<UInt8>) -> String {
-        let digest = SHA256.hash(data: Array(bytes)).prefix(8).map { String(format: "%02x", $0) }
-        return "\(placeholderPrefix)\(grouped(bytes.count)) bytes, sha256 \(digest.joined())>"
+        redactionPlaceholder(for: bytes, key: redactionKey.withLock { $0 })
+    }
+
+    package static func redactionPlaceholder(for bytes: some Collection<UInt8>, key: [UInt8]) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(bytes), using: SymmetricKey(data: key))
+        let digest = Array(mac).prefix(8).map { String(format: "%02x", $0) }
+        return "\(placeholderPrefix)\(grouped(bytes.count)) bytes, hmac \(digest.joined())>"
     }
 
     /// Whether `value` is a placeholder as `redacted()` writes it.
