@@ -29,7 +29,7 @@ struct HostileInputThroughServerTests {
     }
 
     // Each of these took the whole process down (gateway included) before issue 22.
-    @Test("an absurd TTL, an absurd route timeout and an alias bomb are refused and the server keeps answering")
+    @Test("an absurd TTL, absurd route timeouts and an alias bomb are refused and the server keeps answering")
     func hostileInputIsRefused() async throws {
         let server = try await RunningServer.start()
         defer { server.cleanUp() }
@@ -59,6 +59,18 @@ struct HostileInputThroughServerTests {
                     + "longer than the maximum 876600h (100 years)"
             ) == true,
             "\(String(describing: timeout))"
+        )
+
+        // A YAML 1.1 base-60 integer that overflows: Yams' arithmetic trapped on it.
+        let baseSixty = await refusal {
+            try await server.client.apply(
+                virtualService.replacing("99999999999999999999s", with: "1:0:0:0:0:0:0:0:0:0:0:0")
+            )
+        }
+        #expect(baseSixty?.status == 422)
+        #expect(
+            baseSixty?.issues.contains { $0.path == "spec.http[0].timeout" } == true,
+            "\(String(describing: baseSixty))"
         )
 
         let bomb = await refusal { try await server.client.apply(Self.billionLaughs) }

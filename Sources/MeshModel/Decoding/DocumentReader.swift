@@ -189,11 +189,13 @@ enum DocumentReader {
         case Tag.Name.bool.rawValue:
             guard !yaml11Booleans.contains(scalar.string), let flag = node.bool else { return .string(scalar.string) }
             return .bool(flag)
+        // YAML 1.1's base-60 numbers (`1:30`) are strings in YAML 1.2, and Yams would read them
+        // with trapping arithmetic: `9223372036854775807:59` or twelve `:0` groups aborted the process.
         case Tag.Name.int.rawValue:
-            guard let integer = node.int else { return .string(scalar.string) }
+            guard !scalar.string.contains(":"), let integer = node.int else { return .string(scalar.string) }
             return .int(Int64(integer))
         case Tag.Name.float.rawValue:
-            guard let number = node.float else { return .string(scalar.string) }
+            guard !scalar.string.contains(":"), let number = node.float else { return .string(scalar.string) }
             return .double(number)
         default:
             return .string(scalar.string)
