@@ -55,4 +55,30 @@ struct GatewayConnectionLimitTests {
         for connection in idle { await connection.close() }
         await harness.shutdown(backends)
     }
+
+    @Test("HTTP/2 connections without an open stream make room for a new client too")
+    func idleHTTP2Flood() async throws {
+        var settings = ProxySettings()
+        settings.maxConnections = 4
+        let harness = try await GatewayHarness(settings: settings, threads: 1)
+        let backends = try await harness.backends(["v1"])
+        try await harness.apply(GatewayRoutingTests.virtualService("  - route: [{destination: {host: app}}]"), backends: backends)
+        // The client preface and an empty SETTINGS frame: an h2c connection that opens no stream.
+        let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0]
+        var idle: [ByteConnection] = []
+        for _ in 0..<4 {
+            let connection = try await ByteConnection.connect(port: harness.port, group: harness.group)
+            try await connection.send(preface)
+            idle.append(connection)
+        }
+        // Each is HTTP/2 once the server's SETTINGS came back.
+        try await eventually("the server's SETTINGS on every connection") {
+            idle.allSatisfy { $0.received.count >= 9 && $0.received[3] == 4 }
+        }
+        let response = try await ProxyClient.request(port: harness.port, "GET", "/fresh", host: harness.host, group: harness.group)
+        #expect(response.status == 200 && response.text == "v1", "\(response)")
+        try await eventually("an idle HTTP/2 connection to have made room") { idle.contains(where: \.isClosed) }
+        for connection in idle { await connection.close() }
+        await harness.shutdown(backends)
+    }
 }

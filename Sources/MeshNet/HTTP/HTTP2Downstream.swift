@@ -48,7 +48,7 @@ enum HTTP2Downstream {
             }
         }
         try channel.pipeline.syncOperations.addHandler(CloseOnInputClosed())
-        idle.start()
+        idle.start(listedIn: state.idleConnections)
     }
 
     /// A stream's request-body and stream idle timeouts; nil when both are off.
@@ -74,8 +74,9 @@ final class CloseOnInputClosed: ChannelInboundHandler {
 
 /// Closes an HTTP/2 connection that has had no open stream for the idle timeout (and one that
 /// opens no stream at all within the request-header timeout), saying so with GOAWAY first.
-/// NIO calls the delegate on the connection's event loop.
-final class HTTP2IdleTimeout: NIOHTTP2StreamDelegate, @unchecked Sendable {
+/// Without an open stream the connection may make room for a newer one at the connection limit
+/// (`IdleConnections`). NIO calls the delegate on the connection's event loop.
+final class HTTP2IdleTimeout: ListedConnection, NIOHTTP2StreamDelegate, @unchecked Sendable {
     private let channel: any Channel
     private let idleTimeout: TimeAmount
     private let firstStreamTimeout: TimeAmount
@@ -86,13 +87,18 @@ final class HTTP2IdleTimeout: NIOHTTP2StreamDelegate, @unchecked Sendable {
         self.channel = channel
         self.idleTimeout = idleTimeout
         self.firstStreamTimeout = firstStreamTimeout
+        super.init()
     }
 
-    func start() {
+    override var isIdle: Bool { openStreams == 0 }
+
+    func start(listedIn idleConnections: IdleConnections) {
         arm(min(firstStreamTimeout, idleTimeout))
+        register(in: idleConnections, channel: channel)
         channel.closeFuture.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
             self.timer?.cancel()
             self.timer = nil
+            self.unregister()
         }
     }
 
