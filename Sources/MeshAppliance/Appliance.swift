@@ -40,7 +40,8 @@ public struct Appliance: Sendable {
         let started = ContinuousClock.now
         // Before anything opens a descriptor: the gateway's and the console's connection limits come from it.
         let descriptors = DescriptorBudget.atStart(
-            threads: configuration.gateway.threads, gatewayConnections: configuration.gateway.maxConnections, logger: logger)
+            threads: configuration.gateway.threads, gatewayConnections: configuration.gateway.maxConnections,
+            consoleConnections: configuration.console.maxConnections, logger: logger)
 
         if configuration.roles.contains(.console) {
             try configuration.console.checkListener(host: configuration.consoleHost, listen: configuration.consoleListen)
