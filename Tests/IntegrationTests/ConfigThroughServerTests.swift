@@ -21,11 +21,12 @@ struct ConfigThroughServerTests {
         let stored = try await server.client.list(namespace: nil)
         #expect(stored.revision == result.revision)
         let byKey = Dictionary(uniqueKeysWithValues: stored.items.map { ($0.key, $0.resource) })
+        let redactionKey = try #require(FileManager.default.contents(atPath: server.process.dataDirectory + "/redaction.key"))
         for resource in local {
             var expected = resource
             expected.apiVersion = resource.kind.preferredAPIVersion
-            // The admin API shows Secret values redacted.
-            if case .secret(let spec) = resource.spec { expected.spec = .secret(spec.redacted()) }
+            // The admin API shows Secret values redacted, keyed with the server's install key.
+            if case .secret(let spec) = resource.spec { expected.spec = .secret(spec.redacted(key: Array(redactionKey))) }
             #expect(byKey[resource.key] == expected, "\(resource.key) reads back equal")
         }
         let again = try await server.client.apply(text)

@@ -49,13 +49,18 @@ extension SecretSpec {
 
     /// Every value replaced by its placeholder; placeholders stay as they are.
     public func redacted() -> SecretSpec {
+        redacted(key: Self.redactionKey.withLock { $0 })
+    }
+
+    /// As `redacted()` with another install's key (a test comparing with what a server shows).
+    package func redacted(key: [UInt8]) -> SecretSpec {
         var copy = self
         copy.data = data.mapValues { value in
             if Self.isRedactionPlaceholder(value) { return value }
-            return Self.redactionPlaceholder(for: Self.decodeBase64(value).map(Array.init) ?? Array(value.utf8))
+            return Self.redactionPlaceholder(for: Self.decodeBase64(value).map(Array.init) ?? Array(value.utf8), key: key)
         }
         copy.stringData = stringData.mapValues { value in
-            Self.isRedactionPlaceholder(value) ? value : Self.redactionPlaceholder(for: Array(value.utf8))
+            Self.isRedactionPlaceholder(value) ? value : Self.redactionPlaceholder(for: Array(value.utf8), key: key)
         }
         return copy
     }
