@@ -64,7 +64,11 @@ public enum DurationText {
         if seconds >= 60, seconds.truncatingRemainder(dividingBy: 60) == 0 { return trim(seconds / 60) + "m" }
         if seconds >= 1 || seconds == 0 { return trim(seconds) + "s" }
         if seconds >= 1e-3 { return trim(seconds * 1e3) + "ms" }
-        return trim(seconds * 1e6) + "us"
+        if seconds >= 1e-6 { return trim(seconds * 1e6) + "us" }
+        // Below 0.001 a Double prints with an exponent (`1e-05`), which `parse` does not read;
+        // less than a picosecond is nothing a timer can wait for.
+        if seconds >= 1e-12 { return trim(seconds * 1e9) + "ns" }
+        return "0s"
     }
 
     private static func trim(_ value: Double) -> String {
