@@ -216,6 +216,25 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // Fuzz targets over the inputs strangers send (HTTP/1 bytes, YAML, durations, CSRs), and the
+        // executable that runs one under libFuzzer (scripts/fuzz.sh) or replays files through it.
+        .target(
+            name: "MeshFuzzTargets",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshNet", "MeshCA",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: settings
+        ),
+        .executableTarget(
+            name: "meshbox-fuzz",
+            dependencies: ["MeshFuzzTargets"],
+            swiftSettings: settings
+        ),
         .target(
             name: "MeshTesting",
             dependencies: [
@@ -233,6 +252,11 @@ let package = Package(
         .testTarget(
             name: "MeshCoreTests",
             dependencies: ["MeshCore"],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshFuzzTargetsTests",
+            dependencies: ["MeshFuzzTargets"],
             swiftSettings: settings
         ),
         .testTarget(
