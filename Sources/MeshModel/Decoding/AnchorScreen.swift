@@ -19,44 +19,50 @@ struct AnchorScreen {
     static let aliasMark: Unicode.Scalar = "\u{E001}"
 
     struct Candidate: Equatable {
-        /// `&name` or `*name`.
+        /// `&name` or `*name` (the name cut at 64 characters).
         var text: String
         /// 1-based, counted in Unicode scalars as libyaml counts them.
         var line: Int
         var column: Int
-        /// Whether only indentation or an indicator (`-`, `:`, `?`, `[`, `{`, `,`) precedes it on
-        /// its line: where a node can start, so likely a real anchor or alias.
-        var atNodeStart: Bool
     }
 
-    private(set) var candidates: [Candidate] = []
+    /// The first candidate where a node can start (only indentation or one of `- : ? [ { ,`
+    /// before it on its line), so likely a real anchor or alias: what an error names when the
+    /// marked text does not parse.
+    private(set) var firstAtNodeStart: Candidate?
     /// The text with each candidate's indicator replaced by its mark; nil without candidates.
     private(set) var markedText: String?
 
     init(_ text: String) {
         // Fast path: most manifests hold neither indicator.
         guard text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "*") }) else { return }
+        let scalars = text.unicodeScalars
         var marked = String.UnicodeScalarView()
-        let scalars = Array(text.unicodeScalars)
+        marked.reserveCapacity(text.utf8.count)
+        var found = false
         var line = 1
         var column = 1
         var lastNonBlank: Unicode.Scalar?
-        for (index, scalar) in scalars.enumerated() {
-            if scalar == "&" || scalar == "*", index + 1 < scalars.count, Self.isNameCharacter(scalars[index + 1]) {
-                let name = scalars[(index + 1)...].prefix(while: Self.isNameCharacter)
-                candidates.append(
-                    Candidate(
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            let next = scalars.index(after: index)
+            let following = next < scalars.endIndex ? scalars[next] : nil
+            if scalar == "&" || scalar == "*", let following, Self.isNameCharacter(following) {
+                found = true
+                if firstAtNodeStart == nil, lastNonBlank.map({ "-:?[{,".unicodeScalars.contains($0) }) ?? true {
+                    let name = scalars[next...].prefix(while: Self.isNameCharacter).prefix(64)
+                    firstAtNodeStart = Candidate(
                         text: String(Character(scalar)) + String(String.UnicodeScalarView(name)),
                         line: line,
-                        column: column,
-                        atNodeStart: lastNonBlank.map { "-:?[{,".unicodeScalars.contains($0) } ?? true
+                        column: column
                     )
-                )
+                }
                 marked.append(scalar == "&" ? Self.anchorMark : Self.aliasMark)
             } else {
                 marked.append(scalar)
             }
-            if scalar == "\n" || (scalar == "\r" && index + 1 < scalars.count && scalars[index + 1] != "\n") {
+            if scalar == "\n" || (scalar == "\r" && following != "\n") {
                 line += 1
                 column = 1
                 lastNonBlank = nil
@@ -64,8 +70,9 @@ struct AnchorScreen {
                 column += 1
                 if scalar != " " && scalar != "\t" { lastNonBlank = scalar }
             }
+            index = next
         }
-        if !candidates.isEmpty { markedText = String(marked) }
+        if found { markedText = String(marked) }
     }
 
     /// libyaml's anchor name characters: ASCII letters, digits, `_` and `-`.

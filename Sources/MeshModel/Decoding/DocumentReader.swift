@@ -44,7 +44,7 @@ enum DocumentReader {
             } catch let failure where failure.isYAMLSyntax {
                 // An anchor on a collection (`base: &base` then an indented map) leaves invalid YAML
                 // once marked: name the likely anchor rather than the syntax error it causes.
-                guard let likely = screen.candidates.first(where: \.atNodeStart) else { throw failure }
+                guard let likely = screen.firstAtNodeStart else { throw failure }
                 throw Failure(
                     document: failure.document,
                     path: "",
