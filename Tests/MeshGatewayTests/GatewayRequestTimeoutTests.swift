@@ -93,6 +93,31 @@ struct GatewayRequestTimeoutTests {
         await harness.shutdown()
     }
 
+    @Test("an HTTP/2 stream whose body stops coming gets 408 after gateway.requestBodyTimeout; the connection stays")
+    func http2RequestBodyTimeout() async throws {
+        let harness = try await Self.harness(body: .milliseconds(200))
+        let backend = try await StallingBackend.start(group: harness.group)
+        try await harness.apply(Self.route, endpoints: [("v1", backend.port)])
+        let client = try await ByteConnection.connect(port: harness.port, group: harness.group)
+        // h2c: the preface, empty SETTINGS, then HEADERS for a POST without END_STREAM, and no DATA.
+        // HPACK: :method POST (3), :scheme http (6), :path / (4), then :authority (name 1) and
+        // content-length: 100 (name 28) as literals.
+        let authority = Array(harness.host.utf8)
+        let block: [UInt8] = [0x83, 0x86, 0x84, 0x41, UInt8(authority.count)] + authority + [0x5c, 3] + Array("100".utf8)
+        let headers: [UInt8] = [0, 0, UInt8(block.count), 0x1, 0x4, 0, 0, 0, 1] + block
+        try await client.send(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0] + headers)
+        try await eventually("the head to reach the upstream") { backend.received.contains("POST / HTTP/1.1") }
+        // The 408's body arrives in a DATA frame, as the bytes it is.
+        try await eventually("the 408's body", timeout: .seconds(20)) {
+            String(decoding: client.received, as: UTF8.self).contains("request body timeout\n")
+        }
+        try await eventually("the upstream connection to be closed") { backend.openConnections == 0 }
+        #expect(!client.isClosed)
+        await client.close()
+        await backend.stop()
+        await harness.shutdown()
+    }
+
     @Test("a TLS client that sends its ClientHello and then stalls is closed after gateway.tlsHandshakeTimeout")
     func tlsHandshakeTimeout() async throws {
         let directory = try TemporaryDirectory(prefix: "meshbox-gw-tls-stall")
