@@ -11,13 +11,24 @@ public struct StoredResource: Sendable, Hashable, Codable {
     /// How many times this resource has been written since it was created, starting at 1.
     public var version: Int64
     public var updatedAt: Date
+    /// What the store keeps for the resource beside its spec: the VIPs of a `Service` or of a
+    /// `ServiceEntry`'s hosts. Nil for other kinds and when there is nothing to show.
+    public var status: ResourceStatus?
 
-    public init(resource: Resource, revision: Int64, createRevision: Int64, version: Int64, updatedAt: Date) {
+    public init(
+        resource: Resource,
+        revision: Int64,
+        createRevision: Int64,
+        version: Int64,
+        updatedAt: Date,
+        status: ResourceStatus? = nil
+    ) {
         self.resource = resource
         self.revision = revision
         self.createRevision = createRevision
         self.version = version
         self.updatedAt = updatedAt
+        self.status = status
     }
 
     public var key: ResourceKey { resource.key }
@@ -82,6 +93,11 @@ public struct ConfigState: Sendable, Hashable {
 
     public func resources(of kind: ResourceKind) -> [StoredResource] {
         resources.values.filter { $0.resource.kind == kind }.sorted { $0.key < $1.key }
+    }
+
+    /// The VIPs of a `Service` or `ServiceEntry` (its `status.vips`); empty for other keys.
+    public func vips(of key: ResourceKey) -> [VIPAssignment] {
+        resources[key]?.status?.vips ?? []
     }
 }
 

@@ -61,7 +61,11 @@ public struct Appliance: Sendable {
         if configuration.roles.contains(.config) {
             let opened = try ConfigStore(
                 path: dataDirectory + "/config.db",
-                options: .init(historyDepth: configuration.historyDepth, synchronousFull: configuration.durability == .full),
+                options: .init(
+                    historyDepth: configuration.historyDepth,
+                    synchronousFull: configuration.durability == .full,
+                    vipRanges: configuration.vipRanges
+                ),
                 logger: Logger(label: "meshbox.config"))
             store = opened
             for file in configuration.applyFiles {

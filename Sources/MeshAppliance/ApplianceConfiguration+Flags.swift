@@ -51,6 +51,7 @@ extension ApplianceConfiguration {
             "nodeName: \(nodeName)",
             "trustDomain: \(trustDomain)",
             "serviceCIDR: \(serviceCIDR)",
+            "serviceCIDRv6: \(serviceCIDRv6)",
             "log.level: \(logLevel.rawValue)",
             "log.format: \(logFormat.rawValue)",
             "console.listen: \(consoleListen)",

@@ -17,7 +17,10 @@ public struct ApplianceConfiguration: Sendable, Equatable {
     public var dataDirectory: String = ApplianceConfiguration.defaultDataDirectory()
     public var nodeName: String = ProcessInfo.processInfo.hostName
     public var trustDomain: String = "cluster.local"
-    public var serviceCIDR: String = "10.96.0.0/16"
+    /// Ranges the config store allocates Service and ServiceEntry VIPs from (Istio's
+    /// auto-allocation ranges by default); an empty `serviceCIDRv6` allocates no IPv6 VIPs.
+    public var serviceCIDR: String = "240.240.0.0/16"
+    public var serviceCIDRv6: String = "2001:2::/48"
     public var logLevel: LogLevel = .info
     public var logFormat: LogFormat = .text
     public var consoleHost: String = "127.0.0.1"
@@ -127,8 +130,16 @@ extension ApplianceConfiguration {
                 config.trustDomain = domain
             case "serviceCIDR":
                 let cidr = try reader.string(value, path: path)
-                guard Self.isValidCIDR(cidr) else { throw reader.error(path, "invalid CIDR '\(cidr)'") }
+                guard Self.isValidCIDR(cidr), VIPRange(cidr)?.family == .ipv4 else {
+                    throw reader.error(path, "invalid CIDR '\(cidr)' (an IPv4 block, e.g. 240.240.0.0/16)")
+                }
                 config.serviceCIDR = cidr
+            case "serviceCIDRv6":
+                let cidr = try reader.string(value, path: path)
+                guard cidr.isEmpty || VIPRange(cidr)?.family == .ipv6 else {
+                    throw reader.error(path, "invalid CIDR '\(cidr)' (an IPv6 block, e.g. 2001:2::/48, or \"\" for none)")
+                }
+                config.serviceCIDRv6 = cidr
             case "log":
                 try reader.object(value, path: path) { key, value, path in
                     switch key {

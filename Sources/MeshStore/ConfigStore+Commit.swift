@@ -117,7 +117,8 @@ extension ConfigStore {
         _ changes: [PendingChange],
         revision: Int64,
         millis: Int64,
-        operation: ConfigStoreMetrics.Operation
+        operation: ConfigStoreMetrics.Operation,
+        vips: [ResourceKey: [VIPAssignment]] = [:]
     ) async throws {
         let previous = state.revision
         let depth = max(1, options.historyDepth)
@@ -129,7 +130,8 @@ extension ConfigStore {
                     previous: previous,
                     revision: revision,
                     timestampMillis: millis,
-                    historyDepth: depth
+                    historyDepth: depth,
+                    vips: vips
                 )
             }
         } catch let error as MeshError {
@@ -140,6 +142,7 @@ extension ConfigStore {
             throw MeshError(.io, "config store write failed", cause: error)
         }
         state.revision = revision
+        updateVIPHolders(vips)
         for change in changes {
             if let stored = change.stored {
                 if state.resources.updateValue(stored, forKey: change.key) == nil {

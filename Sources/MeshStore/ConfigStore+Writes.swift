@@ -58,13 +58,14 @@ extension ConfigStore {
                     outcomes.append(ChangeOutcome(key: item.key, action: .unchanged))
                 }
             }
+            let vips = try allocateVIPs(for: &changes)
             let warnings = issues + analysisWarnings(for: batch.map { ($0.key, $0.resource) })
 
             if dryRun || changes.isEmpty {
                 let result = WriteResult(revision: state.revision, outcomes: outcomes, warnings: warnings, dryRun: dryRun)
                 return (result, dryRun ? .dryRun : .unchanged)
             }
-            try await commit(changes, revision: revision, millis: millis, operation: .apply)
+            try await commit(changes, revision: revision, millis: millis, operation: .apply, vips: vips)
             return (WriteResult(revision: revision, outcomes: outcomes, warnings: warnings), .changed)
         }
     }
@@ -88,8 +89,9 @@ extension ConfigStore {
             }
             let revision = state.revision + 1
             let millis = Self.nowMillis()
-            let changes = unique.compactMap { change($0, to: nil, revision: revision, millis: millis) }
-            try await commit(changes, revision: revision, millis: millis, operation: .delete)
+            var changes = unique.compactMap { change($0, to: nil, revision: revision, millis: millis) }
+            let vips = try allocateVIPs(for: &changes)
+            try await commit(changes, revision: revision, millis: millis, operation: .delete, vips: vips)
             let outcomes = unique.map { ChangeOutcome(key: $0, action: .deleted) }
             return (WriteResult(revision: revision, outcomes: outcomes), .changed)
         }
@@ -117,7 +119,9 @@ extension ConfigStore {
             guard let change = change(key, to: target.value, revision: next, millis: millis) else {
                 return (unchanged, .unchanged)
             }
-            try await commit([change], revision: next, millis: millis, operation: .rollback)
+            var changes = [change]
+            let vips = try allocateVIPs(for: &changes)
+            try await commit(changes, revision: next, millis: millis, operation: .rollback, vips: vips)
             let result = WriteResult(revision: next, outcomes: [ChangeOutcome(key: key, action: change.action.outcome)])
             return (result, .changed)
         }
@@ -158,7 +162,8 @@ extension ConfigStore {
             guard !changes.isEmpty else {
                 return (WriteResult(revision: state.revision, outcomes: []), .unchanged)
             }
-            try await commit(changes, revision: next, millis: millis, operation: .rollbackAll)
+            let vips = try allocateVIPs(for: &changes)
+            try await commit(changes, revision: next, millis: millis, operation: .rollbackAll, vips: vips)
             let outcomes = changes.map { ChangeOutcome(key: $0.key, action: $0.action.outcome) }
             return (WriteResult(revision: next, outcomes: outcomes), .changed)
         }

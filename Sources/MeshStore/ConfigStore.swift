@@ -27,11 +27,24 @@ public actor ConfigStore: ConfigAPI {
         public var synchronousFull: Bool
         /// How long to wait for a lock held by another connection before failing.
         public var busyTimeout: Duration
+        /// The ranges Service and ServiceEntry VIPs are allocated from, at most one per address
+        /// family (`serviceCIDR`, `serviceCIDRv6`); empty allocates none (fixed `spec.vip`s
+        /// are still kept and checked for collisions).
+        public var vipRanges: [VIPRange]
 
-        public init(historyDepth: Int = 50, synchronousFull: Bool = true, busyTimeout: Duration = .seconds(5)) {
+        /// Istio's auto-allocation ranges: `240.240.0.0/16` and `2001:2::/48` (RFC 5180).
+        public static let defaultVIPRanges = [VIPRange("240.240.0.0/16")!, VIPRange("2001:2::/48")!]
+
+        public init(
+            historyDepth: Int = 50,
+            synchronousFull: Bool = true,
+            busyTimeout: Duration = .seconds(5),
+            vipRanges: [VIPRange] = Options.defaultVIPRanges
+        ) {
             self.historyDepth = historyDepth
             self.synchronousFull = synchronousFull
             self.busyTimeout = busyTimeout
+            self.vipRanges = vipRanges
         }
     }
 
@@ -46,6 +59,9 @@ public actor ConfigStore: ConfigAPI {
     /// The committed state: what every read answers from and what watchers last received.
     var state: ConfigState
     var counts: [ResourceKind: Int]
+    /// Every VIP address held (fixed or allocated) and its owner: the allocator's view of what
+    /// is taken, kept in step with the `status` of `state`'s resources.
+    var vipHolders: [String: ResourceKey] = [:]
     var closed = false
     private var writing = false
     private var writeWaiters: [CheckedContinuation<Void, Never>] = []
@@ -79,8 +95,8 @@ public actor ConfigStore: ConfigAPI {
                 try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             }
             try StoreDatabase.migrator().migrate(pool)
-            let (revision, rows) = try pool.read { db in
-                (try StoreDatabase.revision(db), try StoreDatabase.resources(db))
+            let (revision, rows, vips) = try pool.read { db in
+                (try StoreDatabase.revision(db), try StoreDatabase.resources(db), try StoreDatabase.vips(db))
             }
             var resources: [ResourceKey: StoredResource] = [:]
             var counts: [ResourceKind: Int] = [:]
@@ -96,6 +112,16 @@ public actor ConfigStore: ConfigAPI {
                 counts[stored.key.kind, default: 0] += 1
             }
             self.pool = pool
+            // VIPs of resources written before allocation existed, or outside ranges the
+            // configuration no longer has, are (re)allocated now; the rest are kept.
+            let settled = try Self.settleVIPs(
+                resources: &resources,
+                stored: vips,
+                ranges: options.vipRanges,
+                pool: pool,
+                logger: logger
+            )
+            vipHolders = settled
             loaded = ConfigState(revision: revision, resources: resources)
             loadedCounts = counts
         } catch {

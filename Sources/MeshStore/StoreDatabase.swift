@@ -84,7 +84,51 @@ enum StoreDatabase {
                 table.primaryKey(["kind", "namespace", "name"])
             }
         }
+        migrator.registerMigration("v2-vips") { db in
+            // Service VIPs: fixed (`spec.vip`) and allocated. The primary key is what makes an
+            // address belong to one owner at most, whatever the code above it does.
+            try db.create(table: "vips") { table in
+                table.primaryKey("address", .text)
+                table.column("kind", .text).notNull()
+                table.column("namespace", .text).notNull()
+                table.column("name", .text).notNull()
+                table.column("host", .text)  // a ServiceEntry host; NULL for a Service
+                table.column("fixed", .integer).notNull()
+            }
+            try db.create(index: "vips_by_owner", on: "vips", columns: ["kind", "namespace", "name"])
+        }
         return migrator
+    }
+
+    /// Every VIP row, by owner.
+    static func vips(_ db: Database) throws -> [ResourceKey: [VIPAssignment]] {
+        var result: [ResourceKey: [VIPAssignment]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT kind, namespace, name, host, address, fixed FROM vips") {
+            let kindName: String = row[0]
+            guard let kind = ResourceKind(rawValue: kindName) else {
+                throw MeshError(.internal, "config store VIPs hold unknown kind \(kindName)")
+            }
+            let key = ResourceKey(kind: kind, namespace: row[1], name: row[2])
+            result[key, default: []].append(VIPAssignment(host: row[3], address: row[4], fixed: row[5]))
+        }
+        return result
+    }
+
+    /// Makes each key's VIP rows equal `vips[key]`: every key's old rows go first, so an
+    /// address one owner frees another may take in the same transaction.
+    static func replaceVIPs(_ db: Database, _ vips: [ResourceKey: [VIPAssignment]]) throws {
+        let remove = try db.cachedStatement(sql: "DELETE FROM vips WHERE kind = ? AND namespace = ? AND name = ?")
+        for key in vips.keys {
+            try remove.execute(arguments: [key.kind.rawValue, key.namespace, key.name])
+        }
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO vips(address, kind, namespace, name, host, fixed) VALUES (?, ?, ?, ?, ?, ?)"
+        )
+        for (key, list) in vips {
+            for vip in list {
+                try insert.execute(arguments: [vip.address, key.kind.rawValue, key.namespace, key.name, vip.host, vip.fixed])
+            }
+        }
     }
 
     static func revision(_ db: Database) throws -> Int64 {
@@ -114,7 +158,8 @@ enum StoreDatabase {
         previous: Int64,
         revision: Int64,
         timestampMillis: Int64,
-        historyDepth: Int
+        historyDepth: Int,
+        vips: [ResourceKey: [VIPAssignment]] = [:]
     ) throws {
         try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE key = 'revision' AND value = ?")
             .execute(arguments: [revision, previous])
@@ -169,6 +214,7 @@ enum StoreDatabase {
             }
             try prune.execute(arguments: [kind, namespace, name, historyDepth])
         }
+        try replaceVIPs(db, vips)
     }
 
     /// The key's retained history, newest first.

@@ -122,12 +122,15 @@ struct Get: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("No resources found.\n".utf8))
                 return
             }
-            var rows = [["KIND", "NAMESPACE", "NAME", "REVISION", "VERSION", "AGE"]]
+            // Services and ServiceEntries show their VIPs (fixed or allocated, `status.vips`).
+            let showVIPs = items.contains { $0.key.kind == .service || $0.key.kind == .serviceEntry }
+            var rows = [["KIND", "NAMESPACE", "NAME"] + (showVIPs ? ["VIP"] : []) + ["REVISION", "VERSION", "AGE"]]
             for item in items {
-                rows.append([
-                    item.key.kind.rawValue, item.key.namespace, item.key.name, String(item.revision), String(item.version),
-                    age(since: item.updatedAt),
-                ])
+                let vips = (item.status?.vips ?? []).map(\.address).joined(separator: ",")
+                rows.append(
+                    [item.key.kind.rawValue, item.key.namespace, item.key.name] + (showVIPs ? [vips.isEmpty ? "-" : vips] : [])
+                        + [String(item.revision), String(item.version), age(since: item.updatedAt)]
+                )
             }
             printTable(rows)
         }

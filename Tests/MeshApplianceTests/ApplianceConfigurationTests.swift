@@ -13,7 +13,9 @@ struct ApplianceConfigurationTests {
         #expect(configuration.dataDirectory == "/var/lib/meshbox")
         #expect(configuration.nodeName == "edge-1")
         #expect(configuration.trustDomain == "cluster.local")
-        #expect(configuration.serviceCIDR == "10.96.0.0/16")
+        #expect(configuration.serviceCIDR == "240.240.0.0/16")
+        #expect(configuration.serviceCIDRv6 == "2001:2::/48")
+        #expect(configuration.vipRanges.map(\.description) == ["240.240.0.0/16", "2001:2::/48"])
         #expect(configuration.logLevel == .info)
         #expect(configuration.logFormat == .text)
         #expect(configuration.consoleHost == "127.0.0.1")
@@ -48,6 +50,8 @@ struct ApplianceConfigurationTests {
             ("roles: [config, dns]\n", "t.yaml: roles: unknown role 'dns'"),
             ("trustDomain: Bad_Domain\n", "t.yaml: trustDomain: invalid trust domain"),
             ("serviceCIDR: 10.0.0.0/40\n", "t.yaml: serviceCIDR: invalid CIDR"),
+            ("serviceCIDR: \"fd00::/112\"\n", "t.yaml: serviceCIDR: invalid CIDR 'fd00::/112' (an IPv4 block"),
+            ("serviceCIDRv6: 240.240.0.0/16\n", "t.yaml: serviceCIDRv6: invalid CIDR '240.240.0.0/16' (an IPv6 block"),
             ("registry:\n  healthCheck:\n    denyCIDRs: [10.0.0.0/8, 300.0.0.0/8]\n", "t.yaml: registry.healthCheck.denyCIDRs[1]: invalid CIDR '300.0.0.0/8'"),
             ("registry:\n  healthChecks: {}\n", "t.yaml: registry.healthChecks: unknown key"),
             ("- a\n- b\n", "t.yaml: (top level): expected a map"),

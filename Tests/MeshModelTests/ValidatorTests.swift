@@ -512,6 +512,12 @@ struct ValidatorTests {
             "{ports: [{number: 80}], vip: 10.0.0.256}",
             ["spec.vip: \"10.0.0.256\" is not an IPv4 or IPv6 address"]
         ),
+        .init(.service, "{ports: [{number: 80}], vip: 10.96.0.20}", []),
+        .init(.service, "{ports: [{number: 80}], vip: 127.0.0.9}", ["spec.vip: 127.0.0.9 is a loopback address"]),
+        .init(.service, "{ports: [{number: 80}], vip: 239.1.2.3}", ["spec.vip: 239.1.2.3 is a multicast address"]),
+        .init(.service, "{ports: [{number: 80}], vip: \"::\"}", ["spec.vip: :: is the unspecified address"]),
+        .init(.service, "{ports: [{number: 80}], vip: 0.0.0.0}", ["spec.vip: 0.0.0.0 is in 0.0.0.0/8 (this network)"]),
+        .init(.service, "{ports: [{number: 80}], vip: \"ff02::1\"}", ["spec.vip: ff02::1 is a multicast address"]),
         .init(
             .service,
             "{ports: [{name: a, number: 80}, {name: a, number: 80}]}",

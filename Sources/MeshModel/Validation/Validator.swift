@@ -69,8 +69,27 @@ public enum Validator {
                 issues.error(path + ".protocol", "protocol \(proto.rawValue) is not supported")
             }
         }
-        if let vip = spec.vip, !Syntax.isIP(vip) {
-            issues.error("spec.vip", "\"\(vip)\" is not an IPv4 or IPv6 address")
+        if let vip = spec.vip {
+            if !Syntax.isIP(vip) {
+                issues.error("spec.vip", "\"\(vip)\" is not an IPv4 or IPv6 address")
+            } else if let problem = Self.vipProblem(vip) {
+                issues.error("spec.vip", "\(vip) \(problem)")
+            }
         }
+    }
+
+    /// Why an address cannot be a service VIP: the kernel treats these ranges specially, so
+    /// traffic to them would never reach the proxy. Any other address may be one, inside the
+    /// service CIDRs or not (the proxy captures each fixed VIP outside them on its own).
+    static func vipProblem(_ address: String) -> String? {
+        for (range, what) in [
+            ("0.0.0.0/8", "is in 0.0.0.0/8 (this network)"), ("127.0.0.0/8", "is a loopback address"),
+            ("224.0.0.0/4", "is a multicast address"), ("255.255.255.255/32", "is the broadcast address"),
+            ("::/128", "is the unspecified address"), ("::1/128", "is a loopback address"),
+            ("ff00::/8", "is a multicast address"),
+        ] where IPBlock(range)?.contains(address) == true {
+            return what
+        }
+        return nil
     }
 }

@@ -50,12 +50,15 @@ export class ServicesModel {
       const instances = this.instances.get(key) || [];
       const counts = { passing: 0, critical: 0, unknown: 0 };
       for (const instance of instances) counts[instance.health] = (counts[instance.health] || 0) + 1;
+      // The store's VIPs (fixed or allocated, both families) are in status, not in the spec.
+      const vips = stored && stored.status && stored.status.vips ? stored.status.vips.map((v) => v.address) : [];
+      const vip = vips.length ? vips.join(', ') : stored && stored.resource.spec.vip;
       return {
         key, namespace, name, instances, counts,
-        vip: stored ? stored.resource.spec.vip : undefined,
+        vip: stored ? vip : undefined,
         ports: stored ? stored.resource.spec.ports || [] : [],
         declared: Boolean(stored),
-        search: `${namespace}/${name} ${stored && stored.resource.spec.vip || ''} ${instances.map((i) => i.address).join(' ')}`.toLowerCase(),
+        search: `${namespace}/${name} ${vip || ''} ${instances.map((i) => i.address).join(' ')}`.toLowerCase(),
       };
     });
     this.dirty = false;
