@@ -167,6 +167,16 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // proxy role (per-node transparent proxy); so far the capture half: VIP traffic redirected
+        // to the proxy's port by meshbox's own nat chains, reconciled with iptables-restore.
+        .target(
+            name: "MeshProxy",
+            dependencies: [
+                "MeshCore", "MeshModel",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: settings
+        ),
         // Pure compiler: config + registry (+ CA material) → data-plane Snapshot.
         .target(
             name: "MeshCompiler",
@@ -325,6 +335,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshProxyTests",
+            dependencies: ["MeshCore", "MeshModel", "MeshProxy", "MeshTesting"],
             swiftSettings: settings
         ),
         .testTarget(

@@ -1,0 +1,161 @@
+public import MeshCore
+
+/// Keeps the host's nat tables capturing the VIP table: applies `CaptureRules` through
+/// `iptables-restore --noflush` (and `ip6tables-restore` when an IPv6 range is configured), one
+/// atomic transaction per family, writing only what changed since the last pass.
+///
+/// The first pass reads the table (adopting what a crashed run left), later passes diff against
+/// what was applied. Each pass first checks the canary chain: gone or flushed means someone
+/// flushed the table, and the pass reads it again and reinstalls what is missing. Passes never
+/// overlap (a second caller waits).
+public actor CaptureReconciler {
+    public let configuration: CaptureConfiguration
+    private let runner: any CommandRunner
+    private var syncs: [IPFamily: CaptureSync] = [:]
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    public init(configuration: CaptureConfiguration, runner: any CommandRunner = SpawnCommandRunner()) {
+        self.configuration = configuration
+        self.runner = runner
+    }
+
+    /// The families this configuration captures: IPv4, and IPv6 when it has a range.
+    public var families: [IPFamily] {
+        configuration.ipv6ServiceRange == nil ? [.ipv4] : [.ipv4, .ipv6]
+    }
+
+    /// Brings every captured family's table to the rules for `services`.
+    public func reconcile(_ services: [ServiceVIP]) async throws -> [CaptureReport] {
+        try await exclusively {
+            var reports: [CaptureReport] = []
+            for family in families {
+                reports.append(try await reconcile(services, family: family))
+            }
+            return reports
+        }
+    }
+
+    /// Removes every rule and chain meshbox has in the nat tables, as read from them (not from
+    /// memory), leaving the rest as it was. IPv6 too when ip6tables works, configured or not: a
+    /// previous configuration may have had a range.
+    public func uninstall() async throws -> [CaptureReport] {
+        try await exclusively {
+            var reports: [CaptureReport] = []
+            for family in IPFamily.allCases {
+                let clock = ContinuousClock()
+                let start = clock.now
+                syncs[family] = CaptureSync()
+                let saved = try await runner.run(Command(Tools(family).save, ["-t", "nat"]))
+                guard saved.status == 0 else {
+                    if family == .ipv6 && configuration.ipv6ServiceRange == nil { continue }
+                    throw failure(family, "\(Tools(family).save) -t nat", saved)
+                }
+                let plan = RestorePlan.uninstall(NATChains(iptablesSave: saved.standardOutput))
+                if let plan { try await apply(plan, family: family) }
+                reports.append(
+                    CaptureReport(
+                        family: family, duration: clock.now - start, readTable: true, canaryMissing: false,
+                        plan: plan, ruleCount: 0, problems: []))
+            }
+            return reports
+        }
+    }
+
+    /// Whether the canary chain is there with its rule (an empty one was flushed).
+    public func canaryIsPresent(_ family: IPFamily) async throws -> Bool {
+        let output = try await runner.run(Command(Tools(family).iptables, ["-t", "nat", "-S", CaptureRules.canaryChain]))
+        return output.status == 0 && output.standardOutput.contains("-A \(CaptureRules.canaryChain) -j RETURN")
+    }
+
+    private func reconcile(_ services: [ServiceVIP], family: IPFamily) async throws -> CaptureReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let rules = CaptureRules(services: services, family: family, configuration: configuration)
+        var sync = syncs[family] ?? CaptureSync()
+        defer { syncs[family] = sync }
+        var canaryMissing = false
+        if sync.trustsMemory, !(try await canaryIsPresent(family)) {
+            sync.canaryMissing()
+            canaryMissing = true
+        }
+        var readTable = false
+        var applied: RestorePlan?
+        loop: while true {
+            switch sync.next(toward: rules.chains) {
+            case .readInstalled:
+                let saved = try await runner.run(Command(Tools(family).save, ["-t", "nat"]))
+                guard saved.status == 0 else { throw failure(family, "\(Tools(family).save) -t nat", saved) }
+                sync.observed(NATChains(iptablesSave: saved.standardOutput))
+                readTable = true
+            case .upToDate:
+                break loop
+            case .apply(let plan):
+                do {
+                    try await apply(plan, family: family)
+                    sync.applied(rules.chains)
+                    applied = plan
+                    break loop
+                } catch {
+                    let final = sync.readSinceApply
+                    sync.applyFailed()
+                    if final { throw error }  // memory was stale otherwise: read the table and retry
+                }
+            }
+        }
+        return CaptureReport(
+            family: family, duration: clock.now - start, readTable: readTable, canaryMissing: canaryMissing,
+            plan: applied, ruleCount: rules.chains.ruleCount, problems: rules.problems)
+    }
+
+    private func apply(_ plan: RestorePlan, family: IPFamily) async throws {
+        let output = try await runner.run(Command(Tools(family).restore, ["--noflush"], input: plan.input))
+        guard output.status == 0 else { throw failure(family, "\(Tools(family).restore) --noflush", output) }
+    }
+
+    private func failure(_ family: IPFamily, _ command: String, _ output: CommandOutput) -> MeshError {
+        let detail = output.standardError.split(separator: "\n").prefix(5).joined(separator: "; ")
+        return MeshError(.io, "\(command) failed (\(family), exit \(output.status)): \(detail)")
+    }
+
+    /// Runs `body` with no other pass in progress (an actor alone would interleave at awaits).
+    private func exclusively<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        while busy {
+            await withCheckedContinuation { waiters.append($0) }
+        }
+        busy = true
+        defer {
+            busy = false
+            if !waiters.isEmpty { waiters.removeFirst().resume() }
+        }
+        return try await body()
+    }
+
+    struct Tools {
+        let iptables: String
+        let save: String
+        let restore: String
+
+        init(_ family: IPFamily) {
+            let name = family == .ipv4 ? "iptables" : "ip6tables"
+            iptables = name
+            save = name + "-save"
+            restore = name + "-restore"
+        }
+    }
+}
+
+/// What one reconcile (or uninstall) pass did in one family's table.
+public struct CaptureReport: Sendable {
+    public var family: IPFamily
+    public var duration: Duration
+    /// Whether the pass read the table (first pass, adoption, after a canary miss or a failure).
+    public var readTable: Bool
+    /// Whether the canary was gone or flushed, so the pass repaired the table.
+    public var canaryMissing: Bool
+    /// What was applied; nil when the table already matched.
+    public var plan: RestorePlan?
+    /// meshbox rules the table holds after the pass.
+    public var ruleCount: Int
+    public var problems: [CaptureRules.Problem]
+}

@@ -1,0 +1,94 @@
+/// The `iptables-restore --noflush` input that turns what is installed into what is wanted,
+/// touching only what differs: one transaction, applied whole or not at all.
+///
+/// - A service chain that differs is declared (which flushes it) and written again; one that is
+///   no longer wanted is flushed and deleted (`-X`) at the end, after the jumps to it are gone.
+/// - `MESHBOX-SERVICES` is edited line by line (`-D` the jumps that went, `-A` the new ones) as
+///   long as its first rule (the mark `RETURN`) is the wanted one; otherwise it is rewritten.
+/// - Jumps from chains meshbox does not own are deleted by their exact saved text and inserted
+///   (`-I`) at the front of the chain, so capture precedes the host's own nat rules.
+public struct RestorePlan: Sendable, Hashable {
+    /// The whole input, `*nat` to `COMMIT`.
+    public var input: String
+    /// Chains declared (created or rewritten), and deleted.
+    public var rewrittenChains: [String]
+    public var deletedChains: [String]
+    /// Rules deleted (`-D`) and added (`-A`/`-I`), counting rewritten chains' rules as added.
+    public var deletedRules: Int
+    public var addedRules: Int
+
+    /// nil when `installed` already is `desired`.
+    public init?(from installed: NATChains, to desired: NATChains) {
+        var declarations: [String] = []
+        var deletions: [String] = []
+        var additions: [String] = []
+        var bodies: [String] = []
+        var removals: [String] = []
+        var rewritten: [String] = []
+        var deleted: [String] = []
+
+        for chain in Set(installed.jumps.keys).union(desired.jumps.keys).sorted() {
+            let (gone, new) = Self.difference(installed.jumps[chain] ?? [], desired.jumps[chain] ?? [])
+            deletions += gone.map { "-D \(chain) \($0)" }
+            additions += new.map { "-I \(chain) \($0)" }
+        }
+        for chain in desired.chains.keys.sorted() {
+            let want = desired.chains[chain]!
+            let have = installed.chains[chain]
+            if have == want { continue }
+            if chain == CaptureRules.servicesChain, let have, let first = want.first, have.first == first {
+                let (gone, new) = Self.difference(Array(have.dropFirst()), Array(want.dropFirst()))
+                deletions += gone.map { "-D \(chain) \($0)" }
+                additions += new.map { "-A \(chain) \($0)" }
+                continue
+            }
+            declarations.append(":\(chain) - [0:0]")
+            bodies += want.map { "-A \(chain) \($0)" }
+            rewritten.append(chain)
+        }
+        for chain in installed.chains.keys.sorted() where desired.chains[chain] == nil {
+            declarations.append(":\(chain) - [0:0]")
+            removals.append("-X \(chain)")
+            deleted.append(chain)
+        }
+        guard !(declarations.isEmpty && deletions.isEmpty && additions.isEmpty) else { return nil }
+
+        var lines = ["*nat"]
+        lines += declarations
+        lines += deletions
+        lines += additions
+        lines += bodies
+        lines += removals
+        lines.append("COMMIT")
+        input = lines.joined(separator: "\n") + "\n"
+        rewrittenChains = rewritten
+        deletedChains = deleted
+        deletedRules = deletions.count
+        addedRules = additions.count + bodies.count
+    }
+
+    /// The input that removes everything meshbox has in the table: the plan to an empty state.
+    public static func uninstall(_ installed: NATChains) -> RestorePlan? {
+        RestorePlan(from: installed, to: NATChains())
+    }
+
+    /// Specs to delete (in `have`, beyond what `want` keeps, duplicates included) and to add.
+    private static func difference(_ have: [String], _ want: [String]) -> (gone: [String], new: [String]) {
+        var wanted: [String: Int] = [:]
+        for spec in want { wanted[spec, default: 0] += 1 }
+        var gone: [String] = []
+        for spec in have {
+            if let count = wanted[spec], count > 0 {
+                wanted[spec] = count - 1
+            } else {
+                gone.append(spec)
+            }
+        }
+        let new = want.filter { spec in
+            guard let count = wanted[spec], count > 0 else { return false }
+            wanted[spec] = count - 1
+            return true
+        }
+        return (gone, new)
+    }
+}
