@@ -70,6 +70,24 @@ struct HTTP2AbuseTests {
         await attack.finish()
     }
 
+    @Test("a request body without content-length, as HTTP/2 allows (gRPC, streamed uploads), reaches the backend")
+    func bodyWithoutLength() async throws {
+        let attack = try await Self.attack(behaviour: .echo)
+        let post = [0x83, 0x86]  // :method POST, :scheme http
+            + HTTP2Wire.integer(4, prefixBits: 4, pattern: 0) + HTTP2Wire.string("/upload")
+            + HTTP2Wire.integer(1, prefixBits: 4, pattern: 0) + HTTP2Wire.string("app.example.com")
+        try await attack.connection.send(
+            HTTP2Wire.headers(stream: 1, block: post, endStream: false)
+                + HTTP2Wire.frame(.data, flags: HTTP2Wire.endStream, stream: 1, Array("streamed".utf8)))
+        try await eventually("the response's HEADERS on stream 1") {
+            attack.frames.contains { $0.type == HTTP2Wire.FrameType.headers.rawValue && $0.stream == 1 }
+        }
+        let head = try #require(attack.frames.first { $0.type == HTTP2Wire.FrameType.headers.rawValue && $0.stream == 1 })
+        #expect(head.payload.first == 0x88, "not :status 200 (static index 8): \(head.payload.prefix(8))")
+        #expect(attack.backend.received.map { String(decoding: $0.body, as: UTF8.self) } == ["streamed"])
+        await attack.finish()
+    }
+
     @Test("rapid reset (CVE-2023-44487): a thousand streams opened and reset get a GOAWAY, not a thousand requests")
     func rapidReset() async throws {
         let attack = try await Self.attack()

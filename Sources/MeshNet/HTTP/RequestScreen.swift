@@ -107,7 +107,10 @@ enum RequestScreen {
             if !lengths.isEmpty {
                 return Problem(status: .badRequest, message: "both Content-Length and Transfer-Encoding\n")
             }
-            if encodings.count != 1 || encodings[0].lowercased() != "chunked" || head.version.minor == 0 {
+            // HTTP/1.0 has no chunked coding; an HTTP/2 stream (version 2.0) without a
+            // content-length comes from the HTTP/2-to-HTTP/1 codec as chunked, which is right.
+            let http10 = head.version.major == 1 && head.version.minor == 0
+            if encodings.count != 1 || encodings[0].lowercased() != "chunked" || http10 {
                 return Problem(status: .badRequest, message: "unsupported Transfer-Encoding\n")
             }
         }
