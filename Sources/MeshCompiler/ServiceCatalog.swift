@@ -20,6 +20,9 @@ struct ServiceTarget: Sendable, Hashable {
     var ports: [Port]
     /// Set for a ServiceEntry that is not `STATIC` (its instances are not in the registry).
     var resolution: ServiceEntrySpec.Resolution?
+    /// The VIPs the config store holds for it (fixed or allocated, IPv4 first): what the
+    /// proxy role captures and its DNS answers with. Empty for registry-only services.
+    var vips: [String] = []
 }
 
 /// Resolves destination and DestinationRule hosts to targets, Istio style.
@@ -38,17 +41,22 @@ struct ServiceCatalog {
             }
             services[fqdn] = ServiceTarget(
                 fqdn: fqdn, registryName: key.name, registryNamespace: key.namespace,
-                ports: ports.sorted { $0.number < $1.number }, resolution: nil)
+                ports: ports.sorted { $0.number < $1.number }, resolution: nil,
+                vips: config.vips(of: key).map(\.address))
         }
         for stored in config.resources(of: .serviceEntry) {
             guard case .serviceEntry(let spec) = stored.resource.spec else { continue }
             let ports = spec.ports.map {
                 ServiceTarget.Port(number: $0.number, name: $0.name, protocol: $0.protocol, targetPort: $0.targetPort)
             }
-            for host in spec.hosts.map({ $0.lowercased() }) where entryHosts[host] == nil && !host.contains("*") {
+            let vips = stored.status?.vips ?? []
+            for written in spec.hosts {
+                let host = written.lowercased()
+                guard entryHosts[host] == nil, !host.contains("*") else { continue }
                 entryHosts[host] = ServiceTarget(
                     fqdn: host, registryName: stored.key.name, registryNamespace: stored.key.namespace,
-                    ports: ports.sorted { $0.number < $1.number }, resolution: spec.resolution ?? ServiceEntrySpec.Resolution.none)
+                    ports: ports.sorted { $0.number < $1.number }, resolution: spec.resolution ?? ServiceEntrySpec.Resolution.none,
+                    vips: vips.filter { $0.host == written }.map(\.address))
             }
         }
         // Services known only from registrations: their ports are the instances' ports.

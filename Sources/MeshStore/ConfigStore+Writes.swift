@@ -10,7 +10,9 @@ extension ConfigStore {
     ///
     /// Rejected with `ValidationError` (and nothing written) when any resource has an error
     /// issue from `Validator`, an apiVersion its kind does not accept, or a key that appears
-    /// twice in the batch. Accepted apiVersions are stored as the kind's preferred one.
+    /// twice in the batch, and when the batch's Service VIPs cannot be settled: a fixed
+    /// `spec.vip` another resource holds or asks for, or a VIP range with no free address
+    /// (`allocateVIPs`; dry runs too). Accepted apiVersions are stored as the kind's preferred one.
     ///
     /// `warnings` holds the validator's warnings for the batch and the `Analyzer`'s issues about
     /// the batch's resources, analysed over the whole store as it is after the write (issues

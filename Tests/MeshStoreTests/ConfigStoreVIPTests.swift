@@ -77,6 +77,23 @@ struct ConfigStoreVIPTests {
         await reopened.close()
     }
 
+    @Test("rolling a delete back gives the service its VIP again; rolling back to a colliding vip is refused")
+    func rollbackOfDelete() async throws {
+        try await withStore(options: vipOptions()) { store, _ in
+            let created = try await store.apply([service("web")])
+            let address = try #require(await store.vips(serviceKey("web")).first)
+            _ = try await store.delete([serviceKey("web")])
+            _ = try await store.rollback(serviceKey("web"), to: created.revision)
+            #expect(await store.vips(serviceKey("web")) == [address])
+
+            let fixed = try await store.apply([service("pinned", vip: "10.0.0.7")])
+            _ = try await store.apply([service("pinned", vip: "10.0.0.8"), service("other", vip: "10.0.0.7")])
+            let revision = await store.currentRevision()
+            await #expect(throws: ValidationError.self) { try await store.rollback(serviceKey("pinned"), to: fixed.revision) }
+            #expect(await store.currentRevision() == revision)
+        }
+    }
+
     @Test("the choice is deterministic: two stores given the same writes agree")
     func deterministic() async throws {
         var results: [[String]] = []
