@@ -1,0 +1,117 @@
+import MeshModel
+import Synchronization
+import Testing
+
+@testable import MeshProxy
+
+/// The reconciler's decisions against a scripted runner (no iptables): when it reads the table,
+/// what it applies, and how it recovers.
+@Suite("Capture reconciler")
+struct CaptureReconcilerTests {
+    /// Answers `iptables-save` with `saved`, the canary check with `canary`, and fails the next
+    /// `failRestores` restores; records every command.
+    final class ScriptedRunner: CommandRunner {
+        struct Script {
+            var saved = ""
+            var canary = true
+            var failRestores = 0
+            var commands: [Command] = []
+        }
+        let script = Mutex(Script())
+
+        func run(_ command: Command) async throws -> CommandOutput {
+            script.withLock { script in
+                script.commands.append(command)
+                switch command.executable {
+                case "iptables-save", "ip6tables-save":
+                    return CommandOutput(status: 0, standardOutput: script.saved, standardError: "")
+                case "iptables", "ip6tables":
+                    let text = script.canary ? "-N MESHBOX-PROXY-CANARY\n-A MESHBOX-PROXY-CANARY -j RETURN\n" : ""
+                    return CommandOutput(status: script.canary ? 0 : 1, standardOutput: text, standardError: "")
+                default:
+                    if script.failRestores > 0 {
+                        script.failRestores -= 1
+                        return CommandOutput(status: 1, standardOutput: "", standardError: "iptables-restore: line 3 failed")
+                    }
+                    return CommandOutput(status: 0, standardOutput: "", standardError: "")
+                }
+            }
+        }
+
+        var executables: [String] { script.withLock { $0.commands.map(\.executable) } }
+        func reset() { script.withLock { $0.commands = [] } }
+    }
+
+    let configuration = CaptureRulesTests.configuration.withoutIPv6
+
+    @Test("first pass reads the table; later passes trust memory after checking the canary")
+    func firstPassReads() async throws {
+        let runner = ScriptedRunner()
+        let reconciler = CaptureReconciler(configuration: configuration, runner: runner)
+        let first = try await reconciler.reconcile(CaptureRulesTests.services(3))
+        #expect(runner.executables == ["iptables-save", "iptables-restore"])
+        #expect(first[0].readTable && first[0].plan != nil)
+        runner.reset()
+        let second = try await reconciler.reconcile(CaptureRulesTests.services(4))
+        #expect(runner.executables == ["iptables", "iptables-restore"])
+        #expect(!second[0].readTable && second[0].plan?.rewrittenChains.count == 1)
+    }
+
+    @Test("a failed apply reads the table again and retries once")
+    func failedApplyRetries() async throws {
+        let runner = ScriptedRunner()
+        let reconciler = CaptureReconciler(configuration: configuration, runner: runner)
+        _ = try await reconciler.reconcile(CaptureRulesTests.services(3))
+        runner.reset()
+        runner.script.withLock { $0.failRestores = 1 }
+        let report = try await reconciler.reconcile(CaptureRulesTests.services(2))
+        #expect(runner.executables == ["iptables", "iptables-restore", "iptables-save", "iptables-restore"])
+        #expect(report[0].readTable)
+    }
+
+    @Test("a failure right after reading the table is thrown, and the next pass reads again")
+    func failureAfterReadThrows() async throws {
+        let runner = ScriptedRunner()
+        runner.script.withLock { $0.failRestores = 1 }
+        let reconciler = CaptureReconciler(configuration: configuration, runner: runner)
+        await #expect(throws: (any Error).self) { try await reconciler.reconcile(CaptureRulesTests.services(3)) }
+        runner.reset()
+        _ = try await reconciler.reconcile(CaptureRulesTests.services(3))
+        #expect(runner.executables == ["iptables-save", "iptables-restore"])
+    }
+
+    @Test("a missing canary makes the pass read the table and reinstall what is missing")
+    func canaryMissing() async throws {
+        let runner = ScriptedRunner()
+        let reconciler = CaptureReconciler(configuration: configuration, runner: runner)
+        _ = try await reconciler.reconcile(CaptureRulesTests.services(3))
+        runner.reset()
+        runner.script.withLock { $0.canary = false }
+        let report = try await reconciler.reconcile(CaptureRulesTests.services(3))
+        #expect(runner.executables == ["iptables", "iptables-save", "iptables-restore"])
+        #expect(report[0].canaryMissing && report[0].readTable)
+        #expect(report[0].plan?.rewrittenChains.count == 5)  // the saved table was empty: everything
+    }
+
+    @Test("concurrent passes do not interleave")
+    func passesDoNotInterleave() async throws {
+        let runner = ScriptedRunner()
+        let reconciler = CaptureReconciler(configuration: configuration, runner: runner)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for count in 1...8 {
+                group.addTask { _ = try await reconciler.reconcile(CaptureRulesTests.services(count)) }
+            }
+            try await group.waitForAll()
+        }
+        // One read (the first pass), then per pass a canary check and at most one restore.
+        #expect(runner.executables.filter { $0 == "iptables-save" }.count == 1)
+    }
+}
+
+extension CaptureConfiguration {
+    var withoutIPv6: CaptureConfiguration {
+        var copy = self
+        copy.ipv6ServiceRange = nil
+        return copy
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import MeshModel
+import MeshTesting
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@testable import MeshProxy
+
+/// Real connections through the installed rules, inside a namespace: a client dialling a VIP lands
+/// on the proxy's port with the VIP as its original destination, and a socket carrying the
+/// proxy's mark is left alone.
+@Suite("Capture of real connections", .enabled(if: NetworkNamespace.isAvailable, NetworkNamespace.unavailableReason))
+struct CaptureTrafficNamespaceTests {
+    /// Accepts connections forever and answers each with its name and the connection's original
+    /// destination (SO_ORIGINAL_DST, as the proxy will read it).
+    static let listener = """
+        import socket, struct, sys
+        name, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((host, port))
+        s.listen(16)
+        print("ready", flush=True)
+        while True:
+            c, _ = s.accept()
+            try:
+                raw = c.getsockopt(socket.SOL_IP, 80, 16)
+                dst = f"{socket.inet_ntoa(raw[4:8])}:{struct.unpack('!H', raw[2:4])[0]}"
+            except OSError:  # no conntrack entry to ask: the connection was not NATed
+                dst = "%s:%d" % c.getsockname()
+            c.sendall(f"{name} {dst}\\n".encode())
+            c.close()
+        """
+
+    /// Connects (with an SO_MARK when given) and prints the first line it reads.
+    static let client = """
+        import socket, sys
+        s = socket.socket()
+        if len(sys.argv) > 3:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, int(sys.argv[3], 0))
+        s.settimeout(30)
+        s.connect((sys.argv[1], int(sys.argv[2])))
+        print(s.makefile().readline().strip())
+        """
+
+    @Test("a client reaches VIP:port on the proxy's port; the proxy's marked socket is not captured")
+    func capture() async throws {
+        try await NetworkNamespace.with { namespace in
+            let directory = try TemporaryDirectory(prefix: "meshbox-capture")
+            defer { directory.remove() }
+            let script = directory.file("listener.py")
+            try Self.listener.write(toFile: script, atomically: true, encoding: .utf8)
+            // The VIP is also a local address, so a connection that is not captured reaches the
+            // "direct" listener instead of hanging.
+            try await namespace.run("ip", "addr", "add", "240.240.0.1/32", "dev", "lo")
+            let proxy = try Self.start(namespace, script, directory.file("proxy.out"), "proxy", "127.0.0.1", "15001")
+            let direct = try Self.start(namespace, script, directory.file("direct.out"), "direct", "240.240.0.1", "80")
+            defer {
+                proxy.signal(SIGKILL)
+                direct.signal(SIGKILL)
+            }
+            try await Self.waitUntilReady(proxy, directory.file("proxy.out"))
+            try await Self.waitUntilReady(direct, directory.file("direct.out"))
+
+            let configuration = CaptureConfiguration(redirectPort: 15001, mark: 0x4d42)
+            let reconciler = CaptureReconciler(configuration: configuration, runner: namespace.runner)
+            _ = try await reconciler.reconcile([
+                ServiceVIP(key: "default/reviews", address: "240.240.0.1", ports: [.init(number: 80, protocol: .http)])
+            ])
+            #expect(try await Self.dial(namespace, "240.240.0.1", "80") == "proxy 240.240.0.1:80")
+            #expect(try await Self.dial(namespace, "240.240.0.1", "80", mark: "0x4d42") == "direct 240.240.0.1:80")
+
+            _ = try await reconciler.uninstall()
+            let afterUninstall = try await Self.dial(namespace, "240.240.0.1", "80")
+            let table = try await namespace.natTable()
+            #expect(afterUninstall == "direct 240.240.0.1:80", "\(table)")
+        }
+    }
+
+    static func start(
+        _ namespace: NetworkNamespace, _ script: String, _ output: String, _ arguments: String...
+    ) throws -> ChildProcess {
+        try ChildProcess(
+            executable: "/usr/bin/env",
+            arguments: ["ip", "netns", "exec", namespace.name, "python3", script] + arguments,
+            standardOutput: output, standardError: output)
+    }
+
+    /// Waits for the listener's "ready" line (it listens by then); fails if it exits first.
+    static func waitUntilReady(_ child: ChildProcess, _ output: String) async throws {
+        while true {
+            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            if text.contains("ready") { return }
+            guard child.isRunning else { throw NamespaceFailure(description: "listener exited: \(text)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    static func dial(_ namespace: NetworkNamespace, _ host: String, _ port: String, mark: String? = nil) async throws -> String {
+        let arguments = ["ip", "netns", "exec", namespace.name, "python3", "-c", client, host, port] + (mark.map { [$0] } ?? [])
+        let result = try await ChildProcess.run("/usr/bin/env", arguments)
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
