@@ -21,7 +21,8 @@ extension ConfigStore {
         let plan = allocator.plan(
             changes: relevant.map { ($0.key, $0.stored?.resource) },
             holders: vipHolders,
-            current: { [state] key in state.resources[key]?.status?.vips ?? [] }
+            current: { [state] key in state.resources[key]?.status?.vips ?? [] },
+            reserved: reservedAddresses(after: relevant)
         )
         if !plan.issues.isEmpty { throw ValidationError(issues: plan.issues) }
         for index in changes.indices where changes[index].stored != nil {
@@ -29,6 +30,17 @@ extension ConfigStore {
             changes[index].stored?.status = vips.isEmpty ? nil : ResourceStatus(vips: vips)
         }
         return plan.vips
+    }
+
+    /// The ServiceEntry addresses the state has once `changes` are written (a scan of the
+    /// cache, only for writes that touch a Service or ServiceEntry).
+    private func reservedAddresses(after changes: [PendingChange]) -> Set<String> {
+        let changedKeys = Set(changes.map(\.key))
+        let unchanged = state.resources.values.lazy
+            .filter { $0.key.kind == .serviceEntry && !changedKeys.contains($0.key) }
+            .map(\.resource)
+        let changed = changes.lazy.filter { $0.key.kind == .serviceEntry }.compactMap { $0.stored?.resource }
+        return VIPAllocator.reserved(Array(unchanged) + Array(changed))
     }
 
     static func hasVIPs(_ kind: ResourceKind) -> Bool {
@@ -67,7 +79,12 @@ extension ConfigStore {
         }
         let owners = resources.values.filter { hasVIPs($0.key.kind) }.map { ($0.key, Optional($0.resource)) }
         let keys = Set(owners.map(\.0))
-        let plan = VIPAllocator(ranges: ranges).plan(changes: owners, holders: holders, current: { stored[$0] ?? [] })
+        let plan = VIPAllocator(ranges: ranges).plan(
+            changes: owners,
+            holders: holders,
+            current: { stored[$0] ?? [] },
+            reserved: VIPAllocator.reserved(resources.values.map(\.resource))
+        )
         for issue in plan.issues {
             logger.warning(
                 "Service VIP not allocated",

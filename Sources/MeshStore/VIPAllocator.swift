@@ -47,10 +47,13 @@ struct VIPAllocator {
     ///   - changes: every key the write changes and its resource afterwards (nil: deleted).
     ///   - holders: every address held now and the key holding it.
     ///   - current: the VIPs a key holds now.
+    ///   - reserved: addresses never allocated (the single `addresses` of ServiceEntries), so
+    ///     that an allocated VIP names one service only.
     func plan(
         changes: [(key: ResourceKey, resource: Resource?)],
         holders: [String: ResourceKey],
-        current: (ResourceKey) -> [VIPAssignment]
+        current: (ResourceKey) -> [VIPAssignment],
+        reserved: Set<String> = []
     ) -> Plan {
         var plan = Plan()
         let sorted = changes.sorted { $0.key < $1.key }
@@ -93,7 +96,9 @@ struct VIPAllocator {
         for change in sorted {
             guard case .allocated(let hosts) = wants[change.key] else { continue }
             for vip in current(change.key) where !vip.fixed && hosts.contains(vip.host) {
-                guard claimed[vip.address] == nil, ranges.contains(where: { $0.contains(vip.address) }) else { continue }
+                guard claimed[vip.address] == nil, !reserved.contains(vip.address),
+                    ranges.contains(where: { $0.contains(vip.address) })
+                else { continue }
                 let family = VIPRange.family(of: vip.address)
                 guard !kept[change.key, default: []].contains(where: {
                     $0.host == vip.host && VIPRange.family(of: $0.address) == family
@@ -104,7 +109,7 @@ struct VIPAllocator {
         }
         // Anything now held by a key outside this write stays taken.
         func isFree(_ address: String) -> Bool {
-            guard claimed[address] == nil else { return false }
+            guard claimed[address] == nil, !reserved.contains(address) else { return false }
             guard let holder = holders[address] else { return true }
             return wants[holder] != nil && !keeps(holder, address)
         }
@@ -118,7 +123,7 @@ struct VIPAllocator {
                         continue
                     }
                     let seed = host ?? "\(change.key.namespace)/\(change.key.name)"
-                    let taken = UInt64(holders.count + claimed.count)
+                    let taken = UInt64(holders.count + claimed.count + reserved.count)
                     guard let address = Self.probe(range, seed: seed, limit: taken + 1, isFree: isFree) else {
                         plan.issues.append(exhausted(change.key, range: range, hostIndex: host == nil ? nil : index))
                         continue
@@ -177,5 +182,20 @@ struct VIPAllocator {
             )
         }
         return FieldIssue(resource: key.description, path: "spec.vip", message: head + "; set spec.vip or widen \(setting)")
+    }
+
+    /// The single addresses (`10.0.0.1`, `10.0.0.1/32`) ServiceEntries list in `addresses`,
+    /// canonical; CIDR blocks are not reserved address by address.
+    static func reserved(_ resources: some Sequence<Resource>) -> Set<String> {
+        var result: Set<String> = []
+        for resource in resources {
+            guard case .serviceEntry(let spec) = resource.spec else { continue }
+            for written in spec.addresses {
+                var text = written
+                if text.hasSuffix("/32") || text.hasSuffix("/128") { text = String(text.prefix { $0 != "/" }) }
+                if let address = VIPRange.canonical(text) { result.insert(address) }
+            }
+        }
+        return result
     }
 }

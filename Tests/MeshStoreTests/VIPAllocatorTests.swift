@@ -38,4 +38,19 @@ struct VIPAllocatorTests {
         #expect(forward.vips == backward.vips)
         #expect(Set(forward.vips.values.flatMap { $0.map(\.address) }).count == 6)
     }
+
+    @Test("an address a ServiceEntry lists is never allocated")
+    func reserved() {
+        let range = VIPRange("240.240.0.0/16")!
+        let home = range.address(at: VIPAllocator.fnv1a("default/web") % range.count)
+        let entry = serviceEntry("db", hosts: ["db.example.com"], addresses: ["\(home)/32", "10.0.0.0/8"])
+        #expect(VIPAllocator.reserved([entry]) == [home])
+        let plan = allocator.plan(
+            changes: [(serviceKey("web"), service("web"))],
+            holders: [:],
+            current: { _ in [] },
+            reserved: VIPAllocator.reserved([entry])
+        )
+        #expect(plan.vips[serviceKey("web")]?.map(\.address) == [range.address(at: (VIPAllocator.fnv1a("default/web") + 1) % range.count)])
+    }
 }
