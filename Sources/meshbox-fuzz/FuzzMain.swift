@@ -1,41 +1,55 @@
 import Foundation
 import MeshFuzzTargets
 
-// Built two ways (scripts/fuzz.sh). With `-DFUZZING -sanitize=fuzzer` libFuzzer owns `main` and
-// calls the entry point below for the target named by MESHBOX_FUZZ_TARGET. In the ordinary build
-// it replays files: `meshbox-fuzz TARGET FILE...` runs each file through TARGET once (how a crash
-// libFuzzer saved is reproduced under a debugger).
-
-#if FUZZING
-private let target: FuzzTarget = {
-    let name = ProcessInfo.processInfo.environment["MESHBOX_FUZZ_TARGET"] ?? ""
-    guard let target = FuzzTarget(rawValue: name) else {
-        let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
-        FileHandle.standardError.write(Data("set MESHBOX_FUZZ_TARGET to one of: \(names)\n".utf8))
-        exit(2)
-    }
-    return target
-}()
-
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    target.run(Array(UnsafeBufferPointer(start: data, count: size)))
-    return 0
-}
-#else
+/// Built two ways (scripts/fuzz.sh). With `-DFUZZING -sanitize=fuzzer` it hands its arguments to
+/// libFuzzer's driver, which runs the target named by MESHBOX_FUZZ_TARGET over generated inputs. In
+/// the ordinary build it replays files: `meshbox-fuzz TARGET FILE...` runs each file through TARGET
+/// once (how a crash that libFuzzer saved is reproduced under a debugger).
 @main
-struct FuzzReplay {
+struct FuzzMain {
     static func main() throws {
+        #if FUZZING
+        guard let target = ProcessInfo.processInfo.environment["MESHBOX_FUZZ_TARGET"].flatMap(FuzzTarget.init) else {
+            fail("set MESHBOX_FUZZ_TARGET to one of: \(names)")
+        }
+        selected = target
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
+        #else
         let arguments = CommandLine.arguments.dropFirst()
         guard let name = arguments.first, let target = FuzzTarget(rawValue: name), arguments.count > 1 else {
-            let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")
-            FileHandle.standardError.write(Data("usage: meshbox-fuzz \(names) FILE...\n".utf8))
-            exit(2)
+            fail("usage: meshbox-fuzz \(names) FILE...")
         }
         for path in arguments.dropFirst() {
             target.run(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
             print("ok \(path)")
         }
+        #endif
+    }
+
+    static var names: String { FuzzTarget.allCases.map(\.rawValue).joined(separator: "|") }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        exit(2)
     }
 }
+
+#if FUZZING
+/// Set once in `main`, before the driver calls `fuzzOneInput` (on the same thread).
+nonisolated(unsafe) private var selected = FuzzTarget.http1Request
+
+private func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    selected.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    return 0
+}
+
+/// libFuzzer's entry for programs that keep their own `main` (compiler-rt's FuzzerInterface.h).
+@_silgen_name("LLVMFuzzerRunDriver")
+private func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
 #endif
