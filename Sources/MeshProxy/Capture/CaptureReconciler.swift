@@ -12,6 +12,8 @@ public actor CaptureReconciler {
     public let configuration: CaptureConfiguration
     private let runner: any CommandRunner
     private var syncs: [IPFamily: CaptureSync] = [:]
+    /// Each service's rendered rules from the last pass (both families share it).
+    private var renderings = CaptureRules.RenderingCache()
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
@@ -71,7 +73,7 @@ public actor CaptureReconciler {
     private func reconcile(_ services: [ServiceVIP], family: IPFamily) async throws -> CaptureReport {
         let clock = ContinuousClock()
         let start = clock.now
-        let rules = CaptureRules(services: services, family: family, configuration: configuration)
+        let rules = CaptureRules(services: services, family: family, configuration: configuration, cache: &renderings)
         var sync = syncs[family] ?? CaptureSync()
         defer { syncs[family] = sync }
         var canaryMissing = false

@@ -38,6 +38,14 @@ public struct CaptureRules: Sendable, Hashable {
     /// The rules for the services of `family` in `services` (others are ignored). With no range
     /// configured for the family, nothing is wanted: the table is left clean of meshbox rules.
     public init(services: [ServiceVIP], family: IPFamily, configuration: CaptureConfiguration) {
+        var cache = RenderingCache()
+        self.init(services: services, family: family, configuration: configuration, cache: &cache)
+    }
+
+    /// As above, reusing the renderings of services that did not change since the pass that
+    /// filled `cache` (the reconciler keeps one): a pass over 10,000 services renders only the
+    /// changed ones.
+    init(services: [ServiceVIP], family: IPFamily, configuration: CaptureConfiguration, cache: inout RenderingCache) {
         self.family = family
         var problems: [Problem] = []
         guard let rangeText = configuration.serviceRange(family) else {
@@ -66,8 +74,15 @@ public struct CaptureRules: Sendable, Hashable {
         ]
         var vipOwner: [CanonicalAddress: String] = [:]
         var chainOwner: [String: String] = [:]
+        if cache.redirectPort != configuration.redirectPort {
+            cache = RenderingCache(redirectPort: configuration.redirectPort)
+        }
+        var rendered: [ServiceVIP: Rendering] = [:]
+        rendered.reserveCapacity(services.count)
         for service in services.sorted(by: { $0.key < $1.key }) {
-            guard let address = CanonicalAddress(service.address), !service.address.contains("/") else {
+            let rendering = cache.entries[service] ?? Self.render(service, redirectPort: configuration.redirectPort)
+            rendered[service] = rendering
+            guard let address = rendering.address else {
                 // Reported once, with the IPv4 rules, not once per family.
                 if family == .ipv4 {
                     problems.append(Problem(service: service.key, reason: "VIP \(service.address) is not an IP address"))
@@ -83,28 +98,18 @@ public struct CaptureRules: Sendable, Hashable {
                 problems.append(Problem(service: service.key, reason: "VIP \(service.address) is already \(owner)'s"))
                 continue
             }
-            let chain = Self.chainName(forService: service.key)
-            if let owner = chainOwner[chain] {
+            if let owner = chainOwner[rendering.chain] {
                 problems.append(Problem(service: service.key, reason: "same key or chain hash as \(owner)"))
                 continue
             }
-            var ports = Set<Int>()
-            for port in service.ports where port.isCapturedByRedirect {
-                guard (1...65535).contains(port.number) else {
-                    problems.append(Problem(service: service.key, reason: "port \(port.number) is out of range"))
-                    continue
-                }
-                ports.insert(port.number)
-            }
-            guard !ports.isEmpty else { continue }  // nothing to capture (no ports, or UDP only)
+            problems += rendering.portProblems.map { Problem(service: service.key, reason: $0) }
+            guard !rendering.rules.isEmpty else { continue }  // nothing to capture (no ports, or UDP only)
             vipOwner[address] = service.key
-            chainOwner[chain] = service.key
-            chains[Self.servicesChain]!.append(
-                "-d \(address.cidr) -m comment --comment \(Self.quoted(Self.commentText(service.key))) -j \(chain)")
-            chains[chain] = ports.sorted().map {
-                "-p tcp -m tcp --dport \($0) -j REDIRECT --to-ports \(configuration.redirectPort)"
-            }
+            chainOwner[rendering.chain] = service.key
+            chains[Self.servicesChain]!.append(rendering.jump)
+            chains[rendering.chain] = rendering.rules
         }
+        cache.entries = rendered
         self.chains = NATChains(chains: chains, jumps: Dictionary(uniqueKeysWithValues: Self.hookChains.map { ($0, [hook]) }))
         self.problems = problems
     }

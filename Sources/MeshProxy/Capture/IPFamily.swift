@@ -42,7 +42,13 @@ struct CanonicalAddress: Sendable, Hashable {
 
     /// Whether `other` (an address of the same family) lies inside this block.
     func contains(_ other: CanonicalAddress) -> Bool {
-        other.family == family && other.prefixLength >= prefixLength && Self.masked(other.bytes, prefixLength) == bytes
+        guard other.family == family, other.prefixLength >= prefixLength else { return false }
+        for index in bytes.indices {
+            let bits = max(0, min(8, prefixLength - index * 8))
+            if bits == 0 { break }
+            if other.bytes[index] & UInt8(truncatingIfNeeded: 0xFF << (8 - bits)) != bytes[index] { return false }
+        }
+        return true
     }
 
     /// `240.240.0.0/16`, `fd00::1/128`.

@@ -1,0 +1,41 @@
+extension CaptureRules {
+    /// One service's share of the rules, which depends on nothing but the service (and the
+    /// redirect port): its address, its chain, its jump from `MESHBOX-SERVICES`, its chain's rules.
+    struct Rendering: Sendable, Hashable {
+        /// nil when the VIP is not an address (a CIDR or garbage).
+        var address: CanonicalAddress?
+        var chain: String
+        var jump: String
+        var rules: [String]
+        /// Ports left out, with the reason.
+        var portProblems: [String]
+    }
+
+    /// The renderings of the last pass, by service row; kept by the reconciler across passes.
+    struct RenderingCache: Sendable {
+        var redirectPort: Int?
+        var entries: [ServiceVIP: Rendering] = [:]
+    }
+
+    static func render(_ service: ServiceVIP, redirectPort: Int) -> Rendering {
+        let address = service.address.contains("/") ? nil : CanonicalAddress(service.address)
+        let chain = chainName(forService: service.key)
+        var ports: [Int] = []
+        var problems: [String] = []
+        for port in service.ports where port.isCapturedByRedirect {
+            if (1...65535).contains(port.number) {
+                ports.append(port.number)
+            } else {
+                problems.append("port \(port.number) is out of range")
+            }
+        }
+        var rules: [String] = []
+        var previous: Int?
+        for port in ports.sorted() where port != previous {
+            rules.append("-p tcp -m tcp --dport \(port) -j REDIRECT --to-ports \(redirectPort)")
+            previous = port
+        }
+        let jump = "-d \(address?.cidr ?? "") -m comment --comment \(quoted(commentText(service.key))) -j \(chain)"
+        return Rendering(address: address, chain: chain, jump: jump, rules: rules, portProblems: problems)
+    }
+}
