@@ -11,8 +11,11 @@ public struct CaptureConfiguration: Sendable, Hashable {
     public var markMask: UInt32
 
     public init(
-        ipv4ServiceRange: String = "240.240.0.0/16", ipv6ServiceRange: String? = nil, redirectPort: Int = 15001,
-        mark: UInt32 = 0x4d42, markMask: UInt32 = 0xffff_ffff
+        ipv4ServiceRange: String = "240.240.0.0/16",
+        ipv6ServiceRange: String? = nil,
+        redirectPort: Int = 15001,
+        mark: UInt32 = 0x4d42,
+        markMask: UInt32 = 0xffff_ffff
     ) {
         self.ipv4ServiceRange = ipv4ServiceRange
         self.ipv6ServiceRange = ipv6ServiceRange

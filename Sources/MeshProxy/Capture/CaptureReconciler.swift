@@ -57,8 +57,15 @@ public actor CaptureReconciler {
                 if let plan { try await apply(plan, family: family) }
                 reports.append(
                     CaptureReport(
-                        family: family, duration: clock.now - start, readTable: true, canaryMissing: false,
-                        plan: plan, ruleCount: 0, problems: []))
+                        family: family,
+                        duration: clock.now - start,
+                        readTable: true,
+                        canaryMissing: false,
+                        plan: plan,
+                        ruleCount: 0,
+                        problems: []
+                    )
+                )
             }
             return reports
         }
@@ -66,7 +73,9 @@ public actor CaptureReconciler {
 
     /// Whether the canary chain is there with its rule (an empty one was flushed).
     public func canaryIsPresent(_ family: IPFamily) async throws -> Bool {
-        let output = try await runner.run(Command(Tools(family).iptables, ["-t", "nat", "-S", CaptureRules.canaryChain]))
+        let output = try await runner.run(
+            Command(Tools(family).iptables, ["-w", "5", "-t", "nat", "-S", CaptureRules.canaryChain])
+        )
         return output.status == 0 && output.standardOutput.contains("-A \(CaptureRules.canaryChain) -j RETURN")
     }
 
@@ -106,12 +115,20 @@ public actor CaptureReconciler {
             }
         }
         return CaptureReport(
-            family: family, duration: clock.now - start, readTable: readTable, canaryMissing: canaryMissing,
-            plan: applied, ruleCount: rules.chains.ruleCount, problems: rules.problems)
+            family: family,
+            duration: clock.now - start,
+            readTable: readTable,
+            canaryMissing: canaryMissing,
+            plan: applied,
+            ruleCount: rules.chains.ruleCount,
+            problems: rules.problems
+        )
     }
 
     private func apply(_ plan: RestorePlan, family: IPFamily) async throws {
-        let output = try await runner.run(Command(Tools(family).restore, ["--noflush"], input: plan.input))
+        // `-w`: with the legacy backend, wait for the xtables lock another tool holds (the nft
+        // backend accepts and ignores it).
+        let output = try await runner.run(Command(Tools(family).restore, ["--noflush", "-w", "5"], input: plan.input))
         guard output.status == 0 else { throw failure(family, "\(Tools(family).restore) --noflush", output) }
     }
 

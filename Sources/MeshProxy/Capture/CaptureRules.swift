@@ -63,7 +63,9 @@ public struct CaptureRules: Sendable, Hashable {
         }
         guard (1...65535).contains(configuration.redirectPort) else {
             self.chains = NATChains()
-            self.problems = [Problem(service: "*", reason: "redirect port \(configuration.redirectPort) is out of range")]
+            self.problems = [
+                Problem(service: "*", reason: "redirect port \(configuration.redirectPort) is out of range")
+            ]
             return
         }
 
@@ -85,13 +87,17 @@ public struct CaptureRules: Sendable, Hashable {
             guard let address = rendering.address else {
                 // Reported once, with the IPv4 rules, not once per family.
                 if family == .ipv4 {
-                    problems.append(Problem(service: service.key, reason: "VIP \(service.address) is not an IP address"))
+                    problems.append(
+                        Problem(service: service.key, reason: "VIP \(service.address) is not an IP address")
+                    )
                 }
                 continue
             }
             guard address.family == family else { continue }
             guard range.contains(address) else {
-                problems.append(Problem(service: service.key, reason: "VIP \(service.address) is outside \(range.cidr)"))
+                problems.append(
+                    Problem(service: service.key, reason: "VIP \(service.address) is outside \(range.cidr)")
+                )
                 continue
             }
             if let owner = vipOwner[address] {
@@ -110,7 +116,10 @@ public struct CaptureRules: Sendable, Hashable {
             chains[rendering.chain] = rendering.rules
         }
         cache.entries = rendered
-        self.chains = NATChains(chains: chains, jumps: Dictionary(uniqueKeysWithValues: Self.hookChains.map { ($0, [hook]) }))
+        self.chains = NATChains(
+            chains: chains,
+            jumps: Dictionary(uniqueKeysWithValues: Self.hookChains.map { ($0, [hook]) })
+        )
         self.problems = problems
     }
 

@@ -41,8 +41,12 @@ public struct SpawnCommandRunner: CommandRunner {
             }
         }
         let pid = try Self.spawn(
-            executable, argv, input: command.input == nil ? "/dev/null" : inputPath, output: outputPath,
-            error: errorPath)
+            executable,
+            argv,
+            input: command.input == nil ? "/dev/null" : inputPath,
+            output: outputPath,
+            error: errorPath
+        )
         let status = await Self.waitForExit(pid)
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         let error = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
@@ -62,7 +66,11 @@ public struct SpawnCommandRunner: CommandRunner {
     }
 
     private static func spawn(
-        _ executable: String, _ argv: [String], input: String, output: String, error: String
+        _ executable: String,
+        _ argv: [String],
+        input: String,
+        output: String,
+        error: String
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -7,11 +7,19 @@ import Testing
 /// The reconciler against the real iptables, each test in a network namespace of its own.
 @Suite("Capture in a network namespace", .enabled(if: NetworkNamespace.isAvailable, NetworkNamespace.unavailableReason))
 struct CaptureReconcilerNamespaceTests {
-    static let configuration = CaptureConfiguration(ipv6ServiceRange: "fd00:f0f0::/112", redirectPort: 15001, mark: 0x4d42)
+    static let configuration = CaptureConfiguration(
+        ipv6ServiceRange: "fd00:f0f0::/112",
+        redirectPort: 15001,
+        mark: 0x4d42
+    )
 
     static let services = [
         ServiceVIP(key: "default/reviews", address: "240.240.0.1", ports: [.init(number: 80, protocol: .http)]),
-        ServiceVIP(key: "default/ratings", address: "240.240.0.2", ports: [.init(number: 9080), .init(number: 9443, protocol: .tls)]),
+        ServiceVIP(
+            key: "default/ratings",
+            address: "240.240.0.2",
+            ports: [.init(number: 9080), .init(number: 9443, protocol: .tls)]
+        ),
         ServiceVIP(key: "shop/db", address: "240.240.0.3", ports: [.init(number: 5432)]),
     ]
 
@@ -33,8 +41,14 @@ struct CaptureReconcilerNamespaceTests {
             let table = try await namespace.natTable()
             // A fresh install is exactly the generated text: the canonical forms match iptables-save's.
             #expect(NATChains(iptablesSave: table.joined(separator: "\n")) == Self.expected(Self.services))
-            #expect(table.contains("-A OUTPUT -d 240.240.0.0/16 -m comment --comment meshbox-services -j MESHBOX-SERVICES"))
-            #expect(table.contains("-A PREROUTING -d 240.240.0.0/16 -m comment --comment meshbox-services -j MESHBOX-SERVICES"))
+            #expect(
+                table.contains("-A OUTPUT -d 240.240.0.0/16 -m comment --comment meshbox-services -j MESHBOX-SERVICES")
+            )
+            #expect(
+                table.contains(
+                    "-A PREROUTING -d 240.240.0.0/16 -m comment --comment meshbox-services -j MESHBOX-SERVICES"
+                )
+            )
             #expect(table.contains("-A MESHBOX-SERVICES -m mark --mark 0x4d42 -j RETURN"))
             // A second pass finds nothing to do, and does not read the table again.
             let again = try await reconciler.reconcile(Self.services)
@@ -56,18 +70,28 @@ struct CaptureReconcilerNamespaceTests {
             #expect(report.plan?.deletedRules == 0)
             let after = try await namespace.natTable()
             let differing = Set(before).symmetricDifference(after)
-            #expect(differing == [
-                "-A \(chain) -p tcp -m tcp --dport 9080 -j REDIRECT --to-ports 15001",
-                "-A \(chain) -p tcp -m tcp --dport 9443 -j REDIRECT --to-ports 15001",
-                "-A \(chain) -p tcp -m tcp --dport 9081 -j REDIRECT --to-ports 15001",
-            ])
-            #expect(RestorePlan(from: NATChains(iptablesSave: after.joined(separator: "\n")), to: Self.expected(changed)) == nil)
+            #expect(
+                differing == [
+                    "-A \(chain) -p tcp -m tcp --dport 9080 -j REDIRECT --to-ports 15001",
+                    "-A \(chain) -p tcp -m tcp --dport 9443 -j REDIRECT --to-ports 15001",
+                    "-A \(chain) -p tcp -m tcp --dport 9081 -j REDIRECT --to-ports 15001",
+                ]
+            )
+            #expect(
+                RestorePlan(from: NATChains(iptablesSave: after.joined(separator: "\n")), to: Self.expected(changed))
+                    == nil
+            )
 
             // Deleted: its jump and its chain go, nothing else.
             let deleted = Array(changed.dropLast())
             let deletion = try await reconciler.reconcile(deleted)[0]
             #expect(deletion.plan?.deletedChains == [CaptureRules.chainName(forService: "shop/db")])
-            #expect(RestorePlan(from: NATChains(iptablesSave: try await namespace.natTable().joined(separator: "\n")), to: Self.expected(deleted)) == nil)
+            #expect(
+                RestorePlan(
+                    from: NATChains(iptablesSave: try await namespace.natTable().joined(separator: "\n")),
+                    to: Self.expected(deleted)
+                ) == nil
+            )
         }
     }
 
@@ -77,11 +101,18 @@ struct CaptureReconcilerNamespaceTests {
             let reconciler = CaptureReconciler(configuration: Self.configuration, runner: namespace.runner)
             _ = try await reconciler.reconcile(Self.services)
             try await namespace.run("iptables", "-t", "nat", "-F")
-            for chain in Self.expected(Self.services).chains.keys { try await namespace.run("iptables", "-t", "nat", "-X", chain) }
+            for chain in Self.expected(Self.services).chains.keys {
+                try await namespace.run("iptables", "-t", "nat", "-X", chain)
+            }
             #expect(try await reconciler.canaryIsPresent(.ipv4) == false)
             let report = try await reconciler.reconcile(Self.services)[0]
             #expect(report.canaryMissing && report.readTable)
-            #expect(RestorePlan(from: NATChains(iptablesSave: try await namespace.natTable().joined(separator: "\n")), to: Self.expected(Self.services)) == nil)
+            #expect(
+                RestorePlan(
+                    from: NATChains(iptablesSave: try await namespace.natTable().joined(separator: "\n")),
+                    to: Self.expected(Self.services)
+                ) == nil
+            )
             #expect(try await reconciler.canaryIsPresent(.ipv4))
         }
     }
@@ -94,7 +125,12 @@ struct CaptureReconcilerNamespaceTests {
             try await namespace.run("iptables", "-t", "nat", "-F")
             let report = try await reconciler.reconcile(Self.services)[0]
             #expect(report.canaryMissing)
-            #expect(RestorePlan(from: NATChains(iptablesSave: try await namespace.natTable().joined(separator: "\n")), to: Self.expected(Self.services)) == nil)
+            #expect(
+                RestorePlan(
+                    from: NATChains(iptablesSave: try await namespace.natTable().joined(separator: "\n")),
+                    to: Self.expected(Self.services)
+                ) == nil
+            )
         }
     }
 
@@ -103,7 +139,8 @@ struct CaptureReconcilerNamespaceTests {
         try await NetworkNamespace.with { namespace in
             // Someone else's nat rules, which meshbox must neither move nor remove.
             try await namespace.run(
-                "iptables-restore", "--noflush",
+                "iptables-restore",
+                "--noflush",
                 input: """
                     *nat
                     :OTHER - [0:0]
@@ -112,17 +149,23 @@ struct CaptureReconcilerNamespaceTests {
                     -A OTHER -j RETURN
                     COMMIT
 
-                    """)
+                    """
+            )
             let before = try await namespace.natTable()
             let before6 = try await namespace.natTable(.ipv6)
             let reconciler = CaptureReconciler(configuration: Self.configuration, runner: namespace.runner)
-            _ = try await reconciler.reconcile(Self.services + [
-                ServiceVIP(key: "default/v6", address: "fd00:f0f0::9", ports: [.init(number: 80)])
-            ])
+            _ = try await reconciler.reconcile(
+                Self.services + [
+                    ServiceVIP(key: "default/v6", address: "fd00:f0f0::9", ports: [.init(number: 80)])
+                ]
+            )
             #expect(try await namespace.natTable() != before)
             #expect(try await namespace.natTable(.ipv6) != before6)
             // Capture comes first in OUTPUT, ahead of the host's own rule.
-            #expect(try await namespace.natTable().first { $0.hasPrefix("-A OUTPUT") }?.hasSuffix("-j MESHBOX-SERVICES") == true)
+            #expect(
+                try await namespace.natTable().first { $0.hasPrefix("-A OUTPUT") }?.hasSuffix("-j MESHBOX-SERVICES")
+                    == true
+            )
             _ = try await reconciler.uninstall()
             #expect(try await namespace.natTable() == before)
             #expect(try await namespace.natTable(.ipv6) == before6)
@@ -137,14 +180,20 @@ struct CaptureReconcilerNamespaceTests {
             let crashed = CaptureReconciler(configuration: Self.configuration, runner: namespace.runner)
             _ = try await crashed.reconcile(Self.services)
             let restarted = CaptureReconciler(configuration: Self.configuration, runner: namespace.runner)
-            let now = Array(Self.services.dropFirst()) + [
-                ServiceVIP(key: "default/new", address: "240.240.1.1", ports: [.init(number: 80)])
-            ]
+            let now =
+                Array(Self.services.dropFirst()) + [
+                    ServiceVIP(key: "default/new", address: "240.240.1.1", ports: [.init(number: 80)])
+                ]
             let report = try await restarted.reconcile(now)[0]
             #expect(report.readTable && !report.canaryMissing)
             #expect(Set(report.plan?.rewrittenChains ?? []) == [CaptureRules.chainName(forService: "default/new")])
             #expect(report.plan?.deletedChains == [CaptureRules.chainName(forService: "default/reviews")])
-            #expect(RestorePlan(from: NATChains(iptablesSave: try await namespace.natTable().joined(separator: "\n")), to: Self.expected(now)) == nil)
+            #expect(
+                RestorePlan(
+                    from: NATChains(iptablesSave: try await namespace.natTable().joined(separator: "\n")),
+                    to: Self.expected(now)
+                ) == nil
+            )
         }
     }
 
@@ -157,7 +206,9 @@ struct CaptureReconcilerNamespaceTests {
             #expect(reports[1].family == .ipv6 && reports[1].problems.isEmpty)
             let table = try await namespace.natTable(.ipv6)
             #expect(NATChains(iptablesSave: table.joined(separator: "\n")) == Self.expected(services, .ipv6))
-            #expect(table.contains("-A OUTPUT -d fd00:f0f0::/112 -m comment --comment meshbox-services -j MESHBOX-SERVICES"))
+            #expect(
+                table.contains("-A OUTPUT -d fd00:f0f0::/112 -m comment --comment meshbox-services -j MESHBOX-SERVICES")
+            )
         }
     }
 }

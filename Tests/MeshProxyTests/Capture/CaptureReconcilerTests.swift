@@ -31,7 +31,11 @@ struct CaptureReconcilerTests {
                 default:
                     if script.failRestores > 0 {
                         script.failRestores -= 1
-                        return CommandOutput(status: 1, standardOutput: "", standardError: "iptables-restore: line 3 failed")
+                        return CommandOutput(
+                            status: 1,
+                            standardOutput: "",
+                            standardError: "iptables-restore: line 3 failed"
+                        )
                     }
                     return CommandOutput(status: 0, standardOutput: "", standardError: "")
                 }

@@ -5,13 +5,19 @@ import Testing
 
 @Suite("Capture rules")
 struct CaptureRulesTests {
-    static let configuration = CaptureConfiguration(ipv6ServiceRange: "fd00:f0f0::/112", redirectPort: 15001, mark: 0x4d42)
+    static let configuration = CaptureConfiguration(
+        ipv6ServiceRange: "fd00:f0f0::/112",
+        redirectPort: 15001,
+        mark: 0x4d42
+    )
 
     static func services(_ count: Int) -> [ServiceVIP] {
         (0..<count).map { index in
             ServiceVIP(
-                key: "default/svc-\(index)", address: "240.240.\(index / 250).\(index % 250 + 1)",
-                ports: [.init(number: 80, protocol: .http), .init(number: 9090, protocol: .grpc)])
+                key: "default/svc-\(index)",
+                address: "240.240.\(index / 250).\(index % 250 + 1)",
+                ports: [.init(number: 80, protocol: .http), .init(number: 9090, protocol: .grpc)]
+            )
         }
     }
 
@@ -25,13 +31,17 @@ struct CaptureRulesTests {
         #expect(chains[CaptureRules.servicesChain]?.count == count + 1)
         for service in Self.services(count) {
             let chain = CaptureRules.chainName(forService: service.key)
-            #expect(chains[chain] == [
-                "-p tcp -m tcp --dport 80 -j REDIRECT --to-ports 15001",
-                "-p tcp -m tcp --dport 9090 -j REDIRECT --to-ports 15001",
-            ])
+            #expect(
+                chains[chain] == [
+                    "-p tcp -m tcp --dport 80 -j REDIRECT --to-ports 15001",
+                    "-p tcp -m tcp --dport 9090 -j REDIRECT --to-ports 15001",
+                ]
+            )
             #expect(
                 chains[CaptureRules.servicesChain]!.contains(
-                    "-d \(service.address)/32 -m comment --comment \"\(service.key)\" -j \(chain)"))
+                    "-d \(service.address)/32 -m comment --comment \"\(service.key)\" -j \(chain)"
+                )
+            )
         }
         #expect(rules.chains.ruleCount == 2 + 1 + 1 + count * 3)
     }
@@ -43,7 +53,9 @@ struct CaptureRulesTests {
         var masked = Self.configuration
         masked.markMask = 0xff00
         let maskedRules = CaptureRules(services: Self.services(1), family: .ipv4, configuration: masked)
-        #expect(maskedRules.chains.chains[CaptureRules.servicesChain]?.first == "-m mark --mark 0x4d42/0xff00 -j RETURN")
+        #expect(
+            maskedRules.chains.chains[CaptureRules.servicesChain]?.first == "-m mark --mark 0x4d42/0xff00 -j RETURN"
+        )
     }
 
     @Test("only the VIP range jumps from OUTPUT and PREROUTING, nothing else outside meshbox's chains")
@@ -74,7 +86,11 @@ struct CaptureRulesTests {
         ]
         let v6 = CaptureRules(services: services, family: .ipv6, configuration: Self.configuration)
         #expect(v6.problems.isEmpty)
-        #expect(v6.chains.jumps["OUTPUT"] == ["-d fd00:f0f0::/112 -m comment --comment meshbox-services -j MESHBOX-SERVICES"])
+        #expect(
+            v6.chains.jumps["OUTPUT"] == [
+                "-d fd00:f0f0::/112 -m comment --comment meshbox-services -j MESHBOX-SERVICES"
+            ]
+        )
         #expect(v6.chains.chains[CaptureRules.servicesChain]?.last?.hasPrefix("-d fd00:f0f0::5/128 ") == true)
         #expect(v6.chains.chains.count == 3)
         let v4 = CaptureRules(services: services, family: .ipv4, configuration: Self.configuration)
@@ -93,16 +109,26 @@ struct CaptureRulesTests {
             ServiceVIP(key: "b", address: "10.0.0.1", ports: [.init(number: 80)]),
             ServiceVIP(key: "c", address: "240.240.0.1", ports: [.init(number: 80)]),
             ServiceVIP(key: "d", address: "240.240.0.1", ports: [.init(number: 81)]),
-            ServiceVIP(key: "e", address: "240.240.0.2", ports: [.init(number: 0), .init(number: 70000), .init(number: 8080)]),
+            ServiceVIP(
+                key: "e",
+                address: "240.240.0.2",
+                ports: [.init(number: 0), .init(number: 70000), .init(number: 8080)]
+            ),
             ServiceVIP(key: "f", address: "240.240.0.3", ports: [.init(number: 53, protocol: .udp)]),
             ServiceVIP(key: "g", address: "240.240.0.4/32", ports: [.init(number: 80)]),
-            ServiceVIP(key: "bad \"key\" with spaces and a very long tail ............................................", address: "240.240.0.5", ports: [.init(number: 80)]),
+            ServiceVIP(
+                key: "bad \"key\" with spaces and a very long tail ............................................",
+                address: "240.240.0.5",
+                ports: [.init(number: 80)]
+            ),
         ]
         let rules = CaptureRules(services: services, family: .ipv4, configuration: Self.configuration)
         #expect(Set(rules.problems.map(\.service)) == ["a", "b", "d", "e", "g"])
-        #expect(rules.chains.chains[CaptureRules.chainName(forService: "e")] == [
-            "-p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 15001"
-        ])
+        #expect(
+            rules.chains.chains[CaptureRules.chainName(forService: "e")] == [
+                "-p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 15001"
+            ]
+        )
         #expect(rules.chains.chains[CaptureRules.chainName(forService: "f")] == nil)  // UDP: not REDIRECT's
         let jump = rules.chains.chains[CaptureRules.servicesChain]!.first { $0.hasPrefix("-d 240.240.0.5/32") }!
         let comment = CaptureRules.commentText(services[7].key)

@@ -8,24 +8,35 @@ import Testing
 /// 10,000), printed, never asserted. Opt-in: `MESHBOX_CAPTURE_TIMINGS=1 swift test --skip-build
 /// --filter CaptureTimings`.
 @Suite(
-    "Capture reconcile timings", .serialized,
-    .enabled(if: NetworkNamespace.isAvailable && ProcessInfo.processInfo.environment["MESHBOX_CAPTURE_TIMINGS"] == "1",
-        "set MESHBOX_CAPTURE_TIMINGS=1 (and run as root) to measure"))
+    "Capture reconcile timings",
+    .serialized,
+    .enabled(
+        if: NetworkNamespace.isAvailable && ProcessInfo.processInfo.environment["MESHBOX_CAPTURE_TIMINGS"] == "1",
+        "set MESHBOX_CAPTURE_TIMINGS=1 (and run as root) to measure"
+    )
+)
 struct CaptureTimingsNamespaceTests {
     static func services(_ count: Int) -> [ServiceVIP] {
         (0..<count).map { index in
             ServiceVIP(
-                key: "default/svc-\(index)", address: "240.240.\(index / 250).\(index % 250 + 1)",
-                ports: [.init(number: 80, protocol: .http), .init(number: 9090, protocol: .grpc)])
+                key: "default/svc-\(index)",
+                address: "240.240.\(index / 250).\(index % 250 + 1)",
+                ports: [.init(number: 80, protocol: .http), .init(number: 9090, protocol: .grpc)]
+            )
         }
     }
 
-    @Test("reconcile time for N services from empty, one change among N, a no-op pass, a repair, uninstall", arguments: [1_000, 10_000])
+    @Test(
+        "reconcile time for N services from empty, one change among N, a no-op pass, a repair, uninstall",
+        arguments: [1_000, 10_000]
+    )
     func timings(count: Int) async throws {
         try await NetworkNamespace.with { namespace in
             let reconciler = CaptureReconciler(configuration: CaptureConfiguration(), runner: namespace.runner)
             var services = Self.services(count)
-            let generate = ContinuousClock().measure { _ = CaptureRules(services: services, family: .ipv4, configuration: CaptureConfiguration()) }
+            let generate = ContinuousClock().measure {
+                _ = CaptureRules(services: services, family: .ipv4, configuration: CaptureConfiguration())
+            }
             let full = try await reconciler.reconcile(services)[0]
             services[count / 2].ports = [.init(number: 8080)]
             let change = try await reconciler.reconcile(services)[0]
@@ -35,13 +46,15 @@ struct CaptureTimingsNamespaceTests {
             try await namespace.run("iptables", "-t", "nat", "-F")
             let repair = try await reconciler.reconcile(services)[0]
             let uninstall = try await reconciler.uninstall()[0]
-            print("""
+            print(
+                """
                 capture timings, \(count) services (\(full.ruleCount) rules): generate \(generate), \
                 full install \(full.duration) (\(full.plan?.input.utf8.count ?? 0) bytes), \
                 one service's ports changed \(change.duration) (\(change.plan?.input.utf8.count ?? 0) bytes), \
                 one VIP changed \(vipChange.duration), no-op pass \(noop.duration), \
                 repair after iptables -t nat -F \(repair.duration), uninstall \(uninstall.duration)
-                """)
+                """
+            )
         }
     }
 }

@@ -3,11 +3,11 @@ import MeshModel
 import MeshTesting
 import Testing
 
+@testable import MeshProxy
+
 #if canImport(Glibc)
     import Glibc
 #endif
-
-@testable import MeshProxy
 
 /// Real connections through the installed rules, inside a namespace: a client dialling a VIP lands
 /// on the proxy's port with the VIP as its original destination, and a socket carrying the
@@ -81,12 +81,17 @@ struct CaptureTrafficNamespaceTests {
     }
 
     static func start(
-        _ namespace: NetworkNamespace, _ script: String, _ output: String, _ arguments: String...
+        _ namespace: NetworkNamespace,
+        _ script: String,
+        _ output: String,
+        _ arguments: String...
     ) throws -> ChildProcess {
         try ChildProcess(
             executable: "/usr/bin/env",
             arguments: ["ip", "netns", "exec", namespace.name, "python3", script] + arguments,
-            standardOutput: output, standardError: output)
+            standardOutput: output,
+            standardError: output
+        )
     }
 
     /// Waits for the listener's "ready" line (it listens by then); fails if it exits first.
@@ -99,8 +104,11 @@ struct CaptureTrafficNamespaceTests {
         }
     }
 
-    static func dial(_ namespace: NetworkNamespace, _ host: String, _ port: String, mark: String? = nil) async throws -> String {
-        let arguments = ["ip", "netns", "exec", namespace.name, "python3", "-c", client, host, port] + (mark.map { [$0] } ?? [])
+    static func dial(_ namespace: NetworkNamespace, _ host: String, _ port: String, mark: String? = nil) async throws
+        -> String
+    {
+        let arguments =
+            ["ip", "netns", "exec", namespace.name, "python3", "-c", client, host, port] + (mark.map { [$0] } ?? [])
         let result = try await ChildProcess.run("/usr/bin/env", arguments)
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -16,19 +16,26 @@ struct NetworkNamespace: Sendable {
     static let isAvailable: Bool = {
         guard getuid() == 0 else { return false }
         for tool in ["ip", "iptables-restore", "iptables-save", "ip6tables-restore", "python3"] {
-            guard (try? ChildProcess.run("/usr/bin/env", ["sh", "-c", "command -v \(tool) || test -x /usr/sbin/\(tool)"]))?.status == 0
+            guard
+                (try? ChildProcess.run("/usr/bin/env", ["sh", "-c", "command -v \(tool) || test -x /usr/sbin/\(tool)"]))?
+                    .status == 0
             else { return false }
         }
-        return (try? ChildProcess.run("/usr/bin/env", ["PATH=/usr/sbin:/sbin:/usr/bin:/bin", "ip", "netns", "list"]))?.status == 0
+        return (try? ChildProcess.run("/usr/bin/env", ["PATH=/usr/sbin:/sbin:/usr/bin:/bin", "ip", "netns", "list"]))?
+            .status == 0
     }()
 
-    static let unavailableReason: Comment = "needs root, `ip netns`, iptables and python3 (run as root; scripts/install-deps.sh)"
+    static let unavailableReason: Comment =
+        "needs root, `ip netns`, iptables and python3 (run as root; scripts/install-deps.sh)"
 
     /// Runs `body` with a fresh namespace whose loopback is up; deletes it afterwards, even when
     /// `body` throws or an expectation failed.
     static func with<T>(_ body: (NetworkNamespace) async throws -> T) async throws -> T {
         let name = "meshbox-test-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let added = try await ChildProcess.run("/usr/bin/env", ["PATH=/usr/sbin:/sbin:/usr/bin:/bin", "ip", "netns", "add", name])
+        let added = try await ChildProcess.run(
+            "/usr/bin/env",
+            ["PATH=/usr/sbin:/sbin:/usr/bin:/bin", "ip", "netns", "add", name]
+        )
         guard added.status == 0 else { throw NamespaceFailure(description: "ip netns add \(name): \(added.output)") }
         let namespace = NetworkNamespace(name: name)
         do {
@@ -43,7 +50,10 @@ struct NetworkNamespace: Sendable {
     }
 
     private func delete() async {
-        _ = try? await ChildProcess.run("/usr/bin/env", ["PATH=/usr/sbin:/sbin:/usr/bin:/bin", "ip", "netns", "delete", name])
+        _ = try? await ChildProcess.run(
+            "/usr/bin/env",
+            ["PATH=/usr/sbin:/sbin:/usr/bin:/bin", "ip", "netns", "delete", name]
+        )
     }
 
     /// Runs commands inside the namespace (`ip netns exec <name> …`).
@@ -55,7 +65,9 @@ struct NetworkNamespace: Sendable {
         let output = try await runner.run(Command(arguments[0], Array(arguments.dropFirst()), input: input))
         guard output.status == 0 else {
             throw NamespaceFailure(
-                description: "\(arguments.joined(separator: " ")) in \(name) exited \(output.status): \(output.standardError)")
+                description:
+                    "\(arguments.joined(separator: " ")) in \(name) exited \(output.status): \(output.standardError)"
+            )
         }
         return output.standardOutput
     }

@@ -20,8 +20,10 @@ struct RestorePlanTests {
         #expect(lines.filter { $0.hasPrefix(":") }.count == 5)
         #expect(lines.filter { $0.hasPrefix("-I OUTPUT ") }.count == 1)
         #expect(lines.filter { $0.hasPrefix("-I PREROUTING ") }.count == 1)
-        #expect(lines.firstIndex(of: "-A MESHBOX-SERVICES -m mark --mark 0x4d42 -j RETURN")!
-            < lines.firstIndex { $0.hasPrefix("-A MESHBOX-SERVICES -d ") }!)
+        #expect(
+            lines.firstIndex(of: "-A MESHBOX-SERVICES -m mark --mark 0x4d42 -j RETURN")!
+                < lines.firstIndex { $0.hasPrefix("-A MESHBOX-SERVICES -d ") }!
+        )
         #expect(plan.deletedRules == 0)
         #expect(plan.addedRules == 2 + 4 + 6 + 1)
         // Every declaration comes before the first rule that could refer to it.
@@ -41,7 +43,10 @@ struct RestorePlanTests {
         services[42].ports = [.init(number: 8080)]
         let plan = try #require(RestorePlan(from: before, to: rules(services)))
         let chain = CaptureRules.chainName(forService: services[42].key)
-        #expect(plan.input == "*nat\n:\(chain) - [0:0]\n-A \(chain) -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 15001\nCOMMIT\n")
+        #expect(
+            plan.input
+                == "*nat\n:\(chain) - [0:0]\n-A \(chain) -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 15001\nCOMMIT\n"
+        )
     }
 
     @Test("a service's VIP changes: only its jump line is replaced, its chain stays")
@@ -51,13 +56,15 @@ struct RestorePlanTests {
         services[7].address = "240.240.200.200"
         let plan = try #require(RestorePlan(from: before, to: rules(services)))
         let chain = CaptureRules.chainName(forService: services[7].key)
-        #expect(plan.input == """
-            *nat
-            -D MESHBOX-SERVICES -d 240.240.0.8/32 -m comment --comment "default/svc-7" -j \(chain)
-            -A MESHBOX-SERVICES -d 240.240.200.200/32 -m comment --comment "default/svc-7" -j \(chain)
-            COMMIT
+        #expect(
+            plan.input == """
+                *nat
+                -D MESHBOX-SERVICES -d 240.240.0.8/32 -m comment --comment "default/svc-7" -j \(chain)
+                -A MESHBOX-SERVICES -d 240.240.200.200/32 -m comment --comment "default/svc-7" -j \(chain)
+                COMMIT
 
-            """)
+                """
+        )
     }
 
     @Test("a service added and one deleted: one chain created, one flushed and deleted after its jump goes")
@@ -65,14 +72,24 @@ struct RestorePlanTests {
         var services = CaptureRulesTests.services(10)
         let before = rules(services)
         let gone = services.remove(at: 3)
-        services.append(ServiceVIP(key: "default/new", address: "240.240.9.9", ports: [.init(number: 443, protocol: .tls)]))
+        services.append(
+            ServiceVIP(key: "default/new", address: "240.240.9.9", ports: [.init(number: 443, protocol: .tls)])
+        )
         let plan = try #require(RestorePlan(from: before, to: rules(services)))
         let old = CaptureRules.chainName(forService: gone.key)
         let new = CaptureRules.chainName(forService: "default/new")
         let lines = plan.input.split(separator: "\n").map(String.init)
         #expect(Set(lines.filter { $0.hasPrefix(":") }) == [":\(old) - [0:0]", ":\(new) - [0:0]"])
-        #expect(lines.filter { $0.hasPrefix("-D ") } == ["-D MESHBOX-SERVICES -d 240.240.0.4/32 -m comment --comment \"default/svc-3\" -j \(old)"])
-        #expect(lines.filter { $0.hasPrefix("-A MESHBOX-SERVICES") } == ["-A MESHBOX-SERVICES -d 240.240.9.9/32 -m comment --comment \"default/new\" -j \(new)"])
+        #expect(
+            lines.filter { $0.hasPrefix("-D ") } == [
+                "-D MESHBOX-SERVICES -d 240.240.0.4/32 -m comment --comment \"default/svc-3\" -j \(old)"
+            ]
+        )
+        #expect(
+            lines.filter { $0.hasPrefix("-A MESHBOX-SERVICES") } == [
+                "-A MESHBOX-SERVICES -d 240.240.9.9/32 -m comment --comment \"default/new\" -j \(new)"
+            ]
+        )
         #expect(lines.contains("-A \(new) -p tcp -m tcp --dport 443 -j REDIRECT --to-ports 15001"))
         #expect(lines[lines.count - 2] == "-X \(old)")
         #expect(plan.rewrittenChains == [new])
@@ -96,9 +113,22 @@ struct RestorePlanTests {
         let services = [ServiceVIP(key: "a", address: "240.241.0.1", ports: [.init(number: 80)])]
         var wide = configuration
         wide.ipv4ServiceRange = "240.240.0.0/15"
-        let plan = try #require(RestorePlan(from: rules([]), to: CaptureRules(services: services, family: .ipv4, configuration: wide).chains))
-        #expect(plan.input.contains("-D OUTPUT -d 240.240.0.0/16 -m comment --comment meshbox-services -j MESHBOX-SERVICES\n"))
-        #expect(plan.input.contains("-I OUTPUT -d 240.240.0.0/15 -m comment --comment meshbox-services -j MESHBOX-SERVICES\n"))
+        let plan = try #require(
+            RestorePlan(
+                from: rules([]),
+                to: CaptureRules(services: services, family: .ipv4, configuration: wide).chains
+            )
+        )
+        #expect(
+            plan.input.contains(
+                "-D OUTPUT -d 240.240.0.0/16 -m comment --comment meshbox-services -j MESHBOX-SERVICES\n"
+            )
+        )
+        #expect(
+            plan.input.contains(
+                "-I OUTPUT -d 240.240.0.0/15 -m comment --comment meshbox-services -j MESHBOX-SERVICES\n"
+            )
+        )
     }
 
     @Test("uninstall deletes the jumps, flushes and deletes every meshbox chain, touches nothing else")
@@ -129,19 +159,21 @@ struct RestorePlanTests {
         #expect(installed.chains.count == 3)
         #expect(installed.jumps.keys.sorted() == ["OUTPUT", "PREROUTING"])
         let plan = try #require(RestorePlan.uninstall(installed))
-        #expect(plan.input == """
-            *nat
-            :MESHBOX-PROXY-CANARY - [0:0]
-            :MESHBOX-SERVICES - [0:0]
-            :MESHBOX-SVC-OLDCRASHEDRUNXXXX - [0:0]
-            -D OUTPUT -d 240.240.0.0/16 -m comment --comment meshbox-services -j MESHBOX-SERVICES
-            -D PREROUTING -d 240.240.0.0/16 -m comment --comment meshbox-services -j MESHBOX-SERVICES
-            -X MESHBOX-PROXY-CANARY
-            -X MESHBOX-SERVICES
-            -X MESHBOX-SVC-OLDCRASHEDRUNXXXX
-            COMMIT
+        #expect(
+            plan.input == """
+                *nat
+                :MESHBOX-PROXY-CANARY - [0:0]
+                :MESHBOX-SERVICES - [0:0]
+                :MESHBOX-SVC-OLDCRASHEDRUNXXXX - [0:0]
+                -D OUTPUT -d 240.240.0.0/16 -m comment --comment meshbox-services -j MESHBOX-SERVICES
+                -D PREROUTING -d 240.240.0.0/16 -m comment --comment meshbox-services -j MESHBOX-SERVICES
+                -X MESHBOX-PROXY-CANARY
+                -X MESHBOX-SERVICES
+                -X MESHBOX-SVC-OLDCRASHEDRUNXXXX
+                COMMIT
 
-            """)
+                """
+        )
         #expect(RestorePlan.uninstall(NATChains()) == nil)
     }
 
@@ -153,13 +185,15 @@ struct RestorePlanTests {
         crashed.chains["MESHBOX-SVC-STALE"] = ["-p tcp -m tcp --dport 1 -j REDIRECT --to-ports 15001"]
         crashed.jumps["OUTPUT"]! += crashed.jumps["OUTPUT"]!  // inserted twice
         let plan = try #require(RestorePlan(from: crashed, to: desired))
-        #expect(plan.input == """
-            *nat
-            :MESHBOX-SVC-STALE - [0:0]
-            -D OUTPUT -d 240.240.0.0/16 -m comment --comment meshbox-services -j MESHBOX-SERVICES
-            -X MESHBOX-SVC-STALE
-            COMMIT
+        #expect(
+            plan.input == """
+                *nat
+                :MESHBOX-SVC-STALE - [0:0]
+                -D OUTPUT -d 240.240.0.0/16 -m comment --comment meshbox-services -j MESHBOX-SERVICES
+                -X MESHBOX-SVC-STALE
+                COMMIT
 
-            """)
+                """
+        )
     }
 }

@@ -7,14 +7,16 @@ struct SpawnCommandRunnerTests {
     @Test("standard input in, output and error and exit status back")
     func roundTrip() async throws {
         let output = try await SpawnCommandRunner().run(
-            Command("sh", ["-c", "tr a-z A-Z; echo oops >&2; exit 3"], input: "hello\n"))
+            Command("sh", ["-c", "tr a-z A-Z; echo oops >&2; exit 3"], input: "hello\n")
+        )
         #expect(output == CommandOutput(status: 3, standardOutput: "HELLO\n", standardError: "oops\n"))
     }
 
     @Test("a prefix runs the command under another")
     func prefix() async throws {
         let output = try await SpawnCommandRunner(prefix: ["env", "MESHBOX_PREFIX_TEST=1"]).run(
-            Command("sh", ["-c", "echo $MESHBOX_PREFIX_TEST"]))
+            Command("sh", ["-c", "echo $MESHBOX_PREFIX_TEST"])
+        )
         #expect(output.standardOutput == "1\n")
     }
 
