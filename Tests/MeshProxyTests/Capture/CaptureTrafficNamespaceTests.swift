@@ -15,11 +15,12 @@ import Testing
 @Suite("Capture of real connections", .enabled(if: NetworkNamespace.isAvailable, NetworkNamespace.unavailableReason))
 struct CaptureTrafficNamespaceTests {
     /// Accepts connections forever and answers each with its name and the connection's original
-    /// destination (SO_ORIGINAL_DST, as the proxy will read it).
+    /// destination (SO_ORIGINAL_DST, or IP6T_SO_ORIGINAL_DST for IPv6, as the proxy will read it).
     static let listener = """
         import socket, struct, sys
         name, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-        s = socket.socket()
+        v6 = ":" in host
+        s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((host, port))
         s.listen(16)
@@ -27,10 +28,16 @@ struct CaptureTrafficNamespaceTests {
         while True:
             c, _ = s.accept()
             try:
-                raw = c.getsockopt(socket.SOL_IP, 80, 16)
-                dst = f"{socket.inet_ntoa(raw[4:8])}:{struct.unpack('!H', raw[2:4])[0]}"
+                if v6:
+                    raw = c.getsockopt(socket.IPPROTO_IPV6, 80, 28)
+                    address = socket.inet_ntop(socket.AF_INET6, raw[8:24])
+                    dst = "[%s]:%d" % (address, struct.unpack("!H", raw[2:4])[0])
+                else:
+                    raw = c.getsockopt(socket.SOL_IP, 80, 16)
+                    dst = "%s:%d" % (socket.inet_ntoa(raw[4:8]), struct.unpack("!H", raw[2:4])[0])
             except OSError:  # no conntrack entry to ask: the connection was not NATed
-                dst = "%s:%d" % c.getsockname()
+                local = c.getsockname()
+                dst = ("[%s]:%d" if v6 else "%s:%d") % local[:2]
             c.sendall(f"{name} {dst}\\n".encode())
             c.close()
         """
@@ -38,7 +45,7 @@ struct CaptureTrafficNamespaceTests {
     /// Connects (with an SO_MARK when given) and prints the first line it reads.
     static let client = """
         import socket, sys
-        s = socket.socket()
+        s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
         if len(sys.argv) > 3:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, int(sys.argv[3], 0))
         s.settimeout(30)
@@ -46,18 +53,41 @@ struct CaptureTrafficNamespaceTests {
         print(s.makefile().readline().strip())
         """
 
-    @Test("a client reaches VIP:port on the proxy's port; the proxy's marked socket is not captured")
-    func capture() async throws {
+    struct Case: Sendable, CustomStringConvertible {
+        var vip: String
+        var loopback: String
+        var prefix: String
+        var shown: String
+        var description: String { vip }
+    }
+
+    static let cases = [
+        Case(vip: "240.240.0.1", loopback: "127.0.0.1", prefix: "/32", shown: "240.240.0.1:80"),
+        Case(vip: "fd00:f0f0::9", loopback: "::1", prefix: "/128", shown: "[fd00:f0f0::9]:80"),
+    ]
+
+    @Test(
+        "a client reaches VIP:port on the proxy's port; the proxy's marked socket is not captured",
+        arguments: cases
+    )
+    func capture(_ example: Case) async throws {
         try await NetworkNamespace.with { namespace in
             let directory = try TemporaryDirectory(prefix: "meshbox-capture")
             defer { directory.remove() }
             let script = directory.file("listener.py")
             try Self.listener.write(toFile: script, atomically: true, encoding: .utf8)
             // The VIP is also a local address, so a connection that is not captured reaches the
-            // "direct" listener instead of hanging.
-            try await namespace.run("ip", "addr", "add", "240.240.0.1/32", "dev", "lo")
-            let proxy = try Self.start(namespace, script, directory.file("proxy.out"), "proxy", "127.0.0.1", "15001")
-            let direct = try Self.start(namespace, script, directory.file("direct.out"), "direct", "240.240.0.1", "80")
+            // "direct" listener instead of hanging (nodad: usable at once, not tentative).
+            try await namespace.run("ip", "addr", "add", example.vip + example.prefix, "dev", "lo", "nodad")
+            let proxy = try Self.start(
+                namespace,
+                script,
+                directory.file("proxy.out"),
+                "proxy",
+                example.loopback,
+                "15001"
+            )
+            let direct = try Self.start(namespace, script, directory.file("direct.out"), "direct", example.vip, "80")
             defer {
                 proxy.signal(SIGKILL)
                 direct.signal(SIGKILL)
@@ -65,18 +95,20 @@ struct CaptureTrafficNamespaceTests {
             try await Self.waitUntilReady(proxy, directory.file("proxy.out"))
             try await Self.waitUntilReady(direct, directory.file("direct.out"))
 
-            let configuration = CaptureConfiguration(redirectPort: 15001, mark: 0x4d42)
+            let configuration = CaptureConfiguration(
+                ipv6ServiceRange: "fd00:f0f0::/112",
+                redirectPort: 15001,
+                mark: 0x4d42
+            )
             let reconciler = CaptureReconciler(configuration: configuration, runner: namespace.runner)
             _ = try await reconciler.reconcile([
-                ServiceVIP(key: "default/reviews", address: "240.240.0.1", ports: [.init(number: 80, protocol: .http)])
+                ServiceVIP(key: "default/reviews", address: example.vip, ports: [.init(number: 80, protocol: .http)])
             ])
-            #expect(try await Self.dial(namespace, "240.240.0.1", "80") == "proxy 240.240.0.1:80")
-            #expect(try await Self.dial(namespace, "240.240.0.1", "80", mark: "0x4d42") == "direct 240.240.0.1:80")
+            #expect(try await Self.dial(namespace, example.vip, "80") == "proxy \(example.shown)")
+            #expect(try await Self.dial(namespace, example.vip, "80", mark: "0x4d42") == "direct \(example.shown)")
 
             _ = try await reconciler.uninstall()
-            let afterUninstall = try await Self.dial(namespace, "240.240.0.1", "80")
-            let table = try await namespace.natTable()
-            #expect(afterUninstall == "direct 240.240.0.1:80", "\(table)")
+            #expect(try await Self.dial(namespace, example.vip, "80") == "direct \(example.shown)")
         }
     }
 
