@@ -14,8 +14,7 @@ public actor CaptureReconciler {
     private var syncs: [IPFamily: CaptureSync] = [:]
     /// Each service's rendered rules from the last pass (both families share it).
     private var renderings = CaptureRules.RenderingCache()
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private let gate = PassGate()
 
     public init(configuration: CaptureConfiguration, runner: any CommandRunner = SpawnCommandRunner()) {
         self.configuration = configuration
@@ -137,16 +136,10 @@ public actor CaptureReconciler {
         return MeshError(.io, "\(command) failed (\(family), exit \(output.status)): \(detail)")
     }
 
-    /// Runs `body` with no other pass in progress (an actor alone would interleave at awaits).
+    /// Runs `body` with no other pass in progress.
     private func exclusively<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        while busy {
-            await withCheckedContinuation { waiters.append($0) }
-        }
-        busy = true
-        defer {
-            busy = false
-            if !waiters.isEmpty { waiters.removeFirst().resume() }
-        }
+        await gate.acquire()
+        defer { gate.release() }
         return try await body()
     }
 

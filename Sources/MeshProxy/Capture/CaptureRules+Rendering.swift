@@ -7,6 +7,8 @@ extension CaptureRules {
         var chain: String
         var jump: String
         var rules: [String]
+        /// The captured TCP ports, sorted, each once.
+        var ports: [Int]
         /// Ports left out, with the reason.
         var portProblems: [String]
     }
@@ -29,13 +31,17 @@ extension CaptureRules {
                 problems.append("port \(port.number) is out of range")
             }
         }
-        var rules: [String] = []
-        var previous: Int?
-        for port in ports.sorted() where port != previous {
-            rules.append("-p tcp -m tcp --dport \(port) -j REDIRECT --to-ports \(redirectPort)")
-            previous = port
-        }
+        var unique: [Int] = []
+        for port in ports.sorted() where port != unique.last { unique.append(port) }
+        let rules = unique.map { "-p tcp -m tcp --dport \($0) -j REDIRECT --to-ports \(redirectPort)" }
         let jump = "-d \(address?.cidr ?? "") -m comment --comment \(quoted(commentText(service.key))) -j \(chain)"
-        return Rendering(address: address, chain: chain, jump: jump, rules: rules, portProblems: problems)
+        return Rendering(
+            address: address,
+            chain: chain,
+            jump: jump,
+            rules: rules,
+            ports: unique,
+            portProblems: problems
+        )
     }
 }

@@ -26,6 +26,9 @@ public struct CaptureRules: Sendable, Hashable {
     public let family: IPFamily
     /// What the nat table should hold of meshbox's.
     public let chains: NATChains
+    /// Every captured VIP and TCP port, as `address . port` in nft's element syntax (the
+    /// nftables backend keeps these in a set instead of a chain per service).
+    public private(set) var endpoints: Set<String> = []
     /// Services (or their ports) left out, with the reason; never a crash, never a partial rule.
     public let problems: [Problem]
 
@@ -79,6 +82,7 @@ public struct CaptureRules: Sendable, Hashable {
         if cache.redirectPort != configuration.redirectPort {
             cache = RenderingCache(redirectPort: configuration.redirectPort)
         }
+        var endpoints = Set<String>()
         var rendered: [ServiceVIP: Rendering] = [:]
         rendered.reserveCapacity(services.count)
         for service in services.sorted(by: { $0.key < $1.key }) {
@@ -114,6 +118,7 @@ public struct CaptureRules: Sendable, Hashable {
             chainOwner[rendering.chain] = service.key
             chains[Self.servicesChain]!.append(rendering.jump)
             chains[rendering.chain] = rendering.rules
+            for port in rendering.ports { endpoints.insert("\(address.addressText) . \(port)") }
         }
         cache.entries = rendered
         self.chains = NATChains(
@@ -121,6 +126,7 @@ public struct CaptureRules: Sendable, Hashable {
             jumps: Dictionary(uniqueKeysWithValues: Self.hookChains.map { ($0, [hook]) })
         )
         self.problems = problems
+        self.endpoints = endpoints
     }
 
     /// `MESHBOX-SVC-` and 16 base32 characters of the key's SHA-256 (28 characters, the longest

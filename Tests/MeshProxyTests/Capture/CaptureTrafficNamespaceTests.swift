@@ -58,17 +58,23 @@ struct CaptureTrafficNamespaceTests {
         var loopback: String
         var prefix: String
         var shown: String
-        var description: String { vip }
+        var nftables = false
+        var description: String { "\(vip) via \(nftables ? "nft" : "iptables")" }
     }
 
     static let cases = [
         Case(vip: "240.240.0.1", loopback: "127.0.0.1", prefix: "/32", shown: "240.240.0.1:80"),
         Case(vip: "fd00:f0f0::9", loopback: "::1", prefix: "/128", shown: "[fd00:f0f0::9]:80"),
     ]
+    static let nftCases = cases.map { example in
+        var copy = example
+        copy.nftables = true
+        return copy
+    }
 
     @Test(
         "a client reaches VIP:port on the proxy's port; the proxy's marked socket is not captured",
-        arguments: cases
+        arguments: cases + (NetworkNamespace.hasNFT ? nftCases : [])
     )
     func capture(_ example: Case) async throws {
         try await NetworkNamespace.with { namespace in
@@ -100,14 +106,24 @@ struct CaptureTrafficNamespaceTests {
                 redirectPort: 15001,
                 mark: 0x4d42
             )
-            let reconciler = CaptureReconciler(configuration: configuration, runner: namespace.runner)
-            _ = try await reconciler.reconcile([
+            let services = [
                 ServiceVIP(key: "default/reviews", address: example.vip, ports: [.init(number: 80, protocol: .http)])
-            ])
+            ]
+            let reconciler = CaptureReconciler(configuration: configuration, runner: namespace.runner)
+            let nft = NFTCaptureReconciler(configuration: configuration, runner: namespace.runner)
+            if example.nftables {
+                _ = try await nft.reconcile(services)
+            } else {
+                _ = try await reconciler.reconcile(services)
+            }
             #expect(try await Self.dial(namespace, example.vip, "80") == "proxy \(example.shown)")
             #expect(try await Self.dial(namespace, example.vip, "80", mark: "0x4d42") == "direct \(example.shown)")
 
-            _ = try await reconciler.uninstall()
+            if example.nftables {
+                try await nft.uninstall()
+            } else {
+                _ = try await reconciler.uninstall()
+            }
             #expect(try await Self.dial(namespace, example.vip, "80") == "direct \(example.shown)")
         }
     }

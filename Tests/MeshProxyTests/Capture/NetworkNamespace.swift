@@ -25,6 +25,10 @@ struct NetworkNamespace: Sendable {
             .status == 0
     }()
 
+    /// `nft` is there too (scripts/install-deps.sh installs nftables).
+    static let hasNFT: Bool =
+        (try? ChildProcess.run("/usr/bin/env", ["sh", "-c", "command -v nft || test -x /usr/sbin/nft"]))?.status == 0
+
     static let unavailableReason: Comment =
         "needs root, `ip netns`, iptables and python3 (run as root; scripts/install-deps.sh)"
 
