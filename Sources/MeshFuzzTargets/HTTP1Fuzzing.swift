@@ -94,8 +94,17 @@ enum HTTP1Fuzzing {
         "\(head.status.code) \(head.version) \(describe(head.headers))"
     }
 
+    /// Values without leading or trailing whitespace (RFC 9110 5.5: not part of the value), which
+    /// our parser drops and NIOHTTP1 (llhttp) keeps after obs-text bytes.
     static func describe(_ headers: HTTPHeaders) -> String {
-        headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
+        headers.map { "\($0.name): \(trimmed($0.value))" }.joined(separator: "\n")
+    }
+
+    static func trimmed(_ value: String) -> Substring {
+        var bytes = Substring(value)
+        while let last = bytes.last, last == " " || last == "\t" { bytes.removeLast() }
+        while let first = bytes.first, first == " " || first == "\t" { bytes.removeFirst() }
+        return bytes
     }
 
     /// The requests NIOHTTP1's decoder reads from `bytes`, or nil when it refuses them.

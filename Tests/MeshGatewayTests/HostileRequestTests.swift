@@ -43,6 +43,8 @@ struct HostileRequestTests {
         ("header block too large", "GET / HTTP/1.1\r\n\(host)X-Big: \(String(repeating: "b", count: 70_000))\r\n\r\n"),
         ("too many header fields", "GET / HTTP/1.1\r\n\(host)" + (0..<150).map { "X-H\($0): v\r\n" }.joined() + "\r\n"),
         ("CONNECT tunnel", "CONNECT app.example.com:443 HTTP/1.1\r\n\(host)\r\n"),
+        ("CONNECT with a Content-Length", "CONNECT app.example.com:443 HTTP/1.1\r\n\(host)Content-Length: 5\r\n\r\nhello"),
+        ("CONNECT chunked", "CONNECT app.example.com:443 HTTP/1.1\r\n\(host)Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
         ("TRACE with a body", "TRACE / HTTP/1.1\r\n\(host)Content-Length: 5\r\n\r\nhello"),
         ("space-prefixed first header", "GET / HTTP/1.1\r\n Host: app.example.com\r\n\r\n"),
         ("control character in the path", "GET /a\u{7f}b HTTP/1.1\r\n\(host)\r\n"),

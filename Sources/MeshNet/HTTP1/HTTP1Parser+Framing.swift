@@ -73,6 +73,12 @@ extension HTTP1Parser {
         switch head.start {
         case .request(let method, let uri, let version):
             state = try requestBody(head, version)
+            // A CONNECT request has no content (RFC 9110 §9.3.6): what follows its head is the
+            // tunnel's. Framing fields on one leave two readers disagreeing about where the
+            // tunnel starts (NIOHTTP1 starts it at once), so they are refused, not obeyed.
+            if method.isCONNECT, head.transferEncodings > 0 || (head.contentLength ?? 0) > 0 {
+                throw .badRequest("CONNECT with a body")
+            }
             stopAfterEnd = head.upgrade || method.isCONNECT
             requestFields = head.raw ? head.rawFields.map { FieldLines.Block(bytes: $0, canonical: head.canonical) } : nil
             return .requestHead(HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(fields)))
