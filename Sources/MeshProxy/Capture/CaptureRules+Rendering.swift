@@ -9,6 +9,8 @@ extension CaptureRules {
         var rules: [String]
         /// The captured TCP ports, sorted, each once.
         var ports: [Int]
+        /// `address . port` per captured port, as nft writes set elements.
+        var elements: [String]
         /// Ports left out, with the reason.
         var portProblems: [String]
     }
@@ -35,12 +37,14 @@ extension CaptureRules {
         for port in ports.sorted() where port != unique.last { unique.append(port) }
         let rules = unique.map { "-p tcp -m tcp --dport \($0) -j REDIRECT --to-ports \(redirectPort)" }
         let jump = "-d \(address?.cidr ?? "") -m comment --comment \(quoted(commentText(service.key))) -j \(chain)"
+        let text = address?.addressText ?? ""
         return Rendering(
             address: address,
             chain: chain,
             jump: jump,
             rules: rules,
             ports: unique,
+            elements: unique.map { "\(text) . \($0)" },
             portProblems: problems
         )
     }

@@ -26,9 +26,9 @@ public struct CaptureRules: Sendable, Hashable {
     public let family: IPFamily
     /// What the nat table should hold of meshbox's.
     public let chains: NATChains
-    /// Every captured VIP and TCP port, as `address . port` in nft's element syntax (the
-    /// nftables backend keeps these in a set instead of a chain per service).
-    public private(set) var endpoints: Set<String> = []
+    /// Every captured VIP and TCP port, as `address . port` in nft's element syntax, by service
+    /// chain (the nftables backend keeps these in a set instead of a chain per service).
+    public private(set) var endpoints: [String: [String]] = [:]
     /// Services (or their ports) left out, with the reason; never a crash, never a partial rule.
     public let problems: [Problem]
 
@@ -52,7 +52,8 @@ public struct CaptureRules: Sendable, Hashable {
         self.family = family
         var problems: [Problem] = []
         guard let rangeText = configuration.serviceRange(family) else {
-            for service in services where CanonicalAddress(service.address)?.family == family {
+            for service in services
+            where (cache.entries[service]?.address ?? CanonicalAddress(service.address))?.family == family {
                 problems.append(Problem(service: service.key, reason: "no \(family) service range is configured"))
             }
             self.chains = NATChains()
@@ -82,7 +83,7 @@ public struct CaptureRules: Sendable, Hashable {
         if cache.redirectPort != configuration.redirectPort {
             cache = RenderingCache(redirectPort: configuration.redirectPort)
         }
-        var endpoints = Set<String>()
+        var endpoints: [String: [String]] = [:]
         var rendered: [ServiceVIP: Rendering] = [:]
         rendered.reserveCapacity(services.count)
         for service in services.sorted(by: { $0.key < $1.key }) {
@@ -118,7 +119,7 @@ public struct CaptureRules: Sendable, Hashable {
             chainOwner[rendering.chain] = service.key
             chains[Self.servicesChain]!.append(rendering.jump)
             chains[rendering.chain] = rendering.rules
-            for port in rendering.ports { endpoints.insert("\(address.addressText) . \(port)") }
+            endpoints[rendering.chain] = rendering.elements
         }
         cache.entries = rendered
         self.chains = NATChains(

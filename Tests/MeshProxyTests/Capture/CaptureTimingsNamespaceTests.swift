@@ -46,13 +46,25 @@ struct CaptureTimingsNamespaceTests {
             try await namespace.run("iptables", "-t", "nat", "-F")
             let repair = try await reconciler.reconcile(services)[0]
             let uninstall = try await reconciler.uninstall()[0]
+
+            // The same rows for the nftables backend.
+            var nftServices = Self.services(count)
+            let nft = NFTCaptureReconciler(configuration: CaptureConfiguration(), runner: namespace.runner)
+            let nftFull = try await nft.reconcile(nftServices)
+            nftServices[count / 2].ports = [.init(number: 8080)]
+            let nftChange = try await nft.reconcile(nftServices)
+            let nftNoop = try await nft.reconcile(nftServices)
+            try await namespace.run("nft", "flush", "ruleset")
+            let nftRepair = try await nft.reconcile(nftServices)
             print(
                 """
                 capture timings, \(count) services (\(full.ruleCount) rules): generate \(generate), \
                 full install \(full.duration) (\(full.plan?.input.utf8.count ?? 0) bytes), \
                 one service's ports changed \(change.duration) (\(change.plan?.input.utf8.count ?? 0) bytes), \
                 one VIP changed \(vipChange.duration), no-op pass \(noop.duration), \
-                repair after iptables -t nat -F \(repair.duration), uninstall \(uninstall.duration)
+                repair after iptables -t nat -F \(repair.duration), uninstall \(uninstall.duration); \
+                nftables: full install \(nftFull.duration), one service's ports changed \(nftChange.duration), \
+                no-op pass \(nftNoop.duration), repair after nft flush ruleset \(nftRepair.duration)
                 """
             )
         }

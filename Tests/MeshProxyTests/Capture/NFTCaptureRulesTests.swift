@@ -14,12 +14,12 @@ struct NFTCaptureRulesTests {
         let rules = NFTCaptureRules(services: services, configuration: configuration)
         #expect(rules.problems.isEmpty)
         #expect(
-            rules.elements[.ipv4] == [
+            rules.allElements(.ipv4) == [
                 "240.240.0.1 . 80", "240.240.0.1 . 9090", "240.240.0.2 . 80", "240.240.0.2 . 9090",
                 "240.240.0.3 . 80", "240.240.0.3 . 9090",
             ]
         )
-        #expect(rules.elements[.ipv6] == ["fd00:f0f0::9 . 443"])
+        #expect(rules.allElements(.ipv6) == ["fd00:f0f0::9 . 443"])
         #expect(rules.structure.contains("ip daddr 240.240.0.0/16 jump services"))
         #expect(rules.structure.contains("ip6 daddr fd00:f0f0::/112 jump services"))
         #expect(rules.structure.contains("meta mark & 0xffffffff == 0x00004d42 return"))

@@ -70,7 +70,8 @@ public actor NFTCaptureReconciler {
     }
 
     public func canaryIsPresent() async throws -> Bool {
-        let output = try await runner.run(Command("nft", ["list", "chain", "inet", "meshbox", "canary"]))
+        // -t (terse): without it nft fetches every set element too, ~100 ms at 10,000 services.
+        let output = try await runner.run(Command("nft", ["-t", "list", "chain", "inet", "meshbox", "canary"]))
         return output.status == 0 && output.standardOutput.contains("return")
     }
 

@@ -20,8 +20,8 @@ public struct NFTCaptureRules: Sendable, Hashable {
 
     /// The table without its set elements: ranges, mark, redirect port.
     public let structure: String
-    /// `address . port` elements by family.
-    public let elements: [IPFamily: Set<String>]
+    /// `address . port` elements by family, then by service (chain name, as in CaptureRules).
+    public let elements: [IPFamily: [String: [String]]]
     public let problems: [CaptureRules.Problem]
 
     public init(services: [ServiceVIP], configuration: CaptureConfiguration) {
@@ -30,7 +30,7 @@ public struct NFTCaptureRules: Sendable, Hashable {
     }
 
     init(services: [ServiceVIP], configuration: CaptureConfiguration, cache: inout CaptureRules.RenderingCache) {
-        var elements: [IPFamily: Set<String>] = [:]
+        var elements: [IPFamily: [String: [String]]] = [:]
         var problems: [CaptureRules.Problem] = []
         var hooks: [String] = []
         for family in IPFamily.allCases {
@@ -72,21 +72,34 @@ public struct NFTCaptureRules: Sendable, Hashable {
     /// Replaces the whole table in one transaction (creating it first makes the delete safe).
     public var fullScript: String {
         var script = "table \(Self.table) {}\ndelete table \(Self.table)\n" + structure
-        script += Self.elementLines("add", elements)
+        script += Self.elementLines("add", elements.mapValues { Set($0.values.joined()) })
         return script
+    }
+
+    /// Every element of a family's set.
+    public func allElements(_ family: IPFamily) -> Set<String> {
+        Set((elements[family] ?? [:]).values.joined())
     }
 
     /// The `nft -f` input from `installed` to `self`: element changes only, or the full table when
     /// the structure differs; nil when nothing differs.
     public func script(from installed: NFTCaptureRules?) -> String? {
         guard let installed, installed.structure == structure else { return fullScript }
+        // Compared service by service (an array each), then only the differing ones element by
+        // element: a pass over 10,000 unchanged services hashes no element.
         var gone: [IPFamily: Set<String>] = [:]
         var new: [IPFamily: Set<String>] = [:]
         for family in IPFamily.allCases {
-            let have = installed.elements[family] ?? []
-            let want = elements[family] ?? []
-            gone[family] = have.subtracting(want)
-            new[family] = want.subtracting(have)
+            let have = installed.elements[family] ?? [:]
+            let want = elements[family] ?? [:]
+            for (service, wanted) in want where have[service] != wanted {
+                let had = Set(have[service] ?? [])
+                new[family, default: []].formUnion(Set(wanted).subtracting(had))
+                gone[family, default: []].formUnion(had.subtracting(wanted))
+            }
+            for (service, had) in have where want[service] == nil {
+                gone[family, default: []].formUnion(had)
+            }
         }
         let script = Self.elementLines("delete", gone) + Self.elementLines("add", new)
         return script.isEmpty ? nil : script
