@@ -23,3 +23,5 @@ trap - EXIT
 kill -TERM -- "-$tests" 2>/dev/null || true
 set +m
 bash scripts/browser-test.sh
+# A short, repeatable fuzz run of the input parsers (libFuzzer + ASan, its own build folder).
+bash scripts/fuzz.sh smoke

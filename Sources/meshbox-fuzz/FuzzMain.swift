@@ -9,10 +9,7 @@ import MeshFuzzTargets
 struct FuzzMain {
     static func main() throws {
         #if FUZZING
-        guard let target = ProcessInfo.processInfo.environment["MESHBOX_FUZZ_TARGET"].flatMap(FuzzTarget.init) else {
-            fail("set MESHBOX_FUZZ_TARGET to one of: \(names)")
-        }
-        selected = target
+        _ = selected  // fails early on a missing or unknown target name
         var argc = CommandLine.argc
         var argv = CommandLine.unsafeArgv
         exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
@@ -37,10 +34,17 @@ struct FuzzMain {
 }
 
 #if FUZZING
-/// Set once in `main`, before the driver calls `fuzzOneInput` (on the same thread).
-nonisolated(unsafe) private var selected = FuzzTarget.http1Request
+/// The target MESHBOX_FUZZ_TARGET names, read on first use (by `main`, or by libFuzzer's own
+/// `main` where the linker picks that one).
+private let selected: FuzzTarget = {
+    guard let target = ProcessInfo.processInfo.environment["MESHBOX_FUZZ_TARGET"].flatMap(FuzzTarget.init) else {
+        FuzzMain.fail("set MESHBOX_FUZZ_TARGET to one of: \(FuzzMain.names)")
+    }
+    return target
+}()
 
-private func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     selected.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
     return 0
 }
