@@ -14,6 +14,9 @@ python3 scripts/check-dependency-rule.py
 # children behind. (Tests start children with MeshTesting's ChildProcess, posix_spawn, not
 # Foundation's Process, whose run() can fault reading /proc/self/fd in Swift 6.3.1,
 # swiftlang/swift-corelibs-foundation#5472.)
+# A test process that crashes prints a symbolicated backtrace that names the test's frames (a full
+# run once died with signal 11 and no name; docs/security.md#races).
+export SWIFT_BACKTRACE=enable=yes,symbolicate=fast,interactive=no
 set -m
 swift test --skip-build &
 tests=$!
