@@ -125,9 +125,10 @@ extension ProxyExchange: UpstreamExchange {
         pending = replay
         let policy = route?.routeAction?.retryPolicy
         let base = policy?.backoffBaseInterval.map(TimeAmount.init) ?? .milliseconds(25)
-        let cap = policy?.backoffMaxInterval.map(TimeAmount.init) ?? base * 10
-        let ceiling = min(cap.nanoseconds, base.nanoseconds << min(retriesDone - 1, 20))
-        let delay = TimeAmount.nanoseconds(Int64(state.random.next() % UInt64(max(ceiling, 1))))
+        let ceiling = RetryBackoff.ceiling(
+            base: base.nanoseconds, cap: policy?.backoffMaxInterval.map { TimeAmount($0).nanoseconds },
+            retriesDone: retriesDone)
+        let delay = TimeAmount.nanoseconds(Int64(state.random.next() % UInt64(ceiling)))
         retryTimer = state.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
             retryTimer = nil
             cluster.breaker.retryFinished()
