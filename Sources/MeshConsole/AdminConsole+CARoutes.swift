@@ -44,9 +44,13 @@ extension AdminConsole {
     }
 
     static func duration(_ text: String, field: String) throws -> Duration {
-        guard let duration = DurationText.parse(text), duration > .zero else {
-            throw MeshError(.invalidArgument, "body.\(field): invalid duration \"\(text)\" (e.g. 30m, 24h)")
+        switch DurationText.read(text) {
+        case .success(let duration) where duration > .zero:
+            return duration
+        case .success:
+            throw MeshError(.invalidArgument, "body.\(field): invalid duration \"\(text)\": must be positive (e.g. 30m, 24h)")
+        case .failure(let problem):
+            throw MeshError(.invalidArgument, "body.\(field): invalid duration \"\(text)\": \(problem)")
         }
-        return duration
     }
 }

@@ -39,6 +39,7 @@ struct HostileInputThroughServerTests {
         }
         #expect(token?.status == 400)
         #expect(token?.message.contains("body.ttl") == true, "\(String(describing: token))")
+        #expect(token?.message.contains("100 years") == true, "the reason, not only the field: \(String(describing: token))")
 
         let virtualService = """
             apiVersion: networking.istio.io/v1
