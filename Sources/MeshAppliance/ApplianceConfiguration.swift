@@ -130,7 +130,7 @@ extension ApplianceConfiguration {
                 config.trustDomain = domain
             case "serviceCIDR":
                 let cidr = try reader.string(value, path: path)
-                guard Self.isValidCIDR(cidr), VIPRange(cidr)?.family == .ipv4 else {
+                guard VIPRange(cidr)?.family == .ipv4 else {
                     throw reader.error(path, "invalid CIDR '\(cidr)' (an IPv4 block, e.g. 240.240.0.0/16)")
                 }
                 config.serviceCIDR = cidr
@@ -238,15 +238,6 @@ extension ApplianceConfiguration {
             !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
                 && label.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
         }
-    }
-
-    static func isValidCIDR(_ text: String) -> Bool {
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let bits = Int(parts[1]) else { return false }
-        let octets = parts[0].split(separator: ".", omittingEmptySubsequences: false)
-        if octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) { return (0...32).contains(bits) }
-        if parts[0].contains(":") { return (0...128).contains(bits) && parts[0].allSatisfy { $0.isHexDigit || $0 == ":" } }
-        return false
     }
 }
 

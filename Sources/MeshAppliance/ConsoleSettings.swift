@@ -54,6 +54,10 @@ public struct ConsoleSettings: Sendable, Equatable {
             guard !(tlsMeshCA && tlsCertFile != nil) else {
                 throw reader.error(path, "certFile/keyFile and meshCA are two ways to get a certificate; pick one")
             }
+            // The names go on the certificate the mesh CA issues; a file's certificate has its own.
+            guard tlsDNSNames.isEmpty || tlsMeshCA else {
+                throw reader.error(path + ".dnsNames", "names the mesh CA's certificate: needs meshCA: true")
+            }
         case "behindTLSProxy": behindTLSProxy = try reader.bool(value, path: path)
         case "allowInsecureRemote": allowInsecureRemote = try reader.bool(value, path: path)
         case "allowedHosts": allowedHosts = try reader.stringList(value, path: path)
@@ -72,8 +76,10 @@ public struct ConsoleSettings: Sendable, Equatable {
                 switch key {
                 case "maxFailures":
                     loginMaxFailures = try reader.int(value, path: path)
-                    guard (1...10_000).contains(loginMaxFailures) else {
-                        throw reader.error(path, "must be 1-10000, got \(loginMaxFailures)")
+                    // Each failure is kept until its window ends, for up to 4,096 addresses: the
+                    // bound keeps that at a few MiB.
+                    guard (1...1_000).contains(loginMaxFailures) else {
+                        throw reader.error(path, "must be 1-1000, got \(loginMaxFailures)")
                     }
                 case "window": loginWindow = try reader.duration(value, path: path)
                 default: throw reader.unknown(path)

@@ -20,8 +20,8 @@ struct ServiceTarget: Sendable, Hashable {
     var ports: [Port]
     /// Set for a ServiceEntry that is not `STATIC` (its instances are not in the registry).
     var resolution: ServiceEntrySpec.Resolution?
-    /// The VIPs the config store holds for it (fixed or allocated, IPv4 first): what the
-    /// proxy role captures and its DNS answers with. Empty for registry-only services.
+    /// The VIPs the config store holds for it (fixed or allocated, IPv4 first), for the proxy
+    /// role's capture and DNS to come (nothing reads them yet). Empty for registry-only services.
     var vips: [String] = []
 }
 

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 
 /// The outermost middleware: turns every error into a JSON answer (`APIError`), counts requests
 /// and logs them.
@@ -55,14 +56,14 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
             dimensions: [("method", method), ("code", String(status.code)), ("route", route)]
         ).increment()
         Metrics.Timer(label: Self.durationMetric, dimensions: [("method", method), ("route", route)])
-            .recordNanoseconds(elapsed.nanosecondsClamped)
+            .recordNanoseconds(TimeAmount(elapsed).nanoseconds)
         logger.debug(
             "Admin request handled",
             metadata: [
                 "http.method": "\(request.method.rawValue)",
                 "http.route": "\(route)",
                 "http.status": "\(status.code)",
-                "http.duration_ms": "\(elapsed.nanosecondsClamped / 1_000_000)",
+                "http.duration_ms": "\(TimeAmount(elapsed).nanoseconds / 1_000_000)",
             ]
         )
     }

@@ -140,8 +140,8 @@ public struct AdminConsole: Service {
         let onListening = self.onListening
         let scheme = configuration.tls == nil ? "http" : "https"
         let http1Configuration = HTTP1Channel.Configuration(
-            idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped))
-        let headTimeout = TimeAmount.nanoseconds(configuration.requestHeaderTimeout.nanosecondsClamped)
+            idleTimeout: TimeAmount(configuration.idleTimeout))
+        let headTimeout = TimeAmount(configuration.requestHeaderTimeout)
         let http1 = HTTPServerBuilder { responder in
             RequestHeadTimeoutChannel(base: HTTP1Channel(responder: responder, configuration: http1Configuration), timeout: headTimeout)
         }
@@ -161,16 +161,5 @@ public struct AdminConsole: Service {
             },
             logger: logger
         )
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds, saturating at `Int64.max` (NIO's `TimeAmount` holds no more).
-    var nanosecondsClamped: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow else { return seconds < 0 ? .min : .max }
-        let (total, overflowAdding) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        return overflowAdding ? .max : total
     }
 }

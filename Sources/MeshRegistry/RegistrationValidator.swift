@@ -116,7 +116,14 @@ enum RegistrationValidator {
 
         func duration(_ text: String?, _ field: String, atLeast minimum: Duration? = nil) -> Duration? {
             guard let text else { return nil }
-            guard let value = DurationText.parse(text) else {
+            let value: Duration
+            switch DurationText.read(text) {
+            case .success(let read):
+                value = read
+            case .failure(.tooLong):
+                issues.append("check.\(field): invalid duration \"\(text)\", \(DurationText.Problem.tooLong)")
+                return nil
+            case .failure:
                 issues.append("check.\(field): invalid duration \"\(text)\"")
                 return nil
             }

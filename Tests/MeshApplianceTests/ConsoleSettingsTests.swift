@@ -36,7 +36,9 @@ struct ConsoleSettingsTests {
             ("console:\n  metricsAuth: open\n", "t.yaml: console.metricsAuth: must be token or none"),
             ("console:\n  allowInsecureRemote: sure\n", "t.yaml: console.allowInsecureRemote: expected true or false"),
             ("console:\n  maxConnections: 0\n", "t.yaml: console.maxConnections: must be 1-1000000"),
-            ("console:\n  loginThrottle: {maxFailures: 0}\n", "t.yaml: console.loginThrottle.maxFailures: must be 1-10000"),
+            ("console:\n  loginThrottle: {maxFailures: 0}\n", "t.yaml: console.loginThrottle.maxFailures: must be 1-1000"),
+            ("console:\n  loginThrottle: {maxFailures: 1001}\n", "t.yaml: console.loginThrottle.maxFailures: must be 1-1000"),
+            ("console:\n  tls: {dnsNames: [console.example]}\n", "t.yaml: console.tls.dnsNames: names the mesh CA's certificate"),
             ("console:\n  idleTimeout: soon\n", "t.yaml: console.idleTimeout: invalid duration"),
         ])
     func badValues(yaml: String, expected: String) {

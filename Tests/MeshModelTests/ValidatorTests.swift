@@ -558,6 +558,15 @@ struct ValidatorTests {
         #expect(validation(testCase.kind, testCase.spec) == testCase.expected)
     }
 
+    @Test("a ServiceEntry lists at most 1,000 hosts")
+    func serviceEntryHostBound() {
+        func spec(_ count: Int) -> String {
+            "{hosts: [" + (0..<count).map { "h\($0).example.com" }.joined(separator: ", ") + "], ports: [{number: 80}]}"
+        }
+        #expect(validation(.serviceEntry, spec(1_000)) == [])
+        #expect(validation(.serviceEntry, spec(1_001)) == ["spec.hosts: 1001 hosts; at most 1000 in one ServiceEntry (split it)"])
+    }
+
     @Test("PeerAuthentication and AuthorizationPolicy rules", arguments: securityCases)
     func security(_ testCase: ValidationCase) {
         #expect(validation(testCase.kind, testCase.spec) == testCase.expected)

@@ -31,6 +31,7 @@ struct RegistrationDurationTests {
                 details.contains { $0.hasPrefix("check.\(field): invalid duration \"\(Self.absurd)\"") },
                 "\(details)"
             )
+            #expect(details.contains { $0.hasSuffix("(100 years)") }, "the reason, not only the field: \(details)")
             let remaining = try await registry.instances(service: nil, namespace: nil)
             #expect(remaining.isEmpty)
         }

@@ -82,8 +82,10 @@ final class RequestHeadTimeoutHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     /// Whether `tail` followed by `bytes` holds a blank line; `tail` keeps the last three bytes.
+    /// Empty lines before the request line do not count (HTTP parsers skip them, RFC 9112 2.2):
+    /// `tail` stays empty until the request line begins, or `\r\n\r\n` first would end the deadline.
     static func endsHead(tail: inout [UInt8], bytes: some Collection<UInt8>) -> Bool {
-        let window = tail + bytes
+        let window = tail.isEmpty ? Array(bytes.drop { $0 == 13 || $0 == 10 }) : tail + bytes
         defer { tail = Array(window.suffix(3)) }
         var previous: [UInt8] = []
         for byte in window {

@@ -1,7 +1,17 @@
 extension Validator {
+    /// Hosts one ServiceEntry may list.
+    static let maximumServiceEntryHosts = 1_000
+
     static func validateServiceEntry(_ spec: ServiceEntrySpec, into issues: inout IssueCollector) {
         let resolution = spec.resolution ?? .none
         if spec.hosts.isEmpty { issues.error("spec.hosts", "a service entry needs at least one host") }
+        // Each host holds VIPs that the store places and the compiler looks up host by host: a
+        // bound keeps that work small whatever one document lists.
+        if spec.hosts.count > maximumServiceEntryHosts {
+            issues.error(
+                "spec.hosts",
+                "\(spec.hosts.count) hosts; at most \(maximumServiceEntryHosts) in one ServiceEntry (split it)")
+        }
         for (index, host) in spec.hosts.enumerated() {
             let path = "spec.hosts[\(index)]"
             if let problem = Syntax.hostProblem(host, allowStar: false) {

@@ -80,7 +80,8 @@ public enum Validator {
 
     /// Why an address cannot be a service VIP: the kernel treats these ranges specially, so
     /// traffic to them would never reach the proxy. Any other address may be one, inside the
-    /// service CIDRs or not (the proxy captures each fixed VIP outside them on its own).
+    /// service CIDRs or not (capture of a fixed VIP outside them is still to be built: MeshProxy's
+    /// rules cover the ranges only today, and the proxy role is not wired yet).
     static func vipProblem(_ address: String) -> String? {
         for (range, what) in [
             ("0.0.0.0/8", "is in 0.0.0.0/8 (this network)"), ("127.0.0.0/8", "is a loopback address"),

@@ -16,7 +16,9 @@ public actor CaptureReconciler {
     private var renderings = CaptureRules.RenderingCache()
     private let gate = PassGate()
 
-    public init(configuration: CaptureConfiguration, runner: any CommandRunner = SpawnCommandRunner()) {
+    /// `runner` has no default on purpose: the caller names the namespace whose rules change
+    /// (`SpawnCommandRunner()` for the host's own), so no test can reach the host by leaving it out.
+    public init(configuration: CaptureConfiguration, runner: any CommandRunner) {
         self.configuration = configuration
         self.runner = runner
     }

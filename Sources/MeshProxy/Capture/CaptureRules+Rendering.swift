@@ -7,8 +7,6 @@ extension CaptureRules {
         var chain: String
         var jump: String
         var rules: [String]
-        /// The captured TCP ports, sorted, each once.
-        var ports: [Int]
         /// `address . port` per captured port, as nft writes set elements.
         var elements: [String]
         /// Ports left out, with the reason.
@@ -43,7 +41,6 @@ extension CaptureRules {
             chain: chain,
             jump: jump,
             rules: rules,
-            ports: unique,
             elements: unique.map { "\(text) . \($0)" },
             portProblems: problems
         )

@@ -33,6 +33,11 @@ struct ConsoleListenerTests {
         #expect(RequestHeadTimeoutHandler.endsHead(tail: &tail, bytes: Array("GET / HTTP/1.1\nHost: a\n\n".utf8)))
         tail = []
         #expect(!RequestHeadTimeoutHandler.endsHead(tail: &tail, bytes: Array("GET / HTTP/1.1\r\nHost: a\r\n".utf8)))
+        // Blank lines before the request line (which parsers skip) do not end the head's deadline.
+        tail = []
+        #expect(!RequestHeadTimeoutHandler.endsHead(tail: &tail, bytes: Array("\r\n\r\n".utf8)))
+        #expect(!RequestHeadTimeoutHandler.endsHead(tail: &tail, bytes: Array("\n\nGET / HTTP/1.1\r\n".utf8)))
+        #expect(RequestHeadTimeoutHandler.endsHead(tail: &tail, bytes: Array("Host: a\r\n\r\n".utf8)))
     }
 
     @Test("beyond the connection cap a client waits until a connection closes")
