@@ -44,7 +44,18 @@ public actor SnapshotPublisher: SnapshotSource {
         self.clock = clock
     }
 
-    public nonisolated func snapshots() -> AsyncStream<Snapshot> { watch.updates() }
+    public nonisolated func snapshots(for node: DataPlaneNode) -> AsyncStream<Snapshot> {
+        let whole = watch.updates()
+        if node.roles == DataPlaneNode.wholeMesh.roles { return whole }
+        // Scoped on the subscriber's side of the watch: the newest only, as the watch itself does.
+        let (stream, continuation) = AsyncStream.makeStream(of: Snapshot.self, bufferingPolicy: .bufferingNewest(1))
+        let relay = Task {
+            for await snapshot in whole { continuation.yield(snapshot.scoped(to: node)) }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in relay.cancel() }
+        return stream
+    }
 
     /// The snapshot now.
     public nonisolated var current: Snapshot { watch.current }

@@ -1,7 +1,7 @@
 public import Logging
 public import MeshAPI
 public import MeshNet
-import MeshModel
+public import MeshModel
 public import ServiceLifecycle
 
 /// The gateway role: serves the snapshot's listeners (north-south traffic) with the MeshNet
@@ -14,22 +14,27 @@ public import ServiceLifecycle
 public struct GatewayRole: Service {
     private let dataPlane: DataPlane
     private let snapshots: any SnapshotSource
+    private let node: DataPlaneNode
     private let logger: Logger
     private let onApplied: @Sendable (DataPlane.ApplyReport) -> Void
 
-    /// - Parameter onApplied: called after each snapshot is served (readiness, tests).
+    /// - Parameters:
+    ///   - node: whose listeners to serve; this process's gateway by default.
+    ///   - onApplied: called after each snapshot is served (readiness, tests).
     public init(
-        dataPlane: DataPlane, snapshots: any SnapshotSource, logger: Logger,
+        dataPlane: DataPlane, snapshots: any SnapshotSource, node: DataPlaneNode = .local(roles: [.gateway]),
+        logger: Logger,
         onApplied: @escaping @Sendable (DataPlane.ApplyReport) -> Void = { _ in }
     ) {
         self.dataPlane = dataPlane
         self.snapshots = snapshots
+        self.node = node
         self.logger = logger
         self.onApplied = onApplied
     }
 
     public func run() async throws {
-        let stream = snapshots.snapshots()
+        let stream = snapshots.snapshots(for: node)
         for await snapshot in stream.cancelOnGracefulShutdown() {
             let report = await dataPlane.apply(snapshot)
             logger.info(

@@ -89,4 +89,28 @@ struct SnapshotPublisherTests {
         for await _ in subscription { remaining += 1 }
         #expect(remaining <= 1)
     }
+
+    @Test("a node's stream carries only its roles' listeners, the whole mesh's carries all")
+    func scopedStreams() async throws {
+        let (configs, config) = AsyncStream.makeStream(of: ConfigState.self)
+        let (registries, registry) = AsyncStream.makeStream(of: RegistryState.self)
+        let publisher = SnapshotPublisher(debounce: .milliseconds(5))
+        let run = Task { await publisher.run(config: configs, registry: registries) }
+        defer { run.cancel() }
+
+        registry.yield(Fixtures.registry(Fixtures.reviewsInstances()))
+        config.yield(try Self.config(timeout: 10, revision: 1))
+        let whole = try await waitFor("the first snapshot", in: publisher.snapshots()) { $0.version >= 1 }
+        #expect(!whole.listeners.isEmpty)
+        let gateway = try await waitFor("the gateway's", in: publisher.snapshots(for: .local(roles: [.gateway]))) {
+            $0.version >= 1
+        }
+        #expect(gateway.listeners == whole.listeners.filter { $0.role == .gateway })
+        let proxy = try await waitFor("the proxy's", in: publisher.snapshots(for: .local(roles: [.proxy]))) {
+            $0.version >= 1
+        }
+        #expect(proxy.listeners.allSatisfy { $0.role == .proxy })
+        #expect(proxy.listeners.count < whole.listeners.count)
+        #expect(proxy.clusters == whole.clusters)
+    }
 }

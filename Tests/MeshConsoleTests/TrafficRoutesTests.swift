@@ -13,7 +13,7 @@ struct TrafficRoutesTests {
     /// A compiler that has published one snapshot.
     struct OneSnapshot: SnapshotSource {
         let snapshot: Snapshot
-        func snapshots() -> AsyncStream<Snapshot> {
+        func snapshots(for node: DataPlaneNode) -> AsyncStream<Snapshot> {
             AsyncStream { continuation in
                 continuation.yield(snapshot)
                 continuation.finish()

@@ -7,17 +7,44 @@ extension Snapshot {
         public var `protocol`: ListenerProtocol
         /// Tried in order; a chain with `serverNames` only takes connections whose SNI matches.
         public var filterChains: [FilterChain]
+        /// The data-plane role that serves it: a node gets only its roles' listeners.
+        public var role: DataPlaneRole
+        /// Envoy's `bind_to_port`: false for a listener that owns no socket and takes only the
+        /// connections an original-destination listener hands it (the proxy's per-VIP listeners).
+        public var bindToPort: Bool
+        /// Envoy's `use_original_dst`: each accepted connection is handed to the listener whose
+        /// address and port are its original destination (`SO_ORIGINAL_DST`, after an iptables redirect).
+        public var useOriginalDestination: Bool
+        /// Envoy's `traffic_direction`.
+        public var direction: TrafficDirection
 
-        public init(name: String, address: String, port: UInt32, protocol: ListenerProtocol, filterChains: [FilterChain]) {
+        public init(
+            name: String, address: String, port: UInt32, protocol: ListenerProtocol, filterChains: [FilterChain],
+            role: DataPlaneRole = .gateway, bindToPort: Bool = true, useOriginalDestination: Bool = false,
+            direction: TrafficDirection = .unspecified
+        ) {
             self.name = name
             self.address = address
             self.port = port
             self.protocol = `protocol`
             self.filterChains = filterChains
+            self.role = role
+            self.bindToPort = bindToPort
+            self.useOriginalDestination = useOriginalDestination
+            self.direction = direction
         }
 
         /// `0.0.0.0_8080`.
         public static func name(address: String, port: UInt32) -> String { "\(address)_\(port)" }
+    }
+
+    /// xDS `TrafficDirection`: whether a listener takes traffic to local workloads or from them.
+    public enum TrafficDirection: String, Sendable, Hashable, Codable {
+        case unspecified
+        /// Traffic arriving for this node's workloads.
+        case inbound
+        /// Traffic leaving this node's workloads (the proxy's captured VIP traffic).
+        case outbound
     }
 
     /// What a listener speaks towards its clients.
