@@ -12,8 +12,8 @@ import NIOCore
 /// gets expiries by its callback, and the handler leaves the pipeline — one hop less per read.
 ///
 /// Cheap on the hot path: one timer per connection, moved lazily. While a request runs, reads and
-/// writes only set a flag; when the timer fires it turns the flags into "active now" and re-arms,
-/// so a request that goes silent is ended between one and two periods after its last byte.
+/// writes only note the loop's clock; when the timer fires it re-arms from the last activity, so a
+/// request that goes silent is ended its timeout after its last byte, not a timer period later.
 final class ConnectionTimeouts: ListedConnection, ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -38,13 +38,9 @@ final class ConnectionTimeouts: ListedConnection, ChannelInboundHandler, Removab
     private var deadline: NIODeadline = .distantFuture
     /// Whether an expiry may fire at all (false once cancelled or expired).
     private var armed = false
-    /// When the current request's first byte arrived (read with the clock of the idle → head step).
-    private var requestBegan: NIODeadline
-    // While a request runs: the last activity seen by the timer, and whether bytes moved since.
+    // While a request runs: when bytes last moved each way (the event loop's clock).
     private var lastInput: NIODeadline = .distantPast
     private var lastOutput: NIODeadline = .distantPast
-    private var inputSeen = false
-    private var outputSeen = false
     /// The proxy stopped reading the client (back-pressure from a slow upstream): a pause in the
     /// body is then not the client's, and only the stream idle timeout applies.
     private var readingPaused = false
@@ -63,7 +59,6 @@ final class ConnectionTimeouts: ListedConnection, ChannelInboundHandler, Removab
         bodyTimeout = settings.requestBodyTimeout
         streamIdleTimeout = settings.streamIdleTimeout
         self.stream = stream
-        requestBegan = stream ? .now() : .distantPast
         super.init()
     }
 
@@ -107,24 +102,25 @@ final class ConnectionTimeouts: ListedConnection, ChannelInboundHandler, Removab
         if phase == .idle {
             if stream { return }
             phase = .readingHead
-            let now = NIODeadline.now()
-            requestBegan = now
             arm(now + headerTimeout)
-        } else {
-            inputSeen = true
+        } else if phase != .readingHead {
+            lastInput = now
         }
     }
+
+    /// The event loop's clock (an embedded loop's virtual time in tests).
+    private var now: NIODeadline { eventLoop?.now ?? .now() }
 
     /// Bytes of the response went to the client: the request is not idle.
     @inline(__always)
     func outputWritten() {
-        outputSeen = true
+        lastOutput = now
     }
 
     /// Reading from the client was paused or resumed by back-pressure; resuming counts as activity.
     func setReadingPaused(_ paused: Bool) {
         readingPaused = paused
-        if !paused { inputSeen = true }
+        if !paused { lastInput = now }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -136,34 +132,33 @@ final class ConnectionTimeouts: ListedConnection, ChannelInboundHandler, Removab
     /// exchange under the stream idle timeout (routes carry their own timeouts besides).
     func requestStarted() {
         phase = .readingBody
-        inputSeen = true
-        outputSeen = false
+        let now = self.now
+        lastInput = now
+        lastOutput = .distantPast
         let first = Self.shorter(bodyTimeout, streamIdleTimeout)
         armed = first != nil
         deadline = .distantFuture
-        // The first look is due one period after the request began at the latest; it finds the
-        // flags set and re-arms from then (a pipelined request's stale start only makes it early).
-        if let first { arm(requestBegan + first) }
+        // The first look is due one period after the head at the latest; it re-arms from the last
+        // activity it finds.
+        if let first { arm(now + first) }
     }
 
     /// The request has been read completely; the response may still take its time.
     func requestEnded() {
         guard phase == .readingBody else { return }
         phase = .awaitingResponse
-        inputSeen = true
+        lastInput = now
     }
 
     /// The response is done and the connection waits for the next request.
     func awaitRequest() {
         phase = .idle
-        inputSeen = false
-        outputSeen = false
         if stream {
             armed = false
             return
         }
         armed = true
-        arm(.now() + idleTimeout)
+        arm(now + idleTimeout)
     }
 
     func cancel() {
@@ -201,7 +196,7 @@ final class ConnectionTimeouts: ListedConnection, ChannelInboundHandler, Removab
 
     private func fired() {
         guard armed else { return }
-        let now = NIODeadline.now()
+        let now = self.now
         let due: NIODeadline
         let kind: Kind
         switch phase {
@@ -209,14 +204,6 @@ final class ConnectionTimeouts: ListedConnection, ChannelInboundHandler, Removab
             due = deadline
             kind = phase == .idle ? .idle : .requestHeader
         case .readingBody, .awaitingResponse:
-            if inputSeen {
-                inputSeen = false
-                lastInput = now
-            }
-            if outputSeen {
-                outputSeen = false
-                lastOutput = now
-            }
             let request = requestDeadline()
             due = request.due
             kind = request.kind
