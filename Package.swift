@@ -177,8 +177,11 @@ let package = Package(
         .target(
             name: "MeshProxy",
             dependencies: [
-                "MeshCore", "MeshModel",
+                "MeshCore", "MeshModel", "MeshAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: settings
         ),
@@ -222,7 +225,7 @@ let package = Package(
             name: "MeshAppliance",
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI", "MeshStore", "MeshRegistry", "MeshCA", "MeshCompiler", "MeshConsole",
-                "MeshGateway", "MeshNet",
+                "MeshGateway", "MeshNet", "MeshProxy",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -356,7 +359,11 @@ let package = Package(
         ),
         .testTarget(
             name: "MeshProxyTests",
-            dependencies: ["MeshCore", "MeshModel", "MeshProxy", "MeshTesting"],
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshProxy", "MeshTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: settings
         ),
         .testTarget(

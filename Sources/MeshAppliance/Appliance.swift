@@ -5,7 +5,6 @@ import MeshCA
 import MeshCompiler
 import MeshCore
 import MeshConsole
-import MeshGateway
 import MeshModel
 import MeshNet
 import MeshRegistry
@@ -146,27 +145,17 @@ public struct Appliance: Sendable {
                         caUpdates: identity?.material.updates()),
                     serviceName: "compiler"))
         }
-        var dataPlaneGroup: MultiThreadedEventLoopGroup?
-        var dataPlane: DataPlane?
-        if configuration.roles.contains(.gateway) {
-            guard let publisher else {
-                throw ApplianceError(
-                    "the gateway role needs the config and registry roles in the same process (remote snapshots over xDS are not built yet)")
-            }
-            let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.gateway.threads)
-            dataPlaneGroup = eventLoops
-            let plane = DataPlane(
-                group: eventLoops, settings: configuration.gateway.proxySettings(budget: descriptors),
-                accessLog: try configuration.gateway.accessLogTarget(), reporter: "gateway",
-                logger: Logger(label: "meshbox.gateway"))
-            dataPlane = plane
-            services.append(
-                .init(
-                    service: GatewayRole(dataPlane: plane, snapshots: publisher, logger: Logger(label: "meshbox.gateway")) { _ in
-                        readiness.markReady(.gateway)
-                    },
-                    serviceName: "gateway"))
+        // One data plane for the gateway and proxy roles; the proxy's capture loop stops first
+        // (services stop in reverse), so no connection is redirected to a closed listener.
+        let proxy = try ProxyAssembly.make(configuration, store: store, registry: registry) { readiness.markReady(.proxy) }
+        let data = try DataPlaneAssembly.make(configuration, publisher: publisher, descriptors: descriptors) { report, snapshot in
+            readiness.markReady(.gateway)
+            if let board = proxy?.board { ProxyAssembly.listenersApplied(report, snapshot: snapshot, board: board) }
         }
+        let dataPlaneGroup = data?.eventLoops
+        let dataPlane = data?.plane
+        if let data { services.append(data.service) }
+        if let proxy { services.append(proxy.service) }
         if configuration.roles.contains(.console) {
             if let webRoot = configuration.consoleWebRoot {
                 var isDirectory: ObjCBool = false
@@ -187,7 +176,7 @@ public struct Appliance: Sendable {
                 connectionBudget: descriptors.consoleConnections)
             let console = AdminConsole(
                 configuration: consoleConfiguration,
-                config: store, registry: registry, ca: authority, snapshots: publisher, explainer: RouteExplainer(), trafficStats: dataPlane, token: token,
+                config: store, registry: registry, ca: authority, snapshots: publisher, explainer: RouteExplainer(), trafficStats: dataPlane, proxyStatus: proxy?.board, token: token,
                 metricsText: { metricsRegistry.emitToString() },
                 status: {
                     let uptime = (ContinuousClock.now - started).seconds

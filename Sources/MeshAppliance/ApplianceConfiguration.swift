@@ -13,7 +13,7 @@ public struct ApplianceConfiguration: Sendable, Equatable {
     public enum LogLevel: String, Sendable, Equatable, CaseIterable { case trace, debug, info, notice, warning, error, critical }
     public enum Durability: String, Sendable, Equatable { case full, normal }
 
-    public var roles: [MeshRole] = MeshRole.available
+    public var roles: [MeshRole] = MeshRole.defaults
     public var dataDirectory: String = ApplianceConfiguration.defaultDataDirectory()
     public var nodeName: String = ProcessInfo.processInfo.hostName
     public var trustDomain: String = "cluster.local"
@@ -45,6 +45,8 @@ public struct ApplianceConfiguration: Sendable, Equatable {
     /// Registry: addresses health checks may not target (`registry.healthCheck.denyCIDRs`).
     public var registryHealthCheckDenyCIDRs: [IPBlock] = []
     public var gateway = GatewaySettings()
+    /// The node proxy (`proxy:`): how VIP traffic is captured; used only when the role is named.
+    public var proxy = NodeProxySettings()
     /// `serve --apply FILE` (repeatable): resources applied at start. A flag only, not a file key.
     public var applyFiles: [String] = []
 
@@ -225,6 +227,8 @@ extension ApplianceConfiguration {
                 }
             case "gateway":
                 try config.gateway.read(value, reader: reader, path: path)
+            case "proxy":
+                try config.proxy.read(value, reader: reader, path: path)
             default:
                 throw reader.unknown(path)
             }

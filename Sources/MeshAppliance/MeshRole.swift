@@ -10,7 +10,17 @@ public enum MeshRole: String, Sendable, Hashable, CaseIterable, Comparable {
     case console
 
     /// Roles this build implements. The others are planned (see the issues) and refused by name.
-    public static let available: [MeshRole] = [.config, .registry, .ca, .gateway, .console]
+    public static let available: [MeshRole] = [.config, .registry, .ca, .gateway, .proxy, .console]
+
+    /// What runs without `--roles` (and what `all` means): every available role that leaves the
+    /// host's networking alone. `proxy` changes the nat rules, so it runs only when named.
+    public static let defaults: [MeshRole] = available.filter { !$0.changesHostNetworking }
+
+    /// Whether the role edits the host's network configuration (nat rules).
+    public var changesHostNetworking: Bool { self == .proxy }
+
+    /// The roles that serve traffic with the shared data plane (one engine for all of them).
+    public var isDataPlane: Bool { self == .gateway || self == .proxy }
 
     /// Start order: a role only depends on roles before it. Shutdown runs in reverse.
     public static func < (lhs: Self, rhs: Self) -> Bool {
@@ -20,10 +30,14 @@ public enum MeshRole: String, Sendable, Hashable, CaseIterable, Comparable {
     /// Parses `--roles registry,config,console` (or `all`). Unknown or unavailable roles are an error.
     public static func parseList(_ text: String) throws -> [MeshRole] {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
-        if names == ["all"] { return available }
         guard !names.isEmpty else { throw ApplianceError("--roles: empty role list (roles: \(available.map(\.rawValue).joined(separator: ", ")))") }
         var roles: [MeshRole] = []
         for name in names {
+            // `all` is every role that leaves the host's networking alone; `all,proxy` adds the proxy.
+            if name == "all" {
+                for role in defaults where !roles.contains(role) { roles.append(role) }
+                continue
+            }
             guard let role = MeshRole(rawValue: name) else {
                 throw ApplianceError("--roles: unknown role '\(name)' (roles: \(allCases.map(\.rawValue).joined(separator: ", ")))")
             }

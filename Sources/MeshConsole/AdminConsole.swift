@@ -81,6 +81,7 @@ public struct AdminConsole: Service {
     /// Explains requests against the snapshot (MeshNet's `RouteExplainer`); nil answers 503.
     let explainer: (any RequestExplainer)?
     let trafficStats: (any TrafficStatsSource)?
+    let proxyStatus: (any ProxyStatusSource)?
     let token: AdminToken
     let metricsText: @Sendable () -> String
     let status: @Sendable () async -> ConsoleStatus
@@ -100,6 +101,7 @@ public struct AdminConsole: Service {
         snapshots: (any SnapshotSource)? = nil,
         explainer: (any RequestExplainer)? = nil,
         trafficStats: (any TrafficStatsSource)? = nil,
+        proxyStatus: (any ProxyStatusSource)? = nil,
         token: AdminToken,
         metricsText: @escaping @Sendable () -> String,
         status: @escaping @Sendable () async -> ConsoleStatus,
@@ -115,6 +117,7 @@ public struct AdminConsole: Service {
         self.snapshots = snapshots
         self.explainer = explainer
         self.trafficStats = trafficStats
+        self.proxyStatus = proxyStatus
         self.token = token
         self.metricsText = metricsText
         self.status = status

@@ -6,7 +6,7 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run meshbox roles in this process (all available roles by default)."
     )
 
-    @Option(name: .long, help: "Comma-separated roles to run: \(MeshRole.allCases.map(\.rawValue).joined(separator: ",")) (default: every available role).")
+    @Option(name: .long, help: "Comma-separated roles to run: \(MeshRole.allCases.map(\.rawValue).joined(separator: ",")) (default: every role but proxy, which changes the nat rules and runs only when named).")
     var roles: String?
 
     @Option(name: .long, help: "YAML config file (see docs/configuration.md).")

@@ -90,9 +90,9 @@ struct ApplianceConfigurationTests {
         #expect(configuration.logFormat == .json)
     }
 
-    @Test("a role that has not landed is refused by name")
-    func unavailableRole() {
-        #expect(throws: ApplianceError.self) { try MeshRole.parseList("config,proxy") }
-        #expect((try? MeshRole.parseList("all")) == MeshRole.available)
+    @Test("an unknown role is refused by name")
+    func unknownRole() {
+        #expect(throws: ApplianceError.self) { try MeshRole.parseList("config,sidecar") }
+        #expect((try? MeshRole.parseList("all")) == MeshRole.defaults)
     }
 }

@@ -1,0 +1,90 @@
+import MeshProxy
+import Yams
+
+/// The `proxy:` section of the config file: how the node proxy captures VIP traffic. (Named so
+/// as not to be MeshNet's `ProxySettings`, the engine's limits.) The VIP ranges are the
+/// top-level `serviceCIDR` and `serviceCIDRv6`.
+public struct NodeProxySettings: Sendable, Hashable {
+    public enum Capture: String, Sendable, Hashable, CaseIterable {
+        /// meshbox's own `MESHBOX-*` chains in the nat table (iptables-restore --noflush).
+        case iptables
+        /// One `inet meshbox` table (nft -f).
+        case nftables
+        /// Nothing on the host changes: the proxy listens only (development).
+        case none
+    }
+
+    public var capture = Capture.iptables
+    /// Where captured connections are redirected: the proxy's outbound listener.
+    public var outboundPort = 15001
+    /// `SO_MARK` of the proxy's own upstream sockets; such packets are never captured.
+    public var mark: UInt32 = 0x4d42
+    /// A clean stop removes the rules; a crash leaves them for the next start to adopt.
+    public var removeRulesOnStop = true
+    /// `<service>.<namespace>.svc.<clusterDomain>` names the proxy's DNS server answers.
+    public var clusterDomain = "cluster.local"
+
+    public init() {}
+
+    mutating func read(_ node: Node, reader: KeyReader, path base: String) throws {
+        try reader.object(node, path: base) { key, value, path in
+            switch key {
+            case "capture":
+                let text = try reader.string(value, path: path)
+                guard let capture = Capture(rawValue: text) else {
+                    throw reader.error(path, "must be iptables, nftables or none, got '\(text)'")
+                }
+                self.capture = capture
+            case "outboundPort":
+                let port = try reader.int(value, path: path)
+                guard (1...65535).contains(port) else { throw reader.error(path, "must be 1-65535, got \(port)") }
+                outboundPort = port
+            case "mark":
+                let text = try reader.string(value, path: path)
+                guard let mark = Self.parseMark(text) else {
+                    throw reader.error(path, "must be a non-zero 32-bit mark, decimal or 0x hex, got '\(text)'")
+                }
+                self.mark = mark
+            case "removeRulesOnStop":
+                let text = try reader.string(value, path: path)
+                switch text.lowercased() {
+                case "true", "yes", "on": removeRulesOnStop = true
+                case "false", "no", "off": removeRulesOnStop = false
+                default: throw reader.error(path, "must be true or false, got '\(text)'")
+                }
+            case "clusterDomain":
+                let domain = try reader.string(value, path: path)
+                guard ApplianceConfiguration.isValidTrustDomain(domain) else {
+                    throw reader.error(path, "invalid domain '\(domain)' (lower-case DNS name, e.g. cluster.local)")
+                }
+                clusterDomain = domain
+            default: throw reader.unknown(path)
+            }
+        }
+    }
+
+    /// `0x4d42` or `19778`; zero and anything past 32 bits are refused (mark 0 marks nothing).
+    static func parseMark(_ text: String) -> UInt32? {
+        let lowered = text.lowercased()
+        let value = lowered.hasPrefix("0x") ? UInt32(lowered.dropFirst(2), radix: 16) : UInt32(lowered)
+        guard let value, value != 0 else { return nil }
+        return value
+    }
+
+    /// The capture rules' configuration for these settings and the VIP ranges.
+    func captureConfiguration(serviceCIDR: String, serviceCIDRv6: String) -> CaptureConfiguration {
+        CaptureConfiguration(
+            ipv4ServiceRange: serviceCIDR, ipv6ServiceRange: serviceCIDRv6.isEmpty ? nil : serviceCIDRv6,
+            redirectPort: outboundPort, mark: mark)
+    }
+
+    var summary: [String] {
+        [
+            "proxy.capture: \(capture.rawValue)",
+            "proxy.outboundPort: \(outboundPort)",
+            "proxy.mark: 0x\(String(mark, radix: 16))",
+            "proxy.removeRulesOnStop: \(removeRulesOnStop)",
+            "proxy.clusterDomain: \(clusterDomain)",
+        ]
+    }
+}
