@@ -208,6 +208,23 @@ let package = Package(
             exclude: ["protos"],
             swiftSettings: settings
         ),
+        // The ADS server (xDS state of the world and delta over gRPC, mTLS): serves each connected
+        // node its scoped snapshot. Kept out of MeshRemote (the CLI's link).
+        .target(
+            name: "MeshXDSServer",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshXDSProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
         // Client side of the admin API, used by the CLI and tests.
         .target(
             name: "MeshRemote",
@@ -380,6 +397,18 @@ let package = Package(
             name: "MeshConsoleTests",
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI", "MeshConsole", "MeshTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshXDSServerTests",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshCA", "MeshTesting", "MeshXDSProto", "MeshXDSServer",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

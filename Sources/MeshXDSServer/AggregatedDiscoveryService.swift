@@ -1,0 +1,196 @@
+import GRPCCore
+import Logging
+import MeshAPI
+import MeshCore
+public import MeshModel
+import MeshXDSProto
+import Synchronization
+
+/// Turns a node's snapshot into what the ADS server serves it.
+public typealias XDSTranslate = @Sendable (Snapshot, DataPlaneNode) -> XDSServedResources
+
+/// The ADS service: each stream subscribes to its node's snapshots and runs a stream machine.
+///
+/// Per stream (xds-subset.md §10): one task reads requests, one relays "snapshot changed" (the
+/// newest only), both into one event stream; a single loop handles the events in order and is
+/// the only writer of responses. Requests that arrive before the node's first snapshot wait for it.
+struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscoveryService.SimpleServiceProtocol {
+    let source: any SnapshotSource
+    let translate: XDSTranslate
+    let board: XDSNodeStatusBoard
+    /// nil: no mTLS (the loopback test setting).
+    let peerIdentity: XDSPeerIdentity?
+    let logger: Logger
+
+    func streamAggregatedResources(
+        request: RPCAsyncSequence<Envoy_Service_Discovery_V3_DiscoveryRequest, any Error>,
+        response: RPCWriter<Envoy_Service_Discovery_V3_DiscoveryResponse>,
+        context: ServerContext
+    ) async throws {
+        try await serve(SotWStreamMachine.self, request, response, context)
+    }
+
+    func deltaAggregatedResources(
+        request: RPCAsyncSequence<Envoy_Service_Discovery_V3_DeltaDiscoveryRequest, any Error>,
+        response: RPCWriter<Envoy_Service_Discovery_V3_DeltaDiscoveryResponse>,
+        context: ServerContext
+    ) async throws {
+        try await serve(DeltaStreamMachine.self, request, response, context)
+    }
+
+    private enum Event<Request: Sendable>: Sendable {
+        case request(Request)
+        case snapshotChanged
+        case requestsEnded((any Error)?)
+    }
+
+    /// The newest snapshot not yet handled; a burst of snapshots is handled once.
+    private final class Latest: Sendable {
+        private let value = Mutex<Snapshot?>(nil)
+        /// Whether a wake-up is already queued for the stored value.
+        func put(_ snapshot: Snapshot) -> Bool {
+            value.withLock { stored in
+                defer { stored = snapshot }
+                return stored == nil
+            }
+        }
+        func take() -> Snapshot? {
+            value.withLock { stored in
+                defer { stored = nil }; return stored
+            }
+        }
+    }
+
+    private func serve<Machine: ADSStreamMachine>(
+        _: Machine.Type,
+        _ requests: RPCAsyncSequence<Machine.Request, any Error>,
+        _ writer: RPCWriter<Machine.Response>,
+        _ context: ServerContext
+    ) async throws {
+        let (events, continuation) = AsyncStream.makeStream(of: Event<Machine.Request>.self)
+        let latest = Latest()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    for try await request in requests { continuation.yield(.request(request)) }
+                    continuation.yield(.requestsEnded(nil))
+                } catch {
+                    continuation.yield(.requestsEnded(error))
+                }
+            }
+            defer { group.cancelAll() }
+            var stream: (id: UInt64, node: DataPlaneNode)?
+            do {
+                var machine = Machine()
+                var resources: XDSServedResources?
+                var waiting: [Machine.Request] = []
+                loop: for await event in events {
+                    switch event {
+                    case .request(let request):
+                        if stream == nil {
+                            let node = try identify(Machine.self, request, context)
+                            stream = (
+                                await board.connect(node: node, mode: Machine.mode, peer: context.remotePeer), node
+                            )
+                            logger.info(
+                                "xDS node connected",
+                                metadata: [
+                                    "node.id": "\(node.id)", "xds.mode": "\(Machine.mode.rawValue)",
+                                    "peer.address": "\(context.remotePeer)",
+                                ]
+                            )
+                            let snapshots = source.snapshots(for: node)
+                            group.addTask {
+                                for await snapshot in snapshots where latest.put(snapshot) {
+                                    continuation.yield(.snapshotChanged)
+                                }
+                            }
+                        }
+                        guard let current = resources else {
+                            waiting.append(request)
+                            continue
+                        }
+                        try await apply(machine.receive(request, resources: current), writer, stream)
+                    case .snapshotChanged:
+                        guard let snapshot = latest.take(), let connected = stream else { continue }
+                        let new = translate(snapshot, connected.node)
+                        if resources == nil {
+                            for request in waiting {
+                                try await apply(machine.receive(request, resources: new), writer, stream)
+                            }
+                            waiting = []
+                        } else {
+                            try await apply(machine.update(resources: new), writer, stream)
+                        }
+                        resources = new
+                    case .requestsEnded(let error):
+                        if let error { throw error }
+                        break loop
+                    }
+                }
+            } catch {
+                if let stream { await disconnect(stream, error) }
+                throw error
+            }
+            if let stream { await disconnect(stream, nil) }
+        }
+    }
+
+    private func identify<Machine: ADSStreamMachine>(
+        _: Machine.Type,
+        _ request: Machine.Request,
+        _ context: ServerContext
+    ) throws(RPCError) -> DataPlaneNode {
+        guard let xdsNode = Machine.node(of: request) else {
+            throw RPCError(code: .invalidArgument, message: "node: the first request of a stream must name its node")
+        }
+        let node: DataPlaneNode
+        do {
+            node = try DataPlaneNode(xds: xdsNode)
+        } catch {
+            throw RPCError(code: .invalidArgument, message: error.message)
+        }
+        try peerIdentity?.check(node, context)
+        return node
+    }
+
+    private func apply<Response>(
+        _ reaction: ADSReaction<Response>,
+        _ writer: RPCWriter<Response>,
+        _ stream: (id: UInt64, node: DataPlaneNode)?
+    ) async throws {
+        for response in reaction.responses { try await writer.write(response) }
+        guard let stream, !reaction.events.isEmpty else { return }
+        await board.record(reaction.events, stream: stream.id)
+        for event in reaction.events {
+            switch event {
+            case .nacked(let typeURL, let version, let message):
+                logger.warning(
+                    "xDS node rejected a config; it keeps its previous one",
+                    metadata: [
+                        "node.id": "\(stream.node.id)", "xds.type": "\(ADSTypeURL.shortName(typeURL))",
+                        "xds.version": "\(version)", "error.message": "\(message)",
+                    ]
+                )
+            case .sent(let typeURL, let version, let nonce, let count, let removed):
+                logger.debug(
+                    "xDS response sent",
+                    metadata: [
+                        "node.id": "\(stream.node.id)", "xds.type": "\(ADSTypeURL.shortName(typeURL))",
+                        "xds.version": "\(version)", "xds.nonce": "\(nonce)", "xds.resources": "\(count)",
+                        "xds.removed": "\(removed)",
+                    ]
+                )
+            case .acked, .stale:
+                break
+            }
+        }
+    }
+
+    private func disconnect(_ stream: (id: UInt64, node: DataPlaneNode), _ error: (any Error)?) async {
+        await board.disconnect(stream: stream.id)
+        var metadata: Logger.Metadata = ["node.id": "\(stream.node.id)"]
+        if let error { metadata["error.message"] = "\(error)" }
+        logger.info("xDS node disconnected", metadata: metadata)
+    }
+}

@@ -1,0 +1,32 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import MeshModel
+import X509
+
+/// The mTLS rule of the ADS listener past the handshake: TLS already verified the client's chain
+/// against the mesh CA; the leaf must also carry the SPIFFE ID of the node the stream claims to be
+/// (`Node.id`), so one node cannot ask for another node's config.
+struct XDSPeerIdentity: Sendable {
+    /// The SPIFFE ID a node's certificate carries, from its node id (the CA's node identity).
+    let expectedIdentity: @Sendable (_ nodeID: String) -> String
+
+    func check(_ node: DataPlaneNode, _ context: ServerContext) throws(RPCError) {
+        guard let tls = context.transportSpecific as? HTTP2ServerTransport.Posix.Context,
+            let certificate = tls.peerCertificate
+        else {
+            throw RPCError(code: .unauthenticated, message: "the ADS listener requires a client certificate")
+        }
+        let expected = expectedIdentity(node.id)
+        let names = ((try? certificate.extensions.subjectAlternativeNames) ?? nil) ?? SubjectAlternativeNames()
+        let uris = names.compactMap { name -> String? in
+            if case .uniformResourceIdentifier(let uri) = name { uri } else { nil }
+        }
+        guard uris.contains(expected) else {
+            let presented = uris.isEmpty ? "no URI name" : uris.joined(separator: ", ")
+            throw RPCError(
+                code: .permissionDenied,
+                message: "node \(node.id) must present a certificate for \(expected); it presented \(presented)"
+            )
+        }
+    }
+}
