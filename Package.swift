@@ -179,6 +179,9 @@ let package = Package(
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // DNS server (DNS/): UDP and TCP listeners and upstream forwarding.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -378,7 +381,10 @@ let package = Package(
             name: "MeshProxyTests",
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI", "MeshProxy", "MeshTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: settings

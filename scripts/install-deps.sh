@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages meshbox's build and tests need, if any is missing.
 set -euo pipefail
-need=(libsqlite3-dev zlib1g-dev libre2-dev python3 openssl curl chromium chromium-driver python3-venv iptables iproute2 nftables "$@")
+need=(libsqlite3-dev zlib1g-dev libre2-dev python3 openssl curl chromium chromium-driver python3-venv iptables iproute2 nftables bind9-dnsutils "$@")
 missing=()
 for package in "${need[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
