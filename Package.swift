@@ -412,6 +412,7 @@ let package = Package(
             name: "MeshXDSServerTests",
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI", "MeshCA", "MeshTesting", "MeshXDSProto", "MeshXDSServer",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

@@ -1,3 +1,4 @@
+import Foundation
 import GRPCNIOTransportHTTP2Posix
 import MeshAPI
 import MeshCA
@@ -38,6 +39,23 @@ struct ADSTestPKI: Sendable {
         let token = try await ca.createJoinToken(ttl: .seconds(600), nodeName: node)
         let (csr, key) = try CSRBuilder.make(spiffeID: SPIFFEID.node(node, trustDomain: Self.trustDomain).description)
         return (try await ca.joinNode(token: token.token, nodeName: node, csrPEM: csr), key)
+    }
+
+    /// A node joins and its certificate chain, key and the mesh bundle are written as files (for Envoy).
+    func writeNodeFiles(
+        _ node: String,
+        into directory: TemporaryDirectory
+    ) async throws -> (certificate: String, key: String, ca: String) {
+        let joined = try await join(node)
+        let files = (
+            certificate: directory.file("\(node).pem"), key: directory.file("\(node)-key.pem"),
+            ca: directory.file("ca.pem")
+        )
+        try (joined.certificate.certificatePEM + joined.certificate.chainPEM)
+            .write(toFile: files.certificate, atomically: true, encoding: .utf8)
+        try joined.keyPEM.write(toFile: files.key, atomically: true, encoding: .utf8)
+        try joined.certificate.trustBundlePEM.write(toFile: files.ca, atomically: true, encoding: .utf8)
+        return files
     }
 
     /// A client presenting `certificate` (nil: none) and trusting the mesh CA.

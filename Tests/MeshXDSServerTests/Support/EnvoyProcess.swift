@@ -106,6 +106,15 @@ final class EnvoyProcess: Sendable {
         return output
     }
 
+    /// GET through Envoy's listener: the body, or nil when the request failed.
+    func get(port: Int, _ path: String) async throws -> String? {
+        let (status, output) = try await Tool.run(
+            "curl",
+            ["-sS", "--max-time", "5", "http://127.0.0.1:\(port)\(path)"]
+        )
+        return status == 0 ? output : nil
+    }
+
     /// The stat values whose names contain `filter`, by name.
     func stats(_ filter: String) async throws -> [String: String] {
         var values: [String: String] = [:]
