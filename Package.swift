@@ -271,7 +271,7 @@ let package = Package(
         .target(
             name: "MeshFuzzTargets",
             dependencies: [
-                "MeshCore", "MeshModel", "MeshNet", "MeshCA",
+                "MeshCore", "MeshModel", "MeshNet", "MeshCA", "MeshProxy",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -22,7 +22,7 @@ else
     budget=(-max_total_time="$seconds")
 fi
 targets=("$@")
-((${#targets[@]})) || targets=(http1-request http1-response resources duration csr)
+((${#targets[@]})) || targets=(http1-request http1-response resources duration csr dns-message)
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

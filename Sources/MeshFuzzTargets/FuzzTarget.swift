@@ -15,6 +15,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case duration
     /// A CSR in PEM as `POST /api/v1/ca/sign` takes it: parse, signature, SANs, SPIFFE ID.
     case csr
+    /// A datagram to the proxy's DNS server: read, write back, answer within the UDP limit.
+    case dnsMessage = "dns-message"
 
     public func run(_ bytes: [UInt8]) {
         switch self {
@@ -23,6 +25,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .resources: InputFuzzing.resources(bytes)
         case .duration: InputFuzzing.duration(bytes)
         case .csr: InputFuzzing.csr(bytes)
+        case .dnsMessage: DNSFuzzing.message(bytes)
         }
     }
 

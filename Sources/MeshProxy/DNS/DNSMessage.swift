@@ -85,6 +85,9 @@ public struct DNSMessage: Sendable, Hashable {
         var truncated = DNSMessage(
             header: header, questions: questions, additionals: additionals.filter { $0.type == .opt })
         truncated.header.isTruncated = true
+        let short = try truncated.encoded()
+        guard short.count > limit else { return short }
+        truncated.questions = []  // only a message with many questions is still too long
         return try truncated.encoded()
     }
 }

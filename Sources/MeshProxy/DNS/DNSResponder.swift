@@ -85,11 +85,12 @@ public struct DNSResponder: Sendable {
         return response(to: query, .serverFailure)
     }
 
-    /// The response skeleton: the question echoed as asked, and an OPT record when the query had one.
+    /// The response skeleton: the question echoed as asked (none when there was not exactly one),
+    /// and an OPT record when the query had one.
     private func response(to query: DNSMessage, _ code: DNSResponseCode, authoritative: Bool = false) -> DNSMessage {
         DNSMessage(
             header: query.header.response(code: code, authoritative: authoritative),
-            questions: query.questions,
+            questions: query.questions.count == 1 ? query.questions : [],
             additionals: query.ednsUDPPayloadSize == nil ? [] : [.opt(udpPayloadSize: Self.advertisedUDPPayloadSize)])
     }
 
