@@ -155,7 +155,7 @@ public struct Appliance: Sendable {
         let dataPlaneGroup = data?.eventLoops
         let dataPlane = data?.plane
         if let data { services.append(data.service) }
-        if let proxy { services.append(proxy.service) }
+        if let proxy { services += proxy.services }
         if configuration.roles.contains(.console) {
             if let webRoot = configuration.consoleWebRoot {
                 var isDirectory: ObjCBool = false

@@ -6,12 +6,14 @@ import MeshRegistry
 import MeshStore
 import ServiceLifecycle
 
-/// The proxy role's part of the process: the capture loop over the config store's VIPs, and the
-/// status board the console reads. The listeners are the shared data plane's
-/// (`DataPlaneAssembly`). Built only when `proxy` is named.
+/// The proxy role's part of the process: the capture loop over the config store's VIPs, the DNS
+/// server answering mesh names from the same config states, and the status board the console
+/// reads. The listeners are the shared data plane's (`DataPlaneAssembly`). Built only when
+/// `proxy` is named.
 struct ProxyAssembly {
     let board: ProxyStatusBoard
-    let service: ServiceGroupConfiguration.ServiceConfiguration
+    /// The DNS server, then the capture loop (which stops first: services stop in reverse).
+    let services: [ServiceGroupConfiguration.ServiceConfiguration]
 
     static func make(
         _ configuration: ApplianceConfiguration, store: ConfigStore?, registry: Registry?,
@@ -26,10 +28,22 @@ struct ProxyAssembly {
         let logger = Logger(label: "meshbox.proxy")
         let capture = captureBackend(settings.capture, configuration: configuration)
         let board = ProxyStatusBoard(capture: settings.capture.rawValue)
+        let dnsSettings: DNSSettings
+        do {
+            // Its upstream sockets carry the mark too, so a resolver on a VIP is not captured.
+            dnsSettings = try DNSSettings(
+                clusterDomain: settings.clusterDomain, upstreamSocketMark: capture == nil ? nil : settings.mark)
+        } catch {
+            throw ApplianceError(error.description)
+        }
+        let dns = DNSServer(settings: dnsSettings, logger: Logger(label: "meshbox.proxy.dns"))
         let role = ProxyRole(
             configUpdates: store.watch(), registryUpdates: registry?.watch(), capture: capture, board: board,
-            options: .init(removeRulesOnStop: settings.removeRulesOnStop), logger: logger, onReconciled: onReconciled)
-        return ProxyAssembly(board: board, service: .init(service: role, serviceName: "proxy"))
+            options: .init(removeRulesOnStop: settings.removeRulesOnStop), logger: logger, onReconciled: onReconciled,
+            onConfig: { dns.update(DNSTable(config: $0, domain: dnsSettings.clusterDomain)) })
+        return ProxyAssembly(
+            board: board,
+            services: [.init(service: dns, serviceName: "proxy-dns"), .init(service: role, serviceName: "proxy")])
     }
 
     /// The backend for `capture` on this host (nil for `none`), with the configured ranges, port and mark.

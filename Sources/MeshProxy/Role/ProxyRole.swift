@@ -43,15 +43,19 @@ public struct ProxyRole: Service {
     private let metrics: ProxyMetrics
     private let logger: Logger
     private let onReconciled: @Sendable () -> Void
+    private let onConfig: @Sendable (ConfigState) -> Void
 
     /// - Parameters:
     ///   - registryUpdates: the registry's states; nil gives UDP ports no endpoints (no DNAT rules).
     ///   - capture: nil captures nothing (`proxy.capture: none`): the role only reports VIPs.
     ///   - onReconciled: called after each successful pass (readiness, tests).
+    ///   - onConfig: each config state as it comes, before the VIP table is made from it (the DNS
+    ///     server's table is made from the same states).
     public init(
         configUpdates: AsyncStream<ConfigState>, registryUpdates: AsyncStream<RegistryState>? = nil,
         capture: (any CaptureBackend)?, board: ProxyStatusBoard,
-        options: Options = Options(), logger: Logger, onReconciled: @escaping @Sendable () -> Void = {}
+        options: Options = Options(), logger: Logger, onReconciled: @escaping @Sendable () -> Void = {},
+        onConfig: @escaping @Sendable (ConfigState) -> Void = { _ in }
     ) {
         self.configUpdates = configUpdates
         self.registryUpdates = registryUpdates
@@ -61,6 +65,7 @@ public struct ProxyRole: Service {
         self.metrics = ProxyMetrics(backend: capture?.name ?? "none")
         self.logger = logger
         self.onReconciled = onReconciled
+        self.onConfig = onConfig
     }
 
     public func run() async throws {
@@ -77,7 +82,10 @@ public struct ProxyRole: Service {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask {
-                    for await state in configUpdates { offer(inputs.set(config: state)) }
+                    for await state in configUpdates {
+                        onConfig(state)
+                        offer(inputs.set(config: state))
+                    }
                 }
                 if let registryUpdates {
                     group.addTask {

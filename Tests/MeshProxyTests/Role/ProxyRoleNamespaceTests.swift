@@ -51,6 +51,10 @@ struct ProxyRoleNamespaceTests {
             let applied = try await server.cli(["apply"], stdin: Self.service("reviews", vip: "240.240.7.7"))
             #expect(applied.status == 0, "\(applied.output)")
             try await eventually("the VIP's rule") { Self.hasVIPRule(try await namespace.natTable(), "240.240.7.7") }
+            // The role's DNS server answers from the same config states.
+            let answer = try await namespace.run(
+                "dig", "@127.0.0.1", "-p", "15053", "+time=3", "+tries=1", "+short", "reviews.default.svc.cluster.local")
+            #expect(answer.split(separator: "\n").map(String.init) == ["240.240.7.7"])
             let status = try await server.proxyStatus()
             #expect(status.capture == "iptables")
             #expect(status.vipCount == 1)
