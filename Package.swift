@@ -228,6 +228,17 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // Snapshot → Envoy resources (one translator per xDS type) with stable per-resource versions.
+        // Kept out of MeshRemote (the CLI's link); only MeshAppliance will depend on it.
+        .target(
+            name: "MeshXDS",
+            dependencies: [
+                "MeshModel", "MeshXDSProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: settings
+        ),
         // Client side of the admin API, used by the CLI and tests.
         .target(
             name: "MeshRemote",
@@ -418,6 +429,14 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshXDSTests",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshCompiler", "MeshTesting", "MeshXDS", "MeshXDSProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: settings
         ),

