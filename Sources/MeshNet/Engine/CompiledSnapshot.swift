@@ -21,6 +21,9 @@ public final class CompiledSnapshot: Sendable {
     public let routeTables: [String: RouteTable]
     public let clusters: [String: ClusterEntry]
     public let listeners: [String: Snapshot.Listener]
+    /// Listener names by address and port: where an original-destination listener hands a
+    /// captured connection (one lookup, however many VIPs).
+    public let capturedListeners: [OriginalDestination: String]
     /// Route configurations with a route that compresses: their connections get a compressor.
     public let compressingRouteConfigurations: Set<String>
     /// Problems found while compiling (a regex that does not compile, a route to a missing cluster).
@@ -89,7 +92,19 @@ public final class CompiledSnapshot: Sendable {
             clusters[cluster.name] = entry
         }
         var listeners: [String: Snapshot.Listener] = [:]
-        for listener in snapshot.listeners { listeners[listener.name] = listener }
+        var captured: [OriginalDestination: String] = [:]
+        for listener in snapshot.listeners {
+            listeners[listener.name] = listener
+            guard !listener.useOriginalDestination,
+                let destination = OriginalDestination(address: listener.address, port: listener.port)
+            else { continue }
+            if let other = captured[destination] {
+                problems.append("listener \(listener.name): \(destination) is already \(other)'s; not reachable by capture")
+                continue
+            }
+            captured[destination] = listener.name
+        }
+        capturedListeners = captured
         self.routeTables = tables
         compressingRouteConfigurations = Set(
             snapshot.routeConfigurations.filter { configuration in

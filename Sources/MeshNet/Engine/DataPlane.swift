@@ -31,7 +31,7 @@ public actor DataPlane {
 
     nonisolated let group: any EventLoopGroup
     nonisolated let settings: ProxySettings
-    private let states: LoopStates
+    let states: LoopStates
     private let logger: Logger
     private var listeners: [String: BoundListener] = [:]
     private let tls: ServerTLSContexts
@@ -39,16 +39,21 @@ public actor DataPlane {
     private var current: CompiledSnapshot = .empty
     /// The downstream connection budget of all listeners (`ProxySettings.maxConnections`).
     nonisolated let admission: ConnectionAdmission
+    /// The roles whose listeners this engine serves; the others in a snapshot are ignored.
+    public nonisolated let roles: Set<DataPlaneRole>
 
     /// - Parameters:
     ///   - group: the event loops that carry traffic; one `LoopState` each.
     ///   - accessLog: where JSON access log lines go; nil for none.
     ///   - reporter: the `reporter` label of request metrics (`gateway`, `proxy`).
+    ///   - roles: whose listeners to serve: the gateway's, the node proxy's, or both.
     public init(
         group: any EventLoopGroup, settings: ProxySettings = ProxySettings(), accessLog: AccessLogTarget? = nil,
-        secrets: any SecretResolver = FileSecretResolver(), reporter: String = "gateway", logger: Logger
+        secrets: any SecretResolver = FileSecretResolver(), reporter: String = "gateway",
+        roles: Set<DataPlaneRole> = [.gateway], logger: Logger
     ) {
         self.group = group
+        self.roles = roles
         self.tls = ServerTLSContexts(resolver: secrets)
         self.upstreamTLS = UpstreamTLSContexts(resolver: secrets, logger: logger)
         self.settings = settings
@@ -88,8 +93,8 @@ public actor DataPlane {
         var report = ApplyReport(version: snapshot.version, bound: [:], failed: [:], problems: compiled.problems)
         // Break: listeners that went away (or changed address or protocol) stop accepting.
         for (name, bound) in listeners {
-            if let next = compiled.listeners[name], next.address == bound.listener.address, next.port == bound.listener.port,
-                next.protocol == bound.listener.protocol
+            if let next = compiled.listeners[name], binds(next), next.address == bound.listener.address,
+                next.port == bound.listener.port, next.protocol == bound.listener.protocol
             {
                 listeners[name] = BoundListener(listener: next, channel: bound.channel)
                 continue
@@ -98,7 +103,9 @@ public actor DataPlane {
             try? await bound.channel.close()
             logger.info("Listener closed", metadata: ["listener.name": "\(name)"])
         }
-        for listener in snapshot.listeners where listeners[listener.name] == nil {
+        // A listener without a port of its own (a service VIP's) only takes the connections an
+        // original-destination listener hands it (`CompiledSnapshot.capturedListeners`).
+        for listener in snapshot.listeners where listeners[listener.name] == nil && binds(listener) {
             do {
                 let channel = try await bind(listener)
                 listeners[listener.name] = BoundListener(listener: listener, channel: channel)
@@ -119,6 +126,10 @@ public actor DataPlane {
             logger.warning("Snapshot problem", metadata: ["problem": "\(problem)"])
         }
         return report
+    }
+
+    private func binds(_ listener: Snapshot.Listener) -> Bool {
+        listener.bindToPort && roles.contains(listener.role)
     }
 
     /// Stops accepting, lets requests in flight finish for up to `drainTimeout`, closes the rest.
@@ -147,7 +158,7 @@ public actor DataPlane {
         let states = self.states
         let name = listener.name
         let admission = self.admission
-        return try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
@@ -163,21 +174,33 @@ public actor DataPlane {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let state = states.state(for: channel.eventLoop)
-                    guard let listener = state.config.listeners[name] else {
-                        channel.close(promise: nil)
-                        return
-                    }
-                    state.connections[name, default: 0] += 1
-                    // Counted down when the connection closes, whatever its protocol (HTTP, TLS,
-                    // passthrough, TCP) or however it ends (refused SNI, relay, keep-alive close).
-                    let loop = channel.eventLoop
-                    channel.closeFuture.whenComplete { _ in states.state(for: loop).connections[name, default: 1] -= 1 }
-                    try ListenerPipeline.configure(channel, listener: listener, state: state, states: states)
+                let state = states.state(for: channel.eventLoop)
+                guard let listener = state.config.listeners[name] else {
+                    channel.close(promise: nil)
+                    return channel.eventLoop.makeSucceededVoidFuture()
                 }
+                guard listener.useOriginalDestination else {
+                    return channel.eventLoop.makeCompletedFuture {
+                        try Self.serve(channel, on: listener, state: state, states: states)
+                    }
+                }
+                return CapturedConnection.handOff(channel, from: listener, states: states)
             }
-            .bind(host: listener.address, port: Int(listener.port))
-            .get()
+        // Bound from an event loop: a socket belongs to the network namespace of the thread that
+        // makes it, and the engine's namespace is its loops' (a test runs the engine in its own).
+        let host = listener.address
+        let port = Int(listener.port)
+        return try await group.next().flatSubmit { bootstrap.bind(host: host, port: port) }.get()
+    }
+
+    /// Runs `listener`'s pipeline on a new connection, counted as one of the listener's.
+    static func serve(_ channel: any Channel, on listener: Snapshot.Listener, state: LoopState, states: LoopStates) throws {
+        let name = listener.name
+        state.connections[name, default: 0] += 1
+        // Counted down when the connection closes, whatever its protocol (HTTP, TLS,
+        // passthrough, TCP) or however it ends (refused SNI, relay, keep-alive close).
+        let loop = channel.eventLoop
+        channel.closeFuture.whenComplete { _ in states.state(for: loop).connections[name, default: 1] -= 1 }
+        try ListenerPipeline.configure(channel, listener: listener, state: state, states: states)
     }
 }

@@ -122,7 +122,8 @@ enum ListenerPipeline {
         let logger = state.logger
         _ = TCPRelay.relay(
             downstream: channel, to: address, connectTimeout: TimeAmount(runtime.cluster.connectTimeout),
-            idleTimeout: state.settings.tcpIdleTimeout, tls: runtime.entry.tls, keepalive: runtime.cluster.tcpKeepalive
+            idleTimeout: state.settings.tcpIdleTimeout, tls: runtime.entry.tls, keepalive: runtime.cluster.tcpKeepalive,
+            dialer: UpstreamDialer(mark: state.settings.upstreamMark)
         ) { stats in
             logger.debug(
                 "TCP connection finished",

@@ -18,6 +18,8 @@ final class LoopState {
     var connections: [String: Int] = [:]
     /// This loop's HTTP/1 connections, oldest first: the idle ones may make room for new ones.
     let idleConnections = IdleConnections()
+    /// Connections the original-destination listener handed on (or closed) on this loop.
+    let captures = CaptureCounters()
     private var sweeper: Scheduled<Void>?
 
     init(eventLoop: any EventLoop, settings: ProxySettings, logger: Logger, accessLog: AccessLogWriter?, metrics: ProxyMetrics) {

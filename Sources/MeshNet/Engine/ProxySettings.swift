@@ -50,6 +50,10 @@ public struct ProxySettings: Sendable, Hashable {
     /// `numTrustedProxies`): AuthorizationPolicy `remoteIpBlocks` see the client that many entries
     /// from the right. 0 trusts none: the remote IP is the connection's peer.
     public var numTrustedProxies: Int = 0
+    /// `SO_MARK` on every upstream socket (the node proxy's capture rules return packets with this
+    /// mark, so its own connections are never redirected to itself); nil for none. Setting a mark
+    /// needs CAP_NET_ADMIN.
+    public var upstreamMark: UInt32? = nil
 
     public init() {}
 }

@@ -18,6 +18,7 @@ public enum TCPRelay {
     ///     tcp_proxy `idle_timeout`); nil or zero for none.
     ///   - tls: originate TLS to the upstream (the cluster's DestinationRule `tls`); the relay starts
     ///     once the handshake is accepted, and a refused one is a connect error.
+    ///   - dialer: opens the upstream connection (the proxy's socket mark).
     public static func relay(
         downstream: any Channel,
         to address: SocketAddress,
@@ -25,11 +26,13 @@ public enum TCPRelay {
         idleTimeout: TimeAmount? = nil,
         tls: UpstreamTLSClient? = nil,
         keepalive: Snapshot.Cluster.TCPKeepalive? = nil,
+        dialer: UpstreamDialer = UpstreamDialer(),
         onClose: @escaping @Sendable (Stats) -> Void
     ) -> EventLoopFuture<Void> {
         let loop = downstream.eventLoop
         let options = Options(
-            address: address, connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls, keepalive: keepalive)
+            address: address, connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls, keepalive: keepalive,
+            dialer: dialer)
         if loop.inEventLoop {
             return start(downstream: downstream, options, onClose: onClose)
         }
@@ -44,6 +47,7 @@ public enum TCPRelay {
         var idleTimeout: TimeAmount?
         var tls: UpstreamTLSClient?
         var keepalive: Snapshot.Cluster.TCPKeepalive?
+        var dialer: UpstreamDialer
     }
 
     private static func start(
@@ -67,10 +71,8 @@ public enum TCPRelay {
         }
         let upstreamHandler = NIOLoopBound(upstreamGlue, eventLoop: loop)
         let connectTimeout = options.connectTimeout
-        let connected = ClientBootstrap(group: loop)
-            .connectTimeout(connectTimeout)
+        let connected = options.dialer.bootstrap(on: loop, connectTimeout: connectTimeout, keepalive: options.keepalive)
             .channelOption(.allowRemoteHalfClosure, value: true)
-            .keepalive(options.keepalive)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {

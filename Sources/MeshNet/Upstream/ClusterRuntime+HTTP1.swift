@@ -24,10 +24,9 @@ extension ClusterRuntime {
             return
         }
         let connectTimeout = TimeAmount(entry.cluster.connectTimeout)
-        ClientBootstrap(group: eventLoop)
-            .connectTimeout(connectTimeout)
+        UpstreamDialer(mark: settings.upstreamMark)
+            .bootstrap(on: eventLoop, connectTimeout: connectTimeout, keepalive: entry.cluster.tcpKeepalive)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .keepalive(entry.cluster.tcpKeepalive)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // TLS first: the HTTP codec reads and writes plain text through it.

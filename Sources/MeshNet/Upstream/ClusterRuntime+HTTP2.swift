@@ -108,10 +108,9 @@ extension ClusterRuntime {
             sessionGone(session, error: UpstreamHTTP2Failure.settingsTimeout)
             channel?.close(promise: nil)
         }
-        ClientBootstrap(group: eventLoop)
-            .connectTimeout(connectTimeout)
+        UpstreamDialer(mark: settings.upstreamMark)
+            .bootstrap(on: eventLoop, connectTimeout: connectTimeout, keepalive: entry.cluster.tcpKeepalive)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .keepalive(entry.cluster.tcpKeepalive)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try tls?.addHandlers(to: channel, timeout: connectTimeout, h2: true)
