@@ -122,10 +122,10 @@ extension Compilation {
     private mutating func passthroughChains(server: GatewayServer, claimed: inout SNIClaims) -> [Snapshot.FilterChain] {
         var chains: [Snapshot.FilterChain] = []
         let serverPort = server.server.port?.number ?? 0
-        for service in virtualServices where isBound(service, to: server.gateway) {
+        for service in virtualServices where isBound(service, to: .gateway(server.gateway)) {
             let serverHosts = server.hosts(visibleTo: service.key)
             for (ruleIndex, rule) in service.spec.tls.enumerated() {
-                for match in rule.match where applies(port: match.port, gateways: match.gateways, service, server.gateway, serverPort) {
+                for match in rule.match where applies(port: match.port, gateways: match.gateways, service, .gateway(server.gateway), serverPort) {
                     var sni: [String] = []
                     for host in match.sniHosts {
                         for serverHost in serverHosts {
@@ -150,7 +150,7 @@ extension Compilation {
     private mutating func tcpClusters(servers: [GatewayServer]) -> [Snapshot.WeightedCluster]? {
         for server in servers {
             let serverPort = server.server.port?.number ?? 0
-            for service in virtualServices where isBound(service, to: server.gateway) {
+            for service in virtualServices where isBound(service, to: .gateway(server.gateway)) {
                 let serverHosts = server.hosts(visibleTo: service.key)
                 let hostMatches = service.spec.hosts.contains { host in
                     serverHosts.contains { HostIntersection.intersect($0, host) != nil }
@@ -159,7 +159,7 @@ extension Compilation {
                 for (ruleIndex, rule) in service.spec.tcp.enumerated() {
                     let applicable =
                         rule.match.isEmpty
-                        || rule.match.contains { applies(port: $0.port, gateways: $0.gateways, service, server.gateway, serverPort) }
+                        || rule.match.contains { applies(port: $0.port, gateways: $0.gateways, service, .gateway(server.gateway), serverPort) }
                     guard applicable else { continue }
                     return weightedClusters(
                         rule.route.map { ($0.destination, $0.weight, nil) }, owner: service.key, path: "spec.tcp[\(ruleIndex)]")
@@ -175,7 +175,7 @@ extension Compilation {
         for server in servers {
             let redirect = server.server.tls?.httpsRedirect == true
             let serverPort = server.server.port?.number ?? 0
-            for service in virtualServices where isBound(service, to: server.gateway) {
+            for service in virtualServices where isBound(service, to: .gateway(server.gateway)) {
                 let serverHosts = server.hosts(visibleTo: service.key)
                 var effective: [String] = []
                 for host in service.spec.hosts {
@@ -186,7 +186,7 @@ extension Compilation {
                     }
                 }
                 guard !effective.isEmpty else { continue }
-                let routes = httpRoutes(service, gateway: server.gateway, serverPort: serverPort)
+                let routes = httpRoutes(service, binding: .gateway(server.gateway), serverPort: serverPort)
                 for host in effective {
                     if let existing = byHost[host] {
                         if existing.owner != service.key {

@@ -2,51 +2,56 @@ import MeshCore
 import MeshModel
 
 extension Compilation {
-    /// Whether the VirtualService is bound to the gateway, by its `gateways` or a match's.
-    func isBound(_ service: VirtualService, to gateway: ResourceKey) -> Bool {
-        if Self.lists(service.spec.gateways, gateway, from: service.key.namespace) { return true }
+    /// Whether the VirtualService is bound there, by its `gateways` or a match's.
+    func isBound(_ service: VirtualService, to binding: RouteBinding) -> Bool {
+        if Self.lists(service.spec.gateways, binding, from: service.key.namespace) { return true }
         let matchGateways =
             service.spec.http.flatMap { $0.match.map(\.gateways) } + service.spec.tls.flatMap { $0.match.map(\.gateways) }
             + service.spec.tcp.flatMap { $0.match.map(\.gateways) }
-        return matchGateways.contains { Self.lists($0, gateway, from: service.key.namespace) }
+        return matchGateways.contains { !$0.isEmpty && Self.lists($0, binding, from: service.key.namespace) }
     }
 
-    /// Whether `names` (`name` in `namespace`, or `namespace/name`) includes the gateway.
-    static func lists(_ names: [String], _ gateway: ResourceKey, from namespace: String) -> Bool {
-        names.contains { name in
+    /// Whether `names` (`name` in `namespace`, or `namespace/name`) includes the gateway; for the
+    /// mesh, Istio's rule: no names at all, or `mesh` among them.
+    static func lists(_ names: [String], _ binding: RouteBinding, from namespace: String) -> Bool {
+        guard case .gateway(let gateway) = binding else {
+            return names.isEmpty || names.contains(RouteBinding.meshName)
+        }
+        return names.contains { name in
             let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
             if parts.count == 2 { return parts[0] == gateway.namespace && parts[1] == gateway.name }
             return namespace == gateway.namespace && name == gateway.name
         }
     }
 
-    /// Whether a match with these `port` and `gateways` applies on this gateway server.
+    /// Whether a match with these `port` and `gateways` applies on this gateway server (or, for
+    /// the mesh, on this service port).
     func applies(
         port: UInt32?,
         gateways: [String],
         _ service: VirtualService,
-        _ gateway: ResourceKey,
+        _ binding: RouteBinding,
         _ serverPort: UInt32
     ) -> Bool {
         if let port, port != serverPort { return false }
         let bindings = gateways.isEmpty ? service.spec.gateways : gateways
-        return Self.lists(bindings, gateway, from: service.key.namespace)
+        return Self.lists(bindings, binding, from: service.key.namespace)
     }
 
-    /// The routes of a VirtualService's `http` rules on one gateway server, in order: one route
-    /// per match (matches are ORed), a catch-all `/` for a rule without matches.
-    mutating func httpRoutes(_ service: VirtualService, gateway: ResourceKey, serverPort: UInt32) -> [Snapshot.Route] {
+    /// The routes of a VirtualService's `http` rules on one gateway server (or mesh service port),
+    /// in order: one route per match (matches are ORed), a catch-all `/` for a rule without matches.
+    mutating func httpRoutes(_ service: VirtualService, binding: RouteBinding, serverPort: UInt32) -> [Snapshot.Route] {
         var routes: [Snapshot.Route] = []
         for (ruleIndex, rule) in service.spec.http.enumerated() {
             let path = "spec.http[\(ruleIndex)]"
             let base = "\(service.key.namespace)/\(service.key.name)/\(rule.name.flatMap { $0.isEmpty ? nil : $0 } ?? String(ruleIndex))"
             var matches: [(String, Snapshot.RouteMatch)] = []
             if rule.match.isEmpty {
-                guard Self.lists(service.spec.gateways, gateway, from: service.key.namespace) else { continue }
+                guard Self.lists(service.spec.gateways, binding, from: service.key.namespace) else { continue }
                 matches = [(base, .all)]
             } else {
                 for (matchIndex, match) in rule.match.enumerated()
-                where applies(port: match.port, gateways: match.gateways, service, gateway, serverPort) {
+                where applies(port: match.port, gateways: match.gateways, service, binding, serverPort) {
                     let suffix = rule.match.count > 1 ? "." + (match.name ?? String(matchIndex)) : ""
                     matches.append((base + suffix, Self.routeMatch(match)))
                 }
@@ -121,7 +126,7 @@ extension Compilation {
         }
     }
 
-    private mutating func routeAction(_ rule: VirtualServiceSpec.HTTPRoute, owner: ResourceKey, path: String) -> Snapshot.Route.Action {
+    mutating func routeAction(_ rule: VirtualServiceSpec.HTTPRoute, owner: ResourceKey, path: String) -> Snapshot.Route.Action {
         if let redirect = rule.redirect {
             return .redirect(
                 Snapshot.RedirectAction(

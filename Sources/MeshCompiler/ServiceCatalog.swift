@@ -20,9 +20,11 @@ struct ServiceTarget: Sendable, Hashable {
     var ports: [Port]
     /// Set for a ServiceEntry that is not `STATIC` (its instances are not in the registry).
     var resolution: ServiceEntrySpec.Resolution?
-    /// The VIPs the config store holds for it (fixed or allocated, IPv4 first), for the proxy
-    /// role's capture and DNS to come (nothing reads them yet). Empty for registry-only services.
+    /// The VIPs the config store holds for it (fixed or allocated, IPv4 first): the node proxy's
+    /// listeners (`Compilation+Mesh`). Empty for registry-only services.
     var vips: [String] = []
+    /// The Service or ServiceEntry that declares it (warnings name it); nil for registry-only services.
+    var resource: ResourceKey? = nil
 }
 
 /// Resolves destination and DestinationRule hosts to targets, Istio style.
@@ -42,7 +44,7 @@ struct ServiceCatalog {
             services[fqdn] = ServiceTarget(
                 fqdn: fqdn, registryName: key.name, registryNamespace: key.namespace,
                 ports: ports.sorted { $0.number < $1.number }, resolution: nil,
-                vips: config.vips(of: key).map(\.address))
+                vips: config.vips(of: key).map(\.address), resource: key)
         }
         for stored in config.resources(of: .serviceEntry) {
             guard case .serviceEntry(let spec) = stored.resource.spec else { continue }
@@ -56,7 +58,7 @@ struct ServiceCatalog {
                 entryHosts[host] = ServiceTarget(
                     fqdn: host, registryName: stored.key.name, registryNamespace: stored.key.namespace,
                     ports: ports.sorted { $0.number < $1.number }, resolution: spec.resolution ?? ServiceEntrySpec.Resolution.none,
-                    vips: vips.filter { $0.host == written }.map(\.address))
+                    vips: vips.filter { $0.host == written }.map(\.address), resource: stored.key)
             }
         }
         // Services known only from registrations: their ports are the instances' ports.
@@ -68,6 +70,12 @@ struct ServiceCatalog {
             }
             registryPorts[fqdn] = ports
         }
+    }
+
+    /// The Services and ServiceEntry hosts that have a VIP, by name: what the node proxy serves.
+    var withVIPs: [ServiceTarget] {
+        (services.values.filter { !$0.vips.isEmpty } + entryHosts.values.filter { !$0.vips.isEmpty })
+            .sorted { $0.fqdn < $1.fqdn }
     }
 
     /// The fully qualified name of `host` as written in `namespace`: a ServiceEntry host as is,

@@ -9,11 +9,33 @@ extension SnapshotCompiler {
         public var listenerAddress: String
         /// Added to every Gateway server port (e.g. 8000 to serve port 80 as 8080 without privileges).
         public var portOffset: Int?
+        /// The node proxy's listeners (role `proxy`: nodes without that role never get them).
+        public var proxy: ProxyListeners
+        /// The DNS domain of Services (`reviews.default.svc.<domain>`): the names the node proxy
+        /// routes by (and the proxy's DNS answers).
+        public var domain: String
 
-        public init(gateways: GatewaySelection = .all, listenerAddress: String = "0.0.0.0", portOffset: Int? = nil) {
+        public init(
+            gateways: GatewaySelection = .all, listenerAddress: String = "0.0.0.0", portOffset: Int? = nil,
+            proxy: ProxyListeners = ProxyListeners(), domain: String = "cluster.local"
+        ) {
             self.gateways = gateways
             self.listenerAddress = listenerAddress
             self.portOffset = portOffset
+            self.proxy = proxy
+            self.domain = domain
+        }
+    }
+
+    /// Where the node proxy takes captured connections (Istio's `virtualOutbound` on 15001).
+    public struct ProxyListeners: Sendable, Hashable {
+        /// The address of the `virtualOutbound` listener, which the capture rules redirect to.
+        public var outboundAddress: String
+        public var outboundPort: UInt32
+
+        public init(outboundAddress: String = "0.0.0.0", outboundPort: UInt32 = 15001) {
+            self.outboundAddress = outboundAddress
+            self.outboundPort = outboundPort
         }
     }
 

@@ -5,7 +5,9 @@ public import MeshModel
 ///
 /// Istio semantics for gateways: one listener per Gateway server port, VirtualServices bound by
 /// their `gateways` and matched by host, DestinationRule policies per cluster, endpoints from the
-/// registry. Problems (unknown hosts or subsets, conflicting servers) become `warnings` in the
+/// registry. For the node proxy (`Compilation+Mesh`): `virtualOutbound` and one listener per
+/// service VIP and port, routed by the VirtualServices bound to the mesh (Istio's sidecar shape).
+/// Problems (unknown hosts or subsets, conflicting servers) become `warnings` in the
 /// snapshot; a route to an unknown destination still gets a cluster, with no endpoints (503).
 ///
 /// ```swift
@@ -22,6 +24,7 @@ public enum SnapshotCompiler {
         var compilation = Compilation(config: config, registry: registry, options: options)
         compilation.ca = ca
         compilation.compileGateways()
+        compilation.compileMesh()
         let (clusters, endpoints) = compilation.compileClusters()
         return Snapshot(
             version: version,

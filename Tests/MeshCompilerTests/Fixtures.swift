@@ -92,3 +92,9 @@ enum Fixtures {
         ]
     }
 }
+
+extension Snapshot {
+    /// The Gateways' listeners: what a gateway node serves (the node proxy's `virtualOutbound`
+    /// is in every snapshot).
+    var gatewayListeners: [Snapshot.Listener] { listeners.filter { $0.role == .gateway } }
+}

@@ -131,7 +131,7 @@ struct ListenerTLSTests {
         let hosts = try #require(snapshot.routeConfiguration(named: "http.80")?.virtualHosts)
         #expect(hosts.map(\.name) == ["open.example.com:80", "secure.example.com:80"])
         #expect(hosts.map(\.requireTLS) == [false, true])
-        #expect(snapshot.listeners.count == 1)
+        #expect(snapshot.gatewayListeners.count == 1)
     }
 
     @Test("servers of different protocols on one port conflict; the later one is dropped with a warning")
@@ -154,7 +154,7 @@ struct ListenerTLSTests {
                 hosts: ["*"]
             """
         let snapshot = SnapshotCompiler.compile(config: try Fixtures.config(yaml), registry: .empty, version: 1)
-        #expect(snapshot.listeners.map(\.protocol) == [.http])
+        #expect(snapshot.gatewayListeners.map(\.protocol) == [.http])
         #expect(snapshot.warnings.contains { $0.resource == "Gateway default/b-tcp" && $0.path == "spec.servers[0].port" })
     }
 }

@@ -19,7 +19,7 @@ struct SnapshotCompilerTests {
     func bookinfoHTTP() throws {
         let snapshot = try bookinfo()
         #expect(snapshot.version == 7)
-        #expect(snapshot.listeners.map(\.name) == ["0.0.0.0_8080", "0.0.0.0_8443"])
+        #expect(snapshot.gatewayListeners.map(\.name) == ["0.0.0.0_8080", "0.0.0.0_8443"])
         let listener = try #require(snapshot.listener(named: "0.0.0.0_8080"))
         #expect(listener.protocol == .http)
         #expect(listener.port == 8080)
@@ -137,11 +137,11 @@ struct SnapshotCompilerTests {
         let config = try Fixtures.config(Fixtures.bookinfo())
         let none = SnapshotCompiler.compile(
             config: config, registry: .empty, version: 1, options: .init(gateways: .named(["default/other"])))
-        #expect(none.listeners.isEmpty)
+        #expect(none.gatewayListeners.isEmpty)
         let byLabels = SnapshotCompiler.compile(
             config: config, registry: .empty, version: 1,
             options: .init(gateways: .workloadLabels(["istio": "ingressgateway"]), portOffset: 1000))
-        #expect(byLabels.listeners.map(\.port) == [9080, 9443])
+        #expect(byLabels.gatewayListeners.map(\.port) == [9080, 9443])
     }
 
     @Test("an unknown destination host still gets a cluster, without endpoints, and a warning")

@@ -80,7 +80,7 @@ struct SnapshotPublisherTests {
         config.yield(.empty)
         registry.yield(.empty)
         let first = try await waitFor("the first snapshot", in: publisher.snapshots()) { $0.version == 1 }
-        #expect(first.listeners.isEmpty)
+        #expect(first.gatewayListeners.isEmpty)
 
         let subscription = publisher.snapshots()
         run.cancel()
