@@ -392,6 +392,8 @@ let package = Package(
             name: "MeshProxyTests",
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI", "MeshProxy", "MeshTesting",
+                // The engine and the compiler: the outbound data path in a namespace (Outbound/).
+                "MeshNet", "MeshCompiler",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
