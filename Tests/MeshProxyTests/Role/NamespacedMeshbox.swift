@@ -74,6 +74,15 @@ final class NamespacedMeshbox: Sendable {
         return try await ChildProcess.run("/usr/bin/env", argv, environment: environment)
     }
 
+    /// `/metrics` with the admin token, fetched inside the namespace.
+    func metrics() async throws -> String {
+        let url = try String(contentsOfFile: directory.file("console.url"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try String(contentsOfFile: directory.file("admin-token"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return try await namespace.run("curl", "-sS", "-m", "5", "-H", "Authorization: Bearer \(token)", url + "/metrics")
+    }
+
     /// `meshbox proxy status -o json`.
     func proxyStatus() async throws -> ProxyStatus {
         let result = try await cli(["proxy", "status", "-o", "json"])

@@ -61,6 +61,12 @@ struct ProxyRoleNamespaceTests {
             #expect(status.lastError == nil)
             #expect(status.families.map(\.family) == ["ipv4", "ipv6"])
             #expect(status.families.allSatisfy { $0.installed })
+            let table = try await server.cli(["proxy", "status"])
+            #expect(table.output.contains("capture:        iptables"), "\(table.output)")
+            #expect(table.output.contains("ipv4     240.240.0.0/16   yes"), "\(table.output)")
+            let metrics = try await server.metrics()
+            #expect(metrics.contains("meshbox_proxy_capture_reconciles_total{backend=\"iptables\",result=\"ok\"}"))
+            #expect(metrics.contains("meshbox_proxy_vips 1"), "\(metrics)")
 
             // Someone flushes the nat table: the canary check notices and the rules come back.
             try await namespace.run("iptables", "-w", "5", "-t", "nat", "-F")
