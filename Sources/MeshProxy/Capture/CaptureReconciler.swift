@@ -15,12 +15,22 @@ public actor CaptureReconciler {
     /// Each service's rendered rules from the last pass (both families share it).
     private var renderings = CaptureRules.RenderingCache()
     private let gate = PassGate()
+    /// The UDP DNAT table of the last pass whose stale flows were deleted, by family; absent when
+    /// unknown (first pass, after uninstall or a failed cleanup).
+    private var udpInstalled: [IPFamily: UDPForwarding] = [:]
+    /// nil only in tests that show what happens without the cleanup.
+    private let udpCleaner: UDPConntrackCleaner?
 
     /// `runner` has no default on purpose: the caller names the namespace whose rules change
     /// (`SpawnCommandRunner()` for the host's own), so no test can reach the host by leaving it out.
     public init(configuration: CaptureConfiguration, runner: any CommandRunner) {
+        self.init(configuration: configuration, runner: runner, cleansStaleUDPFlows: true)
+    }
+
+    package init(configuration: CaptureConfiguration, runner: any CommandRunner, cleansStaleUDPFlows: Bool) {
         self.configuration = configuration
         self.runner = runner
+        self.udpCleaner = cleansStaleUDPFlows ? UDPConntrackCleaner(runner: runner) : nil
     }
 
     /// The families this configuration captures: IPv4, and IPv6 when it has a range.
@@ -45,6 +55,7 @@ public actor CaptureReconciler {
     public func uninstall() async throws -> [CaptureReport] {
         try await exclusively {
             var reports: [CaptureReport] = []
+            udpInstalled = [:]
             for family in IPFamily.allCases {
                 let clock = ContinuousClock()
                 let start = clock.now
@@ -115,6 +126,15 @@ public actor CaptureReconciler {
                 }
             }
         }
+        var staleUDPFlows = 0
+        let range = configuration.serviceRange(family).flatMap(CanonicalAddress.init)
+        if let cleaner = udpCleaner,
+            let scope = UDPConntrackCleaner.scope(from: udpInstalled[family], to: rules.udpForwarding, range: range)
+        {
+            udpInstalled[family] = nil  // a failed cleanup is retried, over the whole range
+            staleUDPFlows = try await cleaner.clean(scope, wanted: rules.udpForwarding, family: family)
+        }
+        udpInstalled[family] = rules.udpForwarding
         return CaptureReport(
             family: family,
             duration: clock.now - start,
@@ -122,7 +142,8 @@ public actor CaptureReconciler {
             canaryMissing: canaryMissing,
             plan: applied,
             ruleCount: rules.chains.ruleCount,
-            problems: rules.problems
+            problems: rules.problems,
+            staleUDPFlows: staleUDPFlows
         )
     }
 
@@ -172,4 +193,6 @@ public struct CaptureReport: Sendable {
     /// meshbox rules the table holds after the pass.
     public var ruleCount: Int
     public var problems: [CaptureRules.Problem]
+    /// UDP conntrack entries deleted because their endpoint is no longer wanted (`UDPConntrackCleaner`).
+    public var staleUDPFlows = 0
 }

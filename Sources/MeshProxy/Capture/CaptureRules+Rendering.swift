@@ -11,6 +11,8 @@ extension CaptureRules {
         var elements: [String]
         /// Ports left out, with the reason.
         var portProblems: [String]
+        /// UDP ports with endpoints (DNATed by `rules`), by port number.
+        var udp: [UDPRules.Port] = []
     }
 
     /// The renderings of the last pass, by service row; kept by the reconciler across passes.
@@ -33,7 +35,11 @@ extension CaptureRules {
         }
         var unique: [Int] = []
         for port in ports.sorted() where port != unique.last { unique.append(port) }
-        let rules = unique.map { "-p tcp -m tcp --dport \($0) -j REDIRECT --to-ports \(redirectPort)" }
+        let udp = UDPRules.ports(of: service, family: address?.family)
+        problems += udp.problems
+        let rules =
+            unique.map { "-p tcp -m tcp --dport \($0) -j REDIRECT --to-ports \(redirectPort)" }
+            + udp.ports.flatMap(UDPRules.iptablesRules)
         let jump = "-d \(address?.cidr ?? "") -m comment --comment \(quoted(commentText(service.key))) -j \(chain)"
         let text = address?.addressText ?? ""
         return Rendering(
@@ -42,7 +48,8 @@ extension CaptureRules {
             jump: jump,
             rules: rules,
             elements: unique.map { "\(text) . \($0)" },
-            portProblems: problems
+            portProblems: problems,
+            udp: udp.ports
         )
     }
 }

@@ -10,6 +10,7 @@ public import MeshModel
 /// -A MESHBOX-SERVICES -m mark --mark 0x4d42 -j RETURN          (the proxy's own sockets, first)
 /// -A MESHBOX-SERVICES -d 240.240.0.7/32 -m comment --comment "default/reviews" -j MESHBOX-SVC-<hash>
 /// -A MESHBOX-SVC-<hash> -p tcp -m tcp --dport 9080 -j REDIRECT --to-ports 15001
+/// -A MESHBOX-SVC-<hash> -p udp -m udp --dport 53 … -j DNAT --to-destination 10.0.0.1:5353  (UDPRules)
 /// -A MESHBOX-PROXY-CANARY -j RETURN                             (gone or empty: someone flushed)
 /// ```
 ///
@@ -29,6 +30,8 @@ public struct CaptureRules: Sendable, Hashable {
     /// Every captured VIP and TCP port, as `address . port` in nft's element syntax, by service
     /// chain (the nftables backend keeps these in a set instead of a chain per service).
     public private(set) var endpoints: [String: [String]] = [:]
+    /// The UDP ports the rules DNAT, with their endpoints (of the services that were accepted).
+    public private(set) var udpForwarding = UDPForwarding()
     /// Services (or their ports) left out, with the reason; never a crash, never a partial rule.
     public let problems: [Problem]
 
@@ -84,6 +87,7 @@ public struct CaptureRules: Sendable, Hashable {
             cache = RenderingCache(redirectPort: configuration.redirectPort)
         }
         var endpoints: [String: [String]] = [:]
+        var udpTargets: [UDPForwarding.Target: [ServiceVIP.Endpoint]] = [:]
         var rendered: [ServiceVIP: Rendering] = [:]
         rendered.reserveCapacity(services.count)
         for service in services.sorted(by: { $0.key < $1.key }) {
@@ -114,12 +118,15 @@ public struct CaptureRules: Sendable, Hashable {
                 continue
             }
             problems += rendering.portProblems.map { Problem(service: service.key, reason: $0) }
-            guard !rendering.rules.isEmpty else { continue }  // nothing to capture (no ports, or UDP only)
+            guard !rendering.rules.isEmpty else { continue }  // nothing to capture (no ports, UDP without endpoints)
             vipOwner[address] = service.key
             chainOwner[rendering.chain] = service.key
             chains[Self.servicesChain]!.append(rendering.jump)
             chains[rendering.chain] = rendering.rules
             endpoints[rendering.chain] = rendering.elements
+            for port in rendering.udp {
+                udpTargets[UDPForwarding.Target(address: address.addressText, port: port.number)] = port.endpoints
+            }
         }
         cache.entries = rendered
         self.chains = NATChains(
@@ -128,6 +135,7 @@ public struct CaptureRules: Sendable, Hashable {
         )
         self.problems = problems
         self.endpoints = endpoints
+        self.udpForwarding = UDPForwarding(targets: udpTargets)
     }
 
     /// `MESHBOX-SVC-` and 16 base32 characters of the key's SHA-256 (28 characters, the longest

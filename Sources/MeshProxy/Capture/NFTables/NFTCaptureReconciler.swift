@@ -11,12 +11,20 @@ public actor NFTCaptureReconciler {
     private var installed: NFTCaptureRules?
     private var renderings = CaptureRules.RenderingCache()
     private let gate = PassGate()
+    /// As in `CaptureReconciler`: the UDP table whose stale flows were deleted, by family.
+    private var udpInstalled: [IPFamily: UDPForwarding] = [:]
+    private let udpCleaner: UDPConntrackCleaner?
 
     /// `runner` has no default on purpose: the caller names the namespace whose rules change
     /// (`SpawnCommandRunner()` for the host's own), so no test can reach the host by leaving it out.
     public init(configuration: CaptureConfiguration, runner: any CommandRunner) {
+        self.init(configuration: configuration, runner: runner, cleansStaleUDPFlows: true)
+    }
+
+    package init(configuration: CaptureConfiguration, runner: any CommandRunner, cleansStaleUDPFlows: Bool) {
         self.configuration = configuration
         self.runner = runner
+        self.udpCleaner = cleansStaleUDPFlows ? UDPConntrackCleaner(runner: runner) : nil
     }
 
     public struct Report: Sendable {
@@ -27,6 +35,8 @@ public actor NFTCaptureReconciler {
         /// The script applied; nil when nothing changed.
         public var script: String?
         public var problems: [CaptureRules.Problem]
+        /// UDP conntrack entries deleted because their endpoint is no longer wanted.
+        public var staleUDPFlows = 0
     }
 
     public func reconcile(_ services: [ServiceVIP]) async throws -> Report {
@@ -53,12 +63,25 @@ public actor NFTCaptureReconciler {
                 }
             }
             installed = desired
+            var staleUDPFlows = 0
+            for family in IPFamily.allCases {
+                let wanted = desired.udp[family] ?? UDPForwarding()
+                let range = configuration.serviceRange(family).flatMap(CanonicalAddress.init)
+                if let cleaner = udpCleaner,
+                    let scope = UDPConntrackCleaner.scope(from: udpInstalled[family], to: wanted, range: range)
+                {
+                    udpInstalled[family] = nil  // a failed cleanup is retried, over the whole range
+                    staleUDPFlows += try await cleaner.clean(scope, wanted: wanted, family: family)
+                }
+                udpInstalled[family] = wanted
+            }
             return Report(
                 duration: clock.now - start,
                 replacedTable: replaced && script != nil,
                 canaryMissing: canaryMissing,
                 script: script,
-                problems: desired.problems
+                problems: desired.problems,
+                staleUDPFlows: staleUDPFlows
             )
         }
     }
@@ -67,6 +90,7 @@ public actor NFTCaptureReconciler {
     public func uninstall() async throws {
         try await exclusively {
             installed = nil
+            udpInstalled = [:]
             try await apply(NFTCaptureRules.uninstallScript)
         }
     }

@@ -22,6 +22,8 @@ public struct NFTCaptureRules: Sendable, Hashable {
     public let structure: String
     /// `address . port` elements by family, then by service (chain name, as in CaptureRules).
     public let elements: [IPFamily: [String: [String]]]
+    /// The UDP ports DNATed to their endpoints, by family (`UDPNFTRules`).
+    public let udp: [IPFamily: UDPForwarding]
     public let problems: [CaptureRules.Problem]
 
     public init(services: [ServiceVIP], configuration: CaptureConfiguration) {
@@ -31,12 +33,14 @@ public struct NFTCaptureRules: Sendable, Hashable {
 
     init(services: [ServiceVIP], configuration: CaptureConfiguration, cache: inout CaptureRules.RenderingCache) {
         var elements: [IPFamily: [String: [String]]] = [:]
+        var udp: [IPFamily: UDPForwarding] = [:]
         var problems: [CaptureRules.Problem] = []
         var hooks: [String] = []
         for family in IPFamily.allCases {
             let rules = CaptureRules(services: services, family: family, configuration: configuration, cache: &cache)
             problems += rules.problems
             elements[family] = rules.endpoints
+            udp[family] = rules.udpForwarding
             // The range as CaptureRules validated it (nil: no range, or a broken one).
             if let range = configuration.serviceRange(family).flatMap(CanonicalAddress.init), range.family == family,
                 !rules.chains.isEmpty
@@ -51,12 +55,16 @@ public struct NFTCaptureRules: Sendable, Hashable {
             "table \(Self.table) {",
             "  set captured4 { type ipv4_addr . inet_service; }",
             "  set captured6 { type ipv6_addr . inet_service; }",
+        ]
+        lines += UDPNFTRules.maps
+        lines += [
             "  chain services {",
             "    meta mark & 0x\(mask) == 0x\(mark) return",
             "    ip daddr . tcp dport @captured4 redirect to :\(port)",
             "    ip6 daddr . tcp dport @captured6 redirect to :\(port)",
-            "  }",
         ]
+        lines += UDPNFTRules.lookups
+        lines.append("  }")
         for (hook, priority) in [("prerouting", "dstnat"), ("output", "-100")] {
             lines.append("  chain \(hook) {")
             lines.append("    type nat hook \(hook) priority \(priority); policy accept;")
@@ -66,6 +74,7 @@ public struct NFTCaptureRules: Sendable, Hashable {
         lines += ["  chain canary {", "    return", "  }", "}"]
         self.structure = lines.joined(separator: "\n") + "\n"
         self.elements = elements
+        self.udp = udp
         self.problems = problems
     }
 
@@ -73,6 +82,8 @@ public struct NFTCaptureRules: Sendable, Hashable {
     public var fullScript: String {
         var script = "table \(Self.table) {}\ndelete table \(Self.table)\n" + structure
         script += Self.elementLines("add", elements.mapValues { Set($0.values.joined()) })
+        let udpScript = UDPNFTRules.script(from: nil, to: udp)
+        script += Self.lines(udpScript.chains + udpScript.additions)
         return script
     }
 
@@ -101,12 +112,19 @@ public struct NFTCaptureRules: Sendable, Hashable {
                 gone[family, default: []].formUnion(had)
             }
         }
-        let script = Self.elementLines("delete", gone) + Self.elementLines("add", new)
+        let udpScript = UDPNFTRules.script(from: installed.udp, to: udp)
+        let script =
+            Self.elementLines("delete", gone) + Self.lines(udpScript.removals + udpScript.chains)
+            + Self.elementLines("add", new) + Self.lines(udpScript.additions + udpScript.deletions)
         return script.isEmpty ? nil : script
     }
 
     /// Removes the table, whether it is there or not.
     public static let uninstallScript = "table \(table) {}\ndelete table \(table)\n"
+
+    private static func lines(_ commands: [String]) -> String {
+        commands.map { $0 + "\n" }.joined()
+    }
 
     /// Eight hex digits, as nft prints marks and masks.
     private static func hex8(_ value: UInt32) -> String {
