@@ -16,7 +16,7 @@ public typealias XDSTranslate = @Sendable (Snapshot, DataPlaneNode) -> XDSServed
 /// the only writer of responses. Requests that arrive before the node's first snapshot wait for it.
 struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscoveryService.SimpleServiceProtocol {
     let source: any SnapshotSource
-    let translate: XDSTranslate
+    let translations: XDSTranslationCache
     let board: XDSNodeStatusBoard
     /// nil: no mTLS (the loopback test setting).
     let peerIdentity: XDSPeerIdentity?
@@ -113,7 +113,7 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
                         try await apply(machine.receive(request, resources: current), writer, stream)
                     case .snapshotChanged:
                         guard let snapshot = latest.take(), let connected = stream else { continue }
-                        let new = translate(snapshot, connected.node)
+                        let new = translations.resources(for: snapshot, node: connected.node)
                         if resources == nil {
                             for request in waiting {
                                 try await apply(machine.receive(request, resources: new), writer, stream)

@@ -7,6 +7,9 @@ public import ServiceLifecycle
 
 /// The ADS server (state of the world and delta on one listener): serves each connected node the
 /// snapshot `source` scopes to it, translated by `translate`.
+///
+/// With `sharedTranslations` (the default) nodes that run the same roles share one translation of
+/// each snapshot: right for a `translate` that depends on the snapshot and the node's roles only.
 public final class XDSServer: Service {
     /// Every node's status: connected, versions acknowledged, the last rejection.
     public let status: XDSNodeStatusBoard
@@ -17,6 +20,7 @@ public final class XDSServer: Service {
         configuration: Configuration,
         source: any SnapshotSource,
         translate: @escaping XDSTranslate,
+        sharedTranslations: Bool = true,
         status: XDSNodeStatusBoard = XDSNodeStatusBoard(),
         logger: Logger
     ) throws(MeshError) {
@@ -47,7 +51,7 @@ public final class XDSServer: Service {
         transport = .http2NIOPosix(address: address, transportSecurity: security)
         service = AggregatedDiscoveryService(
             source: source,
-            translate: translate,
+            translations: XDSTranslationCache(capacity: sharedTranslations ? 8 : 0, translate: translate),
             board: status,
             peerIdentity: peerIdentity,
             logger: logger
