@@ -72,6 +72,17 @@ struct DNSServerTests {
         }
     }
 
+    @Test("answers with another ID or for another question are ignored; the real one is relayed")
+    func ignoresSpoofed() async throws {
+        let upstream = try await FakeUpstream(spoofing: true)
+        try await FakeUpstream.closing([upstream]) {
+            try await Self.withServer(upstreams: [upstream.upstream]) { _, port in
+                let answer = try await Self.dig(port, "+short", "www.example.org")
+                #expect(answer == "192.0.2.7\n")
+            }
+        }
+    }
+
     @Test("a truncated upstream answer is relayed truncated over UDP and asked again over TCP for a TCP client")
     func forwardsTruncated() async throws {
         let upstream = try await FakeUpstream(truncating: true)

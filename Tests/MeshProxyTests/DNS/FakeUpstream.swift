@@ -5,7 +5,9 @@ import Synchronization
 
 /// A resolver on 127.0.0.1 for the tests: answers every A query with `address` (or, `silent`,
 /// never answers; or, `truncating`, answers UDP with TC and no records and answers whole only
-/// over TCP on the same port), and counts the queries it got. Started and closed by the test.
+/// over TCP on the same port; or, `spoofing`, sends answers with the wrong ID and for the wrong
+/// question, carrying 203.0.113.66, before the real one), and counts the queries it got.
+/// Started and closed by the test.
 final class FakeUpstream: Sendable {
     let channel: any Channel
     private let tcp: (any Channel)?
@@ -15,13 +17,17 @@ final class FakeUpstream: Sendable {
     var queries: Int { received.value.withLock { $0 } }
     var upstream: DNSUpstream { DNSUpstream(host: "127.0.0.1", port: port) }
 
-    init(address: [UInt8] = [192, 0, 2, 7], silent: Bool = false, truncating: Bool = false) async throws {
+    init(
+        address: [UInt8] = [192, 0, 2, 7], silent: Bool = false, truncating: Bool = false, spoofing: Bool = false
+    ) async throws {
         let received = self.received
         channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        Responder(address: address, silent: silent, truncating: truncating, received: received))
+                        Responder(
+                            address: address, silent: silent, truncating: truncating, spoofing: spoofing,
+                            received: received))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -83,25 +89,41 @@ final class FakeUpstream: Sendable {
         let address: [UInt8]
         let silent: Bool
         let truncating: Bool
+        let spoofing: Bool
         let received: QueryCount
 
-        init(address: [UInt8], silent: Bool, truncating: Bool, received: QueryCount) {
+        init(address: [UInt8], silent: Bool, truncating: Bool, spoofing: Bool, received: QueryCount) {
             self.address = address
             self.silent = silent
             self.truncating = truncating
+            self.spoofing = spoofing
             self.received = received
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let envelope = unwrapInboundIn(data)
             received.value.withLock { $0 += 1 }
-            guard !silent,
-                let bytes = FakeUpstream.answer(
-                    Array(envelope.data.readableBytesView), address: address, truncated: truncating)
-            else { return }
-            context.writeAndFlush(
-                wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: ByteBuffer(bytes: bytes))),
-                promise: nil)
+            let query = Array(envelope.data.readableBytesView)
+            guard !silent, let bytes = FakeUpstream.answer(query, address: address, truncated: truncating) else { return }
+            func send(_ bytes: [UInt8]) {
+                context.write(
+                    wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: ByteBuffer(bytes: bytes))),
+                    promise: nil)
+            }
+            if spoofing, var wrongID = FakeUpstream.answer(query, address: [203, 0, 113, 66], truncated: false),
+                var other = try? DNSMessage(bytes: query), let name = DNSName("other.example.org")
+            {
+                wrongID[1] ^= 0x01
+                send(wrongID)
+                other.questions[0].name = name
+                if let encoded = try? other.encoded(),
+                    let wrongQuestion = FakeUpstream.answer(encoded, address: [203, 0, 113, 66], truncated: false)
+                {
+                    send(wrongQuestion)
+                }
+            }
+            send(bytes)
+            context.flush()
         }
     }
 
