@@ -87,6 +87,11 @@ public struct XDSResourceSet: Sendable {
         self.notes = notes
     }
 
+    /// What one node serves: the listeners of its roles and what they refer to (`Snapshot.scoped(to:)`).
+    public init(snapshot: Snapshot, node: DataPlaneNode) {
+        self.init(snapshot: snapshot.scoped(to: node))
+    }
+
     /// The resources of one type, by name.
     public subscript(typeURL: String) -> [String: XDSResource] { resources[typeURL] ?? [:] }
 

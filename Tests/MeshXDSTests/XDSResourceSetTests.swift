@@ -66,6 +66,33 @@ struct XDSResourceSetTests {
         )
     }
 
+    @Test("a node gets the listeners of its roles and the routes they name")
+    func scopedToNode() throws {
+        var snapshot = try MeshFixture.compile()
+        let tcp = Snapshot.FilterChain(name: "tcp", destination: .tcp([.init(name: MeshFixture.shop, weight: 100)]))
+        snapshot.listeners.append(
+            Snapshot.Listener(
+                name: "240.240.0.1_8000",
+                address: "240.240.0.1",
+                port: 8000,
+                protocol: .tcp,
+                filterChains: [tcp],
+                role: .proxy,
+                bindToPort: false,
+                direction: .outbound
+            )
+        )
+        let proxy = XDSResourceSet(snapshot: snapshot, node: DataPlaneNode(id: "node-2", roles: [.proxy]))
+        let proxyListeners = Set(snapshot.listeners.filter { $0.role == .proxy }.map(\.name))
+        #expect(proxyListeners.contains("240.240.0.1_8000"))
+        #expect(Set(proxy[XDSTypeURL.listener].keys) == proxyListeners)
+        #expect(proxy[XDSTypeURL.routeConfiguration].isEmpty)
+        #expect(proxy[XDSTypeURL.cluster].count == snapshot.clusters.count)
+        let gateway = XDSResourceSet(snapshot: snapshot, node: DataPlaneNode(id: "edge-1", roles: [.gateway]))
+        #expect(!gateway[XDSTypeURL.listener].keys.contains("240.240.0.1_8000"))
+        #expect(gateway[XDSTypeURL.routeConfiguration].count == snapshot.routeConfigurations.count)
+    }
+
     @Test("the resources unpack to what the translators made")
     func roundTrip() throws {
         let snapshot = try MeshFixture.compile()
