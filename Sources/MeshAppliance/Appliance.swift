@@ -96,7 +96,9 @@ public struct Appliance: Sendable {
             let compiler = SnapshotPublisher(
                 options: .init(
                     gateways: gateway.gateways.isEmpty ? .all : .named(gateway.gateways),
-                    listenerAddress: gateway.listenAddress, portOffset: gateway.portOffset))
+                    listenerAddress: gateway.listenAddress, portOffset: gateway.portOffset,
+                    proxy: .init(outboundPort: UInt32(configuration.proxy.outboundPort)),
+                    domain: configuration.proxy.clusterDomain))
             publisher = compiler
         }
 

@@ -27,12 +27,17 @@ struct DataPlaneAssembly {
                 "the \(names) role needs the config and registry roles in the same process (remote snapshots over xDS are not built yet)")
         }
         let label = roles.contains(.gateway) ? "meshbox.gateway" : "meshbox.proxy"
-        let settings = configuration.gateway.proxySettings(budget: descriptors)
+        var settings = configuration.gateway.proxySettings(budget: descriptors)
+        if roles.contains(.proxy), configuration.proxy.capture != .none {
+            // The capture rules return marked packets: the proxy's own upstream connections (and
+            // the gateway's, sharing the engine) are never redirected back into it.
+            settings.upstreamMark = configuration.proxy.mark
+        }
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.gateway.threads)
         let plane = DataPlane(
             group: eventLoops, settings: settings,
             accessLog: try configuration.gateway.accessLogTarget(), reporter: roles.contains(.gateway) ? "gateway" : "proxy",
-            logger: Logger(label: label))
+            roles: roles, logger: Logger(label: label))
         let node = DataPlaneNode.local(roles: roles)
         // GatewayRole is the loop over a node's snapshots; given both roles it serves both.
         let role = GatewayRole(dataPlane: plane, snapshots: publisher, node: node, logger: Logger(label: label)) { report in
