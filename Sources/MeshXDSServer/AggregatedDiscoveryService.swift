@@ -87,6 +87,9 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
                 loop: for await event in events {
                     switch event {
                     case .request(let request):
+                        guard !Machine.typeURL(of: request).isEmpty else {
+                            throw RPCError(code: .invalidArgument, message: "type_url: required on an ADS stream")
+                        }
                         if stream == nil {
                             let node = try identify(Machine.self, request, context)
                             stream = (

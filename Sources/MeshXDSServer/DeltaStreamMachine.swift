@@ -36,8 +36,12 @@ struct DeltaStreamMachine {
     }
 
     private(set) var types: [String: TypeState] = [:]
-    private var pending: [String: Pending] = [:]
+    /// By nonce (the nonces are this stream's counter).
+    private var pending: [UInt64: Pending] = [:]
     private var nonceCounter: UInt64 = 0
+    /// Responses remembered unanswered at most; a client that never answers cannot grow the
+    /// stream's memory without bound (the oldest nonce is forgotten and its answer is stale).
+    static let pendingLimit = 64
 
     mutating func receive(_ request: Request, resources: XDSServedResources) -> ADSReaction<Response> {
         var reaction = ADSReaction<Response>()
@@ -50,7 +54,8 @@ struct DeltaStreamMachine {
             state.wildcard = request.resourceNamesSubscribe.isEmpty
         }
         if !request.responseNonce.isEmpty {
-            answer(request, pending: pending.removeValue(forKey: request.responseNonce), &state, &reaction)
+            let sent = UInt64(request.responseNonce).flatMap { pending.removeValue(forKey: $0) }
+            answer(request, pending: sent, &state, &reaction)
         }
         var forced = Set<String>()
         for name in request.resourceNamesSubscribe {
@@ -162,7 +167,8 @@ struct DeltaStreamMachine {
             state.known[name] = nil
         }
         types[typeURL] = state
-        pending[response.nonce] = Pending(typeURL: typeURL, systemVersion: resources.systemVersion, changes: changes)
+        pending[nonceCounter] = Pending(typeURL: typeURL, systemVersion: resources.systemVersion, changes: changes)
+        if pending.count > Self.pendingLimit, let oldest = pending.keys.min() { pending[oldest] = nil }
         reaction.responses.append(response)
         reaction.events.append(
             .sent(

@@ -1,3 +1,4 @@
+import GRPCCore
 import MeshModel
 import MeshTesting
 import MeshXDSProto
@@ -137,6 +138,18 @@ struct ADSServerTests {
             }
             let status = try #require(await server.status.node("edge-3"))
             #expect(status.mode == .delta && status.roles == [.gateway])
+        }
+    }
+
+    @Test("a request without a type URL ends the stream with invalid_argument")
+    func missingTypeURL() async throws {
+        try await ADSTestServer.with(Self.mesh) { _, _, port in
+            let error = await #expect(throws: RPCError.self) {
+                try await ADSTestClient.sotw(port: port) { stream in
+                    try await stream.exchange(F.sotw("", node: "edge-4")).names
+                }
+            }
+            #expect(error?.code == .invalidArgument)
         }
     }
 }

@@ -118,4 +118,20 @@ struct DeltaStreamMachineTests {
         #expect(pushed.map(\.typeURL) == [F.cluster, F.endpoints])
         #expect(pushed.last?.names == ["a"])
     }
+
+    @Test("only the newest unanswered responses are remembered: an answer to an older one is stale")
+    func pendingBound() throws {
+        var machine = DeltaStreamMachine()
+        var mesh = Self.mesh
+        let first = try #require(machine.receive(F.delta(F.cluster), resources: mesh.resources).responses.first)
+        var last = first
+        for timeout in 2...Int64(DeltaStreamMachine.pendingLimit + 1) {
+            mesh.clusters["a"] = timeout
+            last = try #require(machine.update(resources: mesh.resources).responses.first)
+        }
+        let old = machine.receive(F.delta(F.cluster, nonce: first.nonce), resources: mesh.resources)
+        #expect(old.events == [.stale(typeURL: F.cluster, nonce: first.nonce)])
+        let newest = machine.receive(F.delta(F.cluster, nonce: last.nonce), resources: mesh.resources)
+        #expect(newest.events == [.acked(typeURL: F.cluster, version: "v1")])
+    }
 }
