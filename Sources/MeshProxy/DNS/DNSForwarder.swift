@@ -83,7 +83,10 @@ struct DNSForwarder: Sendable {
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.receiveCapacity))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UpstreamDatagramHandler(expected, promise))
+                    try channel.pipeline.syncOperations.addHandler(
+                        UpstreamAnswerHandler<AddressedEnvelope<ByteBuffer>>(expected, promise) {
+                            Array($0.data.readableBytesView)
+                        })
                 }
             }
         if let (option, value) = markOption { bootstrap = bootstrap.channelOption(option, value: value) }
@@ -98,7 +101,8 @@ struct DNSForwarder: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(UpstreamFrameHandler(expected, promise))
+                    try channel.pipeline.syncOperations.addHandler(
+                        UpstreamAnswerHandler<ByteBuffer>(expected, promise) { Array($0.readableBytesView) })
                 }
             }
         if let (option, value) = markOption { bootstrap = bootstrap.channelOption(option, value: value) }
@@ -137,48 +141,25 @@ struct DNSForwarder: Sendable {
 
 private struct UpstreamTimeout: Error {}
 
-/// Takes the first datagram that answers the query; anything else (spoofed, stale) is ignored
-/// until the timeout. A read error (ICMP port unreachable on the connected socket) fails at once.
-private final class UpstreamDatagramHandler: ChannelInboundHandler {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+/// Takes the first message that answers the query (a datagram, or a TCP message after the frame
+/// decoder); anything else (spoofed, stale) is ignored until the timeout. A read error (ICMP port
+/// unreachable on the connected UDP socket, a reset) fails the exchange at once.
+private final class UpstreamAnswerHandler<Message>: ChannelInboundHandler {
+    typealias InboundIn = Message
 
     private let expected: DNSForwarder.Expected
     private let promise: EventLoopPromise<[UInt8]>
+    private let bytes: (Message) -> [UInt8]
 
-    init(_ expected: DNSForwarder.Expected, _ promise: EventLoopPromise<[UInt8]>) {
+    init(_ expected: DNSForwarder.Expected, _ promise: EventLoopPromise<[UInt8]>, bytes: @escaping (Message) -> [UInt8]) {
         self.expected = expected
         self.promise = promise
+        self.bytes = bytes
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let bytes = Array(unwrapInboundIn(data).data.readableBytesView)
-        if expected.isAnswer(bytes) { promise.succeed(bytes) }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise.fail(error)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        promise.fail(ChannelError.ioOnClosedChannel)
-    }
-}
-
-/// The same over TCP: the first message that answers the query.
-private final class UpstreamFrameHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-
-    private let expected: DNSForwarder.Expected
-    private let promise: EventLoopPromise<[UInt8]>
-
-    init(_ expected: DNSForwarder.Expected, _ promise: EventLoopPromise<[UInt8]>) {
-        self.expected = expected
-        self.promise = promise
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let bytes = Array(unwrapInboundIn(data).readableBytesView)
-        if expected.isAnswer(bytes) { promise.succeed(bytes) }
+        let message = bytes(unwrapInboundIn(data))
+        if expected.isAnswer(message) { promise.succeed(message) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
