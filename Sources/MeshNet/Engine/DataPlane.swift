@@ -190,7 +190,12 @@ public actor DataPlane {
         // makes it, and the engine's namespace is its loops' (a test runs the engine in its own).
         let host = listener.address
         let port = Int(listener.port)
-        return try await group.next().flatSubmit { bootstrap.bind(host: host, port: port) }.get()
+        // An address literal is bound as it is: resolving `::` fails on a host whose only IPv6
+        // address is loopback (getaddrinfo's AI_ADDRCONFIG).
+        let literal = try? SocketAddress(ipAddress: host, port: port)
+        return try await group.next().flatSubmit {
+            literal.map { bootstrap.bind(to: $0) } ?? bootstrap.bind(host: host, port: port)
+        }.get()
     }
 
     /// Runs `listener`'s pipeline on a new connection, counted as one of the listener's.

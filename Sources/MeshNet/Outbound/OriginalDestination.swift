@@ -49,6 +49,9 @@ public struct OriginalDestination: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `::ffff:a.b.c.d`: an IPv4 peer of an IPv6 socket.
+    var isIPv4Mapped: Bool { isIPv6 && high == 0 && low & 0xffff_ffff == UInt64(UInt32(0xffff).bigEndian) }
+
     public var description: String {
         var high = self.high
         var low = self.low
@@ -69,7 +72,9 @@ public struct OriginalDestination: Hashable, Sendable, CustomStringConvertible {
         guard let provider = channel as? any SocketOptionProvider, let local = channel.localAddress else {
             return channel.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
         }
-        if case .v6 = local {
+        // An IPv4 connection on a dual-stack (`::`) listener has an IPv4-mapped local address;
+        // its NAT entry is IPv4's.
+        if case .v6 = local, OriginalDestination(local)?.isIPv4Mapped != true {
             let raw: EventLoopFuture<sockaddr_in6> = provider.unsafeGetSocketOption(
                 level: SocketOptionLevel(IPPROTO_IPV6), name: socketOption)
             return raw.map { OriginalDestination(sockaddr: $0) }

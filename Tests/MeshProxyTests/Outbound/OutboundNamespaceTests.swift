@@ -127,17 +127,20 @@ struct OutboundNamespaceTests {
         """
 
     static let vips = ["reviews": "240.240.0.10", "echo": "240.240.0.11", "itself": "240.240.0.12"]
+    static let reviewsIPv6 = "fd00:f0f0::10"
 
     /// The snapshot the compiler makes of `yaml`: reviews v1 and v3 on the namespace's loopback,
     /// echo there too, and `itself` registered at its own VIP (only a socket the capture leaves
     /// alone reaches it; a captured one would come back to the proxy, for ever).
-    static func snapshot() throws -> Snapshot {
+    /// With `dualStack`, reviews has an IPv6 VIP too and `virtualOutbound` listens on `::`.
+    static func snapshot(dualStack: Bool) throws -> Snapshot {
         var resources: [ResourceKey: StoredResource] = [:]
         for resource in try ResourceDecoder.decode(yaml) {
             var stored = StoredResource(
                 resource: resource, revision: 1, createRevision: 1, version: 1, updatedAt: Date(timeIntervalSince1970: 0))
             if resource.key.kind == .service, let vip = vips[resource.key.name] {
-                stored.status = ResourceStatus(vips: [VIPAssignment(address: vip)])
+                let ipv6 = dualStack && resource.key.name == "reviews" ? [VIPAssignment(address: reviewsIPv6)] : []
+                stored.status = ResourceStatus(vips: [VIPAssignment(address: vip)] + ipv6)
             }
             resources[resource.key] = stored
         }
@@ -158,11 +161,13 @@ struct OutboundNamespaceTests {
         return SnapshotCompiler.compile(
             config: ConfigState(revision: 1, resources: resources),
             registry: RegistryState(revision: 1, instances: Dictionary(uniqueKeysWithValues: instances.map { ($0.id, $0) })),
-            version: 1)
+            version: 1, options: .init(proxy: .init(outboundAddress: dualStack ? "::" : "0.0.0.0")))
     }
 
-    @Test("VIPs route through the engine: an 80/20 split by VIP and by name, TCP echo, no loop, unknown VIPs closed")
-    func capturedTraffic() async throws {
+    @Test(
+        "VIPs route through the engine: an 80/20 split by VIP and by name, TCP echo, no loop, unknown VIPs closed",
+        arguments: [false, true])
+    func capturedTraffic(dualStack: Bool) async throws {
         try await NetworkNamespace.with { namespace in
             let directory = try TemporaryDirectory(prefix: "meshbox-outbound")
             defer { directory.remove() }
@@ -176,6 +181,15 @@ struct OutboundNamespaceTests {
             try await namespace.run(
                 "iptables", "-w", "5", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-d", "240.240.0.0/16", "-j", "REDIRECT",
                 "--to-ports", "15001")
+            if dualStack {
+                try await namespace.run("ip", "-6", "route", "add", "fd00:f0f0::/112", "dev", "lo")
+                try await namespace.run(
+                    "ip6tables", "-w", "5", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-m", "mark", "--mark", "0x4d42", "-j",
+                    "RETURN")
+                try await namespace.run(
+                    "ip6tables", "-w", "5", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-d", "fd00:f0f0::/112", "-j", "REDIRECT",
+                    "--to-ports", "15001")
+            }
 
             var backends: [ChildProcess] = []
             defer { for backend in backends { backend.signal(SIGKILL) } }
@@ -200,7 +214,7 @@ struct OutboundNamespaceTests {
             let plane = DataPlane(
                 group: group, settings: settings, reporter: "proxy", roles: [.proxy], logger: Logger(label: "test.outbound"))
             do {
-                let report = await plane.apply(try Self.snapshot())
+                let report = await plane.apply(try Self.snapshot(dualStack: dualStack))
                 #expect(report.failed.isEmpty && report.problems.isEmpty, "\(report)")
                 #expect(Array(report.bound.keys) == ["virtualOutbound"], "VIP listeners own no socket")
 
@@ -229,6 +243,11 @@ struct OutboundNamespaceTests {
                 #expect(byName.filter { $0.key.hasPrefix("200 ") }.values.reduce(0, +) == 20, "\(byName)")
 
                 #expect(try await client("echo", "240.240.0.11", "7000") == "hello mesh")
+                if dualStack {
+                    // IP6T_SO_ORIGINAL_DST; the IPv4 connections above came in IPv4-mapped on `::`.
+                    let byIPv6 = counts(try await client("http", Self.reviewsIPv6, "20"))
+                    #expect(byIPv6.filter { $0.key.hasPrefix("200 ") }.values.reduce(0, +) == 20, "\(byIPv6)")
+                }
 
                 // The proxy's own connection to 240.240.0.12:80 carries the mark: not captured.
                 #expect(try await client("http", "240.240.0.12", "3") == "200 direct=3")
@@ -240,6 +259,8 @@ struct OutboundNamespaceTests {
                 #expect(captured.byListener["240.240.0.11_7000"] == 1)
                 #expect(captured.byListener["240.240.0.12_80"] == 3, "each client connection once: no loop")
                 #expect(captured.unmatched == 1)
+                #expect(captured.byListener["[\(Self.reviewsIPv6)]_80"] == nil)
+                #expect(captured.byListener["\(Self.reviewsIPv6)_80"] == (dualStack ? 20 : nil))
             } catch {
                 await plane.shutdown()
                 try? await group.shutdownGracefully()
