@@ -4,6 +4,7 @@ import MeshTesting
 import Metrics
 import MetricsTestKit
 import NIOCore
+import NIOPosix
 import Testing
 
 /// The server on 127.0.0.1 answering `dig`, with fake upstreams the tests start; no query leaves
@@ -13,11 +14,11 @@ struct DNSServerTests {
     /// Runs a server with `upstreams` and the test config's table, hands `body` its port, stops it.
     static func withServer(
         upstreams: [DNSUpstream], timeout: Duration = .milliseconds(500), table: DNSTable? = DNSTestConfig.table,
-        metrics: TestMetrics = TestMetrics(),
+        metrics: TestMetrics = TestMetrics(), tcpIdleTimeout: Duration = .seconds(10),
         _ body: (DNSServer, Int) async throws -> Void
     ) async throws {
         let settings = try DNSSettings(
-            port: try FreePort.take(), upstreams: upstreams, upstreamTimeout: timeout)
+            port: try FreePort.take(), upstreams: upstreams, upstreamTimeout: timeout, tcpIdleTimeout: tcpIdleTimeout)
         let server = DNSServer(
             settings: settings, table: table, logger: Logger(label: "dns-test"), metrics: DNSMetrics(factory: metrics))
         try await withThrowingTaskGroup { group in
@@ -150,6 +151,17 @@ struct DNSServerTests {
         }
         #expect(try metrics.expectCounter("meshbox_proxy_dns_queries_total", [("outcome", "nxdomain")]).totalValue == 1)
         #expect(try metrics.expectCounter("meshbox_proxy_dns_queries_total", [("outcome", "answered")]).totalValue == 2)
+    }
+
+    @Test("a TCP connection that sends nothing is closed after the idle timeout")
+    func closesIdleTCP() async throws {
+        try await Self.withServer(upstreams: [], tcpIdleTimeout: .milliseconds(300)) { _, port in
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get()
+            #expect(channel.isActive)
+            try await eventually("the server closing the idle connection", timeout: .seconds(5)) { !channel.isActive }
+            try? await channel.close()
+        }
     }
 
     @Test("garbage datagrams get FORMERR or nothing, and the server keeps answering")
