@@ -39,6 +39,13 @@ final class NamespacedMeshbox: Sendable {
         }
     }
 
+    /// A fresh namespace and a scratch directory (the data dir), both removed afterwards.
+    static func withNamespace(_ body: (NetworkNamespace, TemporaryDirectory) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory(prefix: "meshbox-proxy-ns")
+        defer { directory.remove() }
+        try await NetworkNamespace.with { namespace in try await body(namespace, directory) }
+    }
+
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// SIGTERM and the exit status (SIGKILL after 20 s).

@@ -33,9 +33,7 @@ struct ProxyRoleNamespaceTests {
         "rules come with the role, follow applies and deletes, survive a flush and leave with a clean stop",
         .enabled(if: NetworkNamespace.isAvailable, NetworkNamespace.unavailableReason))
     func lifecycle() async throws {
-        let directory = try TemporaryDirectory(prefix: "meshbox-proxy-ns")
-        defer { directory.remove() }
-        try await NetworkNamespace.with { namespace in
+        try await NamespacedMeshbox.withNamespace { namespace, directory in
             let before = try await namespace.natTable(.ipv4)
             let before6 = try await namespace.natTable(.ipv6)
             let server = try await NamespacedMeshbox(in: namespace, directory: directory, arguments: Self.roles)
@@ -98,9 +96,7 @@ struct ProxyRoleNamespaceTests {
         "after kill -9 the rules stay, and meshbox proxy uninstall leaves the nat tables exactly as before",
         .enabled(if: NetworkNamespace.isAvailable, NetworkNamespace.unavailableReason))
     func uninstallAfterKill() async throws {
-        let directory = try TemporaryDirectory(prefix: "meshbox-proxy-ns")
-        defer { directory.remove() }
-        try await NetworkNamespace.with { namespace in
+        try await NamespacedMeshbox.withNamespace { namespace, directory in
             // Someone else's rules, which nothing of meshbox may touch.
             try await namespace.run("iptables", "-w", "5", "-t", "nat", "-N", "OTHER-TOOL")
             try await namespace.run("iptables", "-w", "5", "-t", "nat", "-A", "OUTPUT", "-d", "10.9.9.9/32", "-j", "OTHER-TOOL")
@@ -128,9 +124,7 @@ struct ProxyRoleNamespaceTests {
         "a restart adopts the rules a crash left and serves on",
         .enabled(if: NetworkNamespace.isAvailable, NetworkNamespace.unavailableReason))
     func adoptionAfterKill() async throws {
-        let directory = try TemporaryDirectory(prefix: "meshbox-proxy-ns")
-        defer { directory.remove() }
-        try await NetworkNamespace.with { namespace in
+        try await NamespacedMeshbox.withNamespace { namespace, directory in
             let first = try await NamespacedMeshbox(in: namespace, directory: directory, arguments: Self.roles)
             defer { first.kill() }
             _ = try await first.cli(["apply"], stdin: Self.service("reviews", vip: "240.240.4.4"))
@@ -152,9 +146,7 @@ struct ProxyRoleNamespaceTests {
         "serve without --roles never creates a meshbox chain, whatever is applied",
         .enabled(if: NetworkNamespace.isAvailable, NetworkNamespace.unavailableReason))
     func defaultRolesLeaveTheHostAlone() async throws {
-        let directory = try TemporaryDirectory(prefix: "meshbox-proxy-ns")
-        defer { directory.remove() }
-        try await NetworkNamespace.with { namespace in
+        try await NamespacedMeshbox.withNamespace { namespace, directory in
             let before = try await namespace.natTable(.ipv4)
             let server = try await NamespacedMeshbox(in: namespace, directory: directory, arguments: [])
             defer { server.kill() }
@@ -173,11 +165,9 @@ struct ProxyRoleNamespaceTests {
         "with capture: nftables the role keeps an inet meshbox table and removes it on stop",
         .enabled(if: NetworkNamespace.isAvailable && NetworkNamespace.hasNFT, NetworkNamespace.unavailableReason))
     func nftables() async throws {
-        let directory = try TemporaryDirectory(prefix: "meshbox-proxy-ns")
-        defer { directory.remove() }
-        let config = directory.file("meshbox.yaml")
-        try "proxy:\n  capture: nftables\n".write(toFile: config, atomically: true, encoding: .utf8)
-        try await NetworkNamespace.with { namespace in
+        try await NamespacedMeshbox.withNamespace { namespace, directory in
+            let config = directory.file("meshbox.yaml")
+            try "proxy:\n  capture: nftables\n".write(toFile: config, atomically: true, encoding: .utf8)
             let server = try await NamespacedMeshbox(
                 in: namespace, directory: directory, arguments: Self.roles + ["--config", config])
             defer { server.kill() }

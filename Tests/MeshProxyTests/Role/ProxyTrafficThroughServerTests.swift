@@ -12,24 +12,6 @@ import Testing
 /// the real binary: capture rules, the DNS server and the data plane of one process.
 @Suite("traffic through the proxy role of the real binary, in a network namespace")
 struct ProxyTrafficThroughServerTests {
-    static let backend = """
-        import http.server, sys
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            def do_GET(self):
-                body = b"hello mesh"
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            def log_message(self, *args):
-                pass
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
-        print("ready", flush=True)
-        server.serve_forever()
-
-        """
-
     static let service = """
         apiVersion: meshbox.io/v1
         kind: Service
@@ -49,10 +31,8 @@ struct ProxyTrafficThroughServerTests {
         "curl reaches http://<vip>/ and http://reviews.default.svc.cluster.local/ with no change to the client",
         .enabled(if: NetworkNamespace.isAvailable, NetworkNamespace.unavailableReason))
     func vipAndName() async throws {
-        let directory = try TemporaryDirectory(prefix: "meshbox-proxy-traffic")
-        defer { directory.remove() }
-        try Self.backend.write(toFile: directory.file("backend.py"), atomically: true, encoding: .utf8)
-        try await NetworkNamespace.with { namespace in
+        try await NamespacedMeshbox.withNamespace { namespace, directory in
+            try OutboundNamespaceTests.backend.write(toFile: directory.file("backend.py"), atomically: true, encoding: .utf8)
             // What a host's default route gives: a route to the VIPs and a source address for it
             // (nat OUTPUT runs after routing; without a source the reply has nowhere to go).
             try await namespace.run("ip", "addr", "add", "10.99.0.1/32", "dev", "lo")
@@ -60,7 +40,10 @@ struct ProxyTrafficThroughServerTests {
             let output = directory.file("backend.out")
             let backend = try ChildProcess(
                 executable: "/usr/bin/env",
-                arguments: ["ip", "netns", "exec", namespace.name, "python3", directory.file("backend.py"), "8080"],
+                arguments: [
+                    "ip", "netns", "exec", namespace.name, "python3", directory.file("backend.py"), "http", "reviews-v1",
+                    "127.0.0.1", "8080",
+                ],
                 standardOutput: output, standardError: output)
             defer { backend.signal(SIGKILL) }
             try await eventually("the backend") {
@@ -77,7 +60,7 @@ struct ProxyTrafficThroughServerTests {
             #expect(registered.status == 0, "\(registered.output)")
 
             try await eventually("the VIP to answer", timeout: .seconds(20)) {
-                (try? await namespace.run("curl", "-sS", "-m", "3", "http://240.240.8.8/")) == "hello mesh"
+                (try? await namespace.run("curl", "-sS", "-m", "3", "http://240.240.8.8/")) == "reviews-v1"
             }
             let address = try await namespace.run(
                 "dig", "@127.0.0.1", "-p", "15053", "+time=3", "+tries=1", "+short", "reviews.default.svc.cluster.local")
@@ -86,7 +69,7 @@ struct ProxyTrafficThroughServerTests {
             let byName = try await namespace.run(
                 "curl", "-sS", "-m", "3", "--resolve", "reviews.default.svc.cluster.local:80:\(address)",
                 "http://reviews.default.svc.cluster.local/")
-            #expect(byName == "hello mesh")
+            #expect(byName == "reviews-v1")
 
             let status = try await server.proxyStatus()
             #expect(status.listeners.contains { $0.name == "virtualOutbound" && $0.address?.hasSuffix(":15001") == true })
