@@ -531,6 +531,9 @@ struct ValidatorTests {
             "{ports: [{number: 6379, protocol: REDIS}]}",
             ["spec.ports[0].protocol: protocol REDIS is not supported"]
         ),
+        // UDP ports are carried by the node proxy's kernel DNAT rules (docs/proxy.md, UDP services).
+        .init(.service, "{ports: [{name: dns, number: 53, protocol: UDP}, {name: dns-tcp, number: 53, protocol: TCP}]}", ["spec.ports[1].number: port 53 is already used by ports[0]"]),
+        .init(.service, "{ports: [{name: syslog, number: 514, protocol: UDP}]}", []),
         .init(
             .service,
             "{ports: [{number: 0}]}",

@@ -26,6 +26,7 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
         }
     }
 
-    /// The protocols a meshbox `Service` port may use.
-    public static let supportedProtocols: [PortProtocol] = [.http, .http2, .grpc, .tcp, .tls, .https]
+    /// The protocols a meshbox `Service` port may use. UDP ports are served by the node proxy's
+    /// kernel DNAT rules, not by a listener.
+    public static let supportedProtocols: [PortProtocol] = [.http, .http2, .grpc, .tcp, .tls, .https, .udp]
 }
