@@ -5,8 +5,9 @@ extension ServiceVIP {
     /// The VIP table of a config state: one row per VIP the store holds for a `Service` (key
     /// `namespace/name`) or a `ServiceEntry` host (key `namespace/name/host`, since two entries
     /// may list the same host and each gets its own VIP), with the resource's ports. A port
-    /// without a protocol is TCP, as the resources document. `registry` is for the endpoints of
-    /// UDP ports (not used yet: UDP ports get no rules). Sorted by key, then address.
+    /// without a protocol is TCP, as the resources document. A UDP port's endpoints are the
+    /// healthy instances of the resource (registry `service` = its name) with an address of the
+    /// VIP's family. Sorted by key, then address.
     public static func table(from state: ConfigState, registry: RegistryState = .empty) -> [ServiceVIP] {
         var instancesByService: [String: [Instance]] = [:]
         for instance in registry.instances.values where instance.isHealthy {
@@ -49,7 +50,22 @@ extension ServiceVIP {
         var targetPort: UInt32?
 
         func port(instances: [Instance]) -> Port {
-            Port(number: Int(number), protocol: `protocol` ?? .tcp)
+            let proto = `protocol` ?? .tcp
+            guard proto == .udp else { return Port(number: Int(number), protocol: proto) }
+            let endpoints = instances.compactMap { instance in
+                instancePort(of: instance).map { Endpoint(address: instance.address, port: $0) }
+            }
+            return Port(number: Int(number), protocol: proto, endpoints: Array(Set(endpoints)).sorted())
+        }
+
+        /// As the compiler picks an instance's port: by name, else the target port (or the
+        /// number), else the instance's only unnamed port.
+        private func instancePort(of instance: Instance) -> Int? {
+            if let name, let found = instance.ports.first(where: { $0.name == name }) { return found.number }
+            let wanted = Int(targetPort ?? number)
+            if instance.ports.contains(where: { $0.number == wanted }) { return wanted }
+            if instance.ports.count == 1, instance.ports[0].name == nil { return instance.ports[0].number }
+            return nil
         }
     }
 }

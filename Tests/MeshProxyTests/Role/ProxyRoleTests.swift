@@ -90,17 +90,34 @@ struct ProxyRoleTests {
         }
     }
 
+    @Test("with a registry, the first pass waits for its state; a health change re-passes a UDP port's endpoints")
+    func registryEndpoints() async throws {
+        let capture = RecordingCapture()
+        let (registry, states) = AsyncStream.makeStream(of: RegistryState.self, bufferingPolicy: .bufferingNewest(1))
+        try await Self.withRole(capture, registry: registry) { configs, _ in
+            configs.yield(Self.udpState())
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(await capture.passes.isEmpty, "no pass before the registry's first state")
+            states.yield(Self.registry(healthy: true))
+            try await eventually("the first pass") { await capture.passes.count == 1 }
+            #expect(await capture.passes.last?.first?.ports.first?.endpoints == [.init(address: "10.0.0.5", port: 5353)])
+            states.yield(Self.registry(healthy: false))
+            try await eventually("a pass for the health change") { await capture.passes.count == 2 }
+            #expect(await capture.passes.last?.first?.ports.first?.endpoints == [])
+        }
+    }
+
     // MARK: helpers
 
     /// Runs a role over a config stream the body feeds, then stops it gracefully.
     static func withRole(
         _ capture: RecordingCapture, debounce: Duration = .milliseconds(20), removeRulesOnStop: Bool = true,
-        _ body: (AsyncStream<ConfigState>.Continuation, ProxyStatusBoard) async throws -> Void
+        registry: AsyncStream<RegistryState>? = nil, _ body: (AsyncStream<ConfigState>.Continuation, ProxyStatusBoard) async throws -> Void
     ) async throws {
         let (configs, continuation) = AsyncStream.makeStream(of: ConfigState.self, bufferingPolicy: .bufferingNewest(1))
         let board = ProxyStatusBoard(capture: "fake")
         let role = ProxyRole(
-            configUpdates: configs, capture: capture, board: board,
+            configUpdates: configs, registryUpdates: registry, capture: capture, board: board,
             options: .init(debounce: debounce, canaryInterval: .milliseconds(50), removeRulesOnStop: removeRulesOnStop),
             logger: Logger(label: "test"))
         let group = ServiceGroup(configuration: .init(services: [.init(service: role)], logger: Logger(label: "test")))
@@ -130,6 +147,28 @@ struct ProxyRoleTests {
                     vips: [VIPAssignment(address: index == 0 ? firstAddress ?? "240.240.0.1" : "240.240.0.\(index + 1)")]))
         }
         return ConfigState(revision: Int64(count), resources: resources)
+    }
+}
+
+extension ProxyRoleTests {
+    /// Service `default/dns` with a UDP port 53 (target 5353) on 240.240.0.53.
+    static func udpState() -> ConfigState {
+        let resource = Resource(
+            metadata: ObjectMeta(name: "dns"),
+            spec: .service(ServiceSpec(ports: [.init(name: "dns", number: 53, protocol: .udp, targetPort: 5353)])))
+        let stored = StoredResource(
+            resource: resource, revision: 1, createRevision: 1, version: 1, updatedAt: Date(timeIntervalSince1970: 0),
+            status: ResourceStatus(vips: [VIPAssignment(address: "240.240.0.53")]))
+        return ConfigState(revision: 1, resources: [resource.key: stored])
+    }
+
+    /// One instance of `default/dns` at 10.0.0.5:5353.
+    static func registry(healthy: Bool) -> RegistryState {
+        let instance = Instance(
+            id: "dns-1", service: "dns", namespace: "default", address: "10.0.0.5", ports: [.init(number: 5353)],
+            labels: [:], node: "n1", weight: 1, check: nil, source: .api, health: healthy ? .passing : .critical,
+            healthOutput: "", registeredAt: Date(timeIntervalSince1970: 0), healthChangedAt: Date(timeIntervalSince1970: 0))
+        return RegistryState(revision: healthy ? 1 : 2, instances: [instance.id: instance])
     }
 }
 

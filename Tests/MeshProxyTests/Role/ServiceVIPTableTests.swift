@@ -4,7 +4,7 @@ import MeshModel
 import MeshProxy
 import Testing
 
-@Suite("ServiceVIP.table(from:)")
+@Suite("ServiceVIP.table(from:registry:)")
 struct ServiceVIPTableTests {
     @Test("a Service's VIPs become rows keyed namespace/name with its ports; no protocol means TCP")
     func service() {
@@ -43,6 +43,30 @@ struct ServiceVIPTableTests {
         #expect(ServiceVIP.table(from: state).isEmpty)
     }
 
+    @Test("a UDP port's endpoints are the healthy instances of the VIP's family, on the target port")
+    func udpEndpoints() {
+        let state = Self.state([
+            Self.stored(
+                .service(ServiceSpec(ports: [.init(name: "dns", number: 53, protocol: .udp, targetPort: 5353), .init(number: 80)])),
+                name: "resolver", vips: [.init(address: "240.240.0.53"), .init(address: "2001:2::35")])
+        ])
+        let registry = RegistryState(
+            revision: 3,
+            instances: [
+                "a": Self.instance("a", address: "10.0.0.1", ports: [.init(number: 5353)]),
+                "b": Self.instance("b", address: "10.0.0.2", ports: [.init(name: "dns", number: 6000)]),
+                "c": Self.instance("c", address: "10.0.0.3", ports: [.init(number: 5353)], health: .critical),
+                "d": Self.instance("d", address: "fd00::4", ports: [.init(number: 5353)]),
+                "e": Self.instance("e", address: "10.0.0.5", ports: [.init(number: 5353)], service: "other"),
+            ])
+        let rows = ServiceVIP.table(from: state, registry: registry)
+        let v4 = rows.first { $0.address == "240.240.0.53" }
+        let v6 = rows.first { $0.address == "2001:2::35" }
+        #expect(v4?.ports.first?.endpoints == [.init(address: "10.0.0.1", port: 5353), .init(address: "10.0.0.2", port: 6000)])
+        #expect(v6?.ports.first?.endpoints == [.init(address: "fd00::4", port: 5353)])
+        #expect(v4?.ports.last?.endpoints == [], "TCP ports go to the proxy, not to endpoints")
+    }
+
     static func state(_ resources: [StoredResource]) -> ConfigState {
         ConfigState(revision: 1, resources: Dictionary(uniqueKeysWithValues: resources.map { ($0.key, $0) }))
     }
@@ -54,5 +78,14 @@ struct ServiceVIPTableTests {
             resource: Resource(metadata: ObjectMeta(name: name, namespace: namespace), spec: spec), revision: 1,
             createRevision: 1, version: 1, updatedAt: Date(timeIntervalSince1970: 0),
             status: vips.isEmpty ? nil : ResourceStatus(vips: vips))
+    }
+
+    static func instance(
+        _ id: String, address: String, ports: [InstancePort], health: HealthState = .passing, service: String = "resolver"
+    ) -> Instance {
+        Instance(
+            id: id, service: service, namespace: "default", address: address, ports: ports, labels: [:], node: "n1",
+            weight: 1, check: nil, source: .api, health: health, healthOutput: "", registeredAt: Date(timeIntervalSince1970: 0),
+            healthChangedAt: Date(timeIntervalSince1970: 0))
     }
 }
