@@ -216,7 +216,7 @@ let package = Package(
         .target(
             name: "MeshXDSServer",
             dependencies: [
-                "MeshCore", "MeshModel", "MeshAPI", "MeshXDSProto",
+                "MeshCore", "MeshModel", "MeshAPI", "MeshXDS", "MeshXDSProto",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
@@ -424,7 +424,7 @@ let package = Package(
         .testTarget(
             name: "MeshXDSServerTests",
             dependencies: [
-                "MeshCore", "MeshModel", "MeshAPI", "MeshCA", "MeshTesting", "MeshXDSProto", "MeshXDSServer",
+                "MeshCore", "MeshModel", "MeshAPI", "MeshCA", "MeshTesting", "MeshXDS", "MeshXDSProto", "MeshXDSServer",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

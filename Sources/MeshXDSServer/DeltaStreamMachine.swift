@@ -1,3 +1,4 @@
+import MeshXDS
 import MeshXDSProto
 import SwiftProtobuf
 
@@ -83,7 +84,7 @@ struct DeltaStreamMachine {
     /// The node's resources changed: send each subscribed type what changed, in push order.
     mutating func update(resources: XDSServedResources) -> ADSReaction<Response> {
         var reaction = ADSReaction<Response>()
-        var changedClusters: [XDSServedResources.Resource] = []
+        var changedClusters: [XDSResource] = []
         for typeURL in ADSTypeURL.ordered(types.keys) {
             var forced = Set<String>()
             if typeURL == ADSTypeURL.clusterLoadAssignment {
@@ -127,11 +128,11 @@ struct DeltaStreamMachine {
         always: Bool,
         _ resources: XDSServedResources,
         _ reaction: inout ADSReaction<Response>
-    ) -> [XDSServedResources.Resource] {
+    ) -> [XDSResource] {
         guard var state = types[typeURL] else { return [] }
         let all = resources.resources(of: typeURL)
         let wanted = state.wildcard ? state.subscribed.union(all.keys) : state.subscribed
-        var changed: [XDSServedResources.Resource] = []
+        var changed: [XDSResource] = []
         var removed: [String] = []
         for name in wanted.sorted() {
             if let resource = all[name] {
@@ -157,7 +158,7 @@ struct DeltaStreamMachine {
             var wrapped = Envoy_Service_Discovery_V3_Resource()
             wrapped.name = resource.name
             wrapped.version = resource.version
-            wrapped.resource = resource.body
+            wrapped.resource = resource.resource
             response.resources.append(wrapped)
             changes[resource.name] = (state.known[resource.name], resource.version)
             state.known[resource.name] = resource.version
@@ -188,10 +189,10 @@ struct DeltaStreamMachine {
     }
 
     /// The ClusterLoadAssignment names of EDS clusters: `service_name`, or the cluster's name.
-    static func endpointNames(of clusters: [XDSServedResources.Resource]) -> Set<String> {
+    static func endpointNames(of clusters: [XDSResource]) -> Set<String> {
         var names = Set<String>()
         for resource in clusters {
-            guard let cluster = try? Envoy_Config_Cluster_V3_Cluster(unpackingAny: resource.body),
+            guard let cluster = try? Envoy_Config_Cluster_V3_Cluster(unpackingAny: resource.resource),
                 case .type(.eds) = cluster.clusterDiscoveryType
             else { continue }
             let serviceName = cluster.edsClusterConfig.serviceName

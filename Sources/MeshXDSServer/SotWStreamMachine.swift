@@ -1,3 +1,4 @@
+import MeshXDS
 import MeshXDSProto
 import SwiftProtobuf
 
@@ -110,7 +111,7 @@ struct SotWStreamMachine {
             : state.names.sorted().compactMap { all[$0] }
         var response = Response()
         response.typeURL = typeURL
-        response.resources = chosen.map(\.body)
+        response.resources = chosen.map(\.resource)
         return (response, XDSServedResources.setVersion(of: chosen))
     }
 }

@@ -3,6 +3,8 @@ public import GRPCNIOTransportHTTP2Posix
 public import Logging
 public import MeshAPI
 public import MeshCore
+import MeshModel
+import MeshXDS
 public import ServiceLifecycle
 
 /// The ADS server (state of the world and delta on one listener): serves each connected node the
@@ -71,5 +73,13 @@ public final class XDSServer: Service {
     public func listeningPort() async throws -> Int? {
         let address = try await transport.listeningAddress
         return address.ipv4?.port ?? address.ipv6?.port
+    }
+}
+
+extension XDSServer {
+    /// meshbox's translation (MeshXDS): the node's snapshot as Envoy resources, one translator per
+    /// type; `system_version_info` is the snapshot's version.
+    public static let meshTranslation: XDSTranslate = { snapshot, node in
+        XDSServedResources(XDSResourceSet(snapshot: snapshot, node: node), systemVersion: String(snapshot.version))
     }
 }

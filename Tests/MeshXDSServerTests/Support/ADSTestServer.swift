@@ -33,26 +33,42 @@ final class ADSTestServer: SnapshotSource {
         meshes.withLock { $0[snapshot.version] }?.resources ?? XDSServedResources()
     }
 
-    /// Runs a server for `body`, then stops it.
+    /// Runs a server over this harness for `body`, then stops it.
     static func with<R: Sendable>(
         _ mesh: ADSFixtures.Mesh,
         security: XDSServer.Security = .plaintextLoopbackForTesting,
         _ body: (ADSTestServer, XDSServer, Int) async throws -> R
     ) async throws -> R {
         let harness = ADSTestServer(mesh)
+        return try await serve(
+            source: harness,
+            translate: { snapshot, _ in harness.resources(for: snapshot) },
+            security: security
+        ) {
+            try await body(harness, $0, $1)
+        }
+    }
+
+    /// Runs a server over any source and translation on 127.0.0.1 for `body`, then stops it.
+    static func serve<R: Sendable>(
+        source: any SnapshotSource,
+        translate: @escaping XDSTranslate,
+        security: XDSServer.Security = .plaintextLoopbackForTesting,
+        _ body: (XDSServer, Int) async throws -> R
+    ) async throws -> R {
         var logger = Logger(label: "xds-test")
         logger.logLevel = .warning
         let server = try XDSServer(
             configuration: .init(host: "127.0.0.1", port: 0, security: security),
-            source: harness,
-            translate: { snapshot, _ in harness.resources(for: snapshot) },
+            source: source,
+            translate: translate,
             logger: logger
         )
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             defer { group.cancelAll() }
             guard let port = try await server.listeningPort() else { throw TestFailure("the ADS server bound no port") }
-            return try await body(harness, server, port)
+            return try await body(server, port)
         }
     }
 }
