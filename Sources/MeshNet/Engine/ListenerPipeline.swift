@@ -119,12 +119,24 @@ enum ListenerPipeline {
             channel.close(promise: nil)
             return
         }
+        // The DestinationRule's `connectionPool.tcp.maxConnections` (Envoy's circuit breaker on
+        // connections): past it a new connection is closed at once (Envoy's `UO`).
+        guard runtime.breaker.canOpenConnection() else {
+            state.logger.info(
+                "TCP connection refused: the cluster's connection limit is reached", metadata: ["cluster.name": "\(name)"])
+            channel.close(promise: nil)
+            return
+        }
+        runtime.breaker.connectionOpened()
+        let breaker = NIOLoopBound(runtime.breaker, eventLoop: channel.eventLoop)
         let logger = state.logger
         _ = TCPRelay.relay(
             downstream: channel, to: address, connectTimeout: TimeAmount(runtime.cluster.connectTimeout),
             idleTimeout: state.settings.tcpIdleTimeout, tls: runtime.entry.tls, keepalive: runtime.cluster.tcpKeepalive,
             dialer: UpstreamDialer(mark: state.settings.upstreamMark)
         ) { stats in
+            // Called on the connection's loop (the relay runs there), once per relay.
+            breaker.value.connectionClosed()
             logger.debug(
                 "TCP connection finished",
                 metadata: [
