@@ -76,4 +76,64 @@ struct ProxyTrafficThroughServerTests {
             #expect(await server.stop() == 0, "\(server.log)")
         }
     }
+
+    static let udpService = """
+        apiVersion: meshbox.io/v1
+        kind: Service
+        metadata:
+          name: resolver
+        spec:
+          vip: 240.240.9.9
+          ports:
+          - name: dns
+            number: 53
+            protocol: UDP
+            targetPort: 5353
+
+        """
+
+    @Test(
+        "a UDP service answers through its VIP (kernel DNAT to its registered instance) until the instance goes",
+        .enabled(if: NetworkNamespace.isAvailable, NetworkNamespace.unavailableReason))
+    func udp() async throws {
+        try await NamespacedMeshbox.withNamespace { namespace, directory in
+            try await namespace.run("ip", "addr", "add", "10.99.0.1/32", "dev", "lo")
+            try await namespace.run("ip", "route", "add", "240.240.0.0/16", "dev", "lo", "src", "10.99.0.1")
+            try UDPTrafficNamespaceTests.backend.write(toFile: directory.file("udp.py"), atomically: true, encoding: .utf8)
+            let output = directory.file("udp.out")
+            let backend = try CaptureTrafficNamespaceTests.start(
+                namespace, directory.file("udp.py"), output, "resolver-a", "127.0.0.2", "5353")
+            defer { backend.signal(SIGKILL) }
+            try await CaptureTrafficNamespaceTests.waitUntilReady(backend, output)
+
+            let server = try await NamespacedMeshbox(
+                in: namespace, directory: directory, arguments: ["--roles", "config,registry,proxy,console"])
+            defer { server.kill() }
+            let applied = try await server.cli(["apply"], stdin: Self.udpService)
+            #expect(applied.status == 0, "\(applied.output)")
+            let registered = try await server.cli(
+                ["register", "--service", "resolver", "--id", "resolver-a", "--address", "127.0.0.2", "--port", "dns:5353"])
+            #expect(registered.status == 0, "\(registered.output)")
+
+            func ask(from port: Int) async throws -> String {
+                let result = try await ChildProcess.run(
+                    "/usr/bin/env",
+                    ["ip", "netns", "exec", namespace.name, "python3", "-c", UDPTrafficNamespaceTests.client, "240.240.9.9",
+                        "53", "1", String(port), "new"])
+                return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            var source = 41000
+            try await eventually("the VIP to answer", timeout: .seconds(20)) {
+                source += 1
+                return try await ask(from: source) == "resolver-a"
+            }
+            let deregistered = try await server.cli(["deregister", "resolver-a"])
+            #expect(deregistered.status == 0, "\(deregistered.output)")
+            try await eventually("no answer once the instance is gone", timeout: .seconds(20)) {
+                source += 1
+                return try await ask(from: source) != "resolver-a"
+            }
+            #expect(await server.stop() == 0, "\(server.log)")
+        }
+    }
 }
