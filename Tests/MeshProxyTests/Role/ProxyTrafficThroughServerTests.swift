@@ -12,20 +12,30 @@ import Testing
 /// the real binary: capture rules, the DNS server and the data plane of one process.
 @Suite("traffic through the proxy role of the real binary, in a network namespace")
 struct ProxyTrafficThroughServerTests {
-    static let service = """
+    /// A Service with one port, as YAML for `meshbox apply`.
+    static func service(_ name: String, vip: String, port: String, _ number: Int, _ proto: String, target: Int) -> String {
+        """
         apiVersion: meshbox.io/v1
         kind: Service
         metadata:
-          name: reviews
+          name: \(name)
         spec:
-          vip: 240.240.8.8
+          vip: \(vip)
           ports:
-          - name: http
-            number: 80
-            protocol: HTTP
-            targetPort: 8080
+          - name: \(port)
+            number: \(number)
+            protocol: \(proto)
+            targetPort: \(target)
 
         """
+    }
+
+    /// What a host's default route gives: a route to the VIPs and a source address for it (nat
+    /// OUTPUT runs after routing; without a source the reply has nowhere to go).
+    static func routeServiceRange(_ namespace: NetworkNamespace) async throws {
+        try await namespace.run("ip", "addr", "add", "10.99.0.1/32", "dev", "lo")
+        try await namespace.run("ip", "route", "add", "240.240.0.0/16", "dev", "lo", "src", "10.99.0.1")
+    }
 
     @Test(
         "curl reaches http://<vip>/ and http://reviews.default.svc.cluster.local/ with no change to the client",
@@ -33,10 +43,7 @@ struct ProxyTrafficThroughServerTests {
     func vipAndName() async throws {
         try await NamespacedMeshbox.withNamespace { namespace, directory in
             try OutboundNamespaceTests.backend.write(toFile: directory.file("backend.py"), atomically: true, encoding: .utf8)
-            // What a host's default route gives: a route to the VIPs and a source address for it
-            // (nat OUTPUT runs after routing; without a source the reply has nowhere to go).
-            try await namespace.run("ip", "addr", "add", "10.99.0.1/32", "dev", "lo")
-            try await namespace.run("ip", "route", "add", "240.240.0.0/16", "dev", "lo", "src", "10.99.0.1")
+            try await Self.routeServiceRange(namespace)
             let output = directory.file("backend.out")
             let backend = try ChildProcess(
                 executable: "/usr/bin/env",
@@ -53,7 +60,8 @@ struct ProxyTrafficThroughServerTests {
             let server = try await NamespacedMeshbox(
                 in: namespace, directory: directory, arguments: ["--roles", "config,registry,proxy,console"])
             defer { server.kill() }
-            let applied = try await server.cli(["apply"], stdin: Self.service)
+            let yaml = Self.service("reviews", vip: "240.240.8.8", port: "http", 80, "HTTP", target: 8080)
+            let applied = try await server.cli(["apply"], stdin: yaml)
             #expect(applied.status == 0, "\(applied.output)")
             let registered = try await server.cli(
                 ["register", "--service", "reviews", "--address", "127.0.0.1", "--port", "http:8080"])
@@ -77,28 +85,12 @@ struct ProxyTrafficThroughServerTests {
         }
     }
 
-    static let udpService = """
-        apiVersion: meshbox.io/v1
-        kind: Service
-        metadata:
-          name: resolver
-        spec:
-          vip: 240.240.9.9
-          ports:
-          - name: dns
-            number: 53
-            protocol: UDP
-            targetPort: 5353
-
-        """
-
     @Test(
         "a UDP service answers through its VIP (kernel DNAT to its registered instance) until the instance goes",
         .enabled(if: NetworkNamespace.isAvailable, NetworkNamespace.unavailableReason))
     func udp() async throws {
         try await NamespacedMeshbox.withNamespace { namespace, directory in
-            try await namespace.run("ip", "addr", "add", "10.99.0.1/32", "dev", "lo")
-            try await namespace.run("ip", "route", "add", "240.240.0.0/16", "dev", "lo", "src", "10.99.0.1")
+            try await Self.routeServiceRange(namespace)
             try UDPTrafficNamespaceTests.backend.write(toFile: directory.file("udp.py"), atomically: true, encoding: .utf8)
             let output = directory.file("udp.out")
             let backend = try CaptureTrafficNamespaceTests.start(
@@ -109,7 +101,8 @@ struct ProxyTrafficThroughServerTests {
             let server = try await NamespacedMeshbox(
                 in: namespace, directory: directory, arguments: ["--roles", "config,registry,proxy,console"])
             defer { server.kill() }
-            let applied = try await server.cli(["apply"], stdin: Self.udpService)
+            let yaml = Self.service("resolver", vip: "240.240.9.9", port: "dns", 53, "UDP", target: 5353)
+            let applied = try await server.cli(["apply"], stdin: yaml)
             #expect(applied.status == 0, "\(applied.output)")
             let registered = try await server.cli(
                 ["register", "--service", "resolver", "--id", "resolver-a", "--address", "127.0.0.2", "--port", "dns:5353"])
