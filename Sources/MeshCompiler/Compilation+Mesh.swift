@@ -52,6 +52,8 @@ extension Compilation {
         case .udp?:
             return nil
         case .http?, .http2?, .grpc?, .grpcWeb?:
+            routedPort = port.number
+            defer { routedPort = nil }
             var routes = virtualService.map { httpRoutes($0, binding: .mesh, serverPort: port.number) } ?? []
             if routes.isEmpty {
                 let rule = VirtualServiceSpec.HTTPRoute(route: [.init(destination: own)])
@@ -67,11 +69,15 @@ extension Compilation {
                     ]))
             return (.http, [Snapshot.FilterChain(name: name, destination: .http(routeConfigurationName: name))])
         case .https?, .tls?:
+            routedPort = port.number
+            defer { routedPort = nil }
             var chains = virtualService.map { meshSNIChains($0, port: port.number) } ?? []
             let fallback = weightedClusters([(own, nil, nil)], owner: owner, path: path)
             chains.append(Snapshot.FilterChain(name: name, destination: .tcp(fallback)))
             return (.tlsPassthrough, chains)
         default:
+            routedPort = port.number
+            defer { routedPort = nil }
             let clusters =
                 virtualService.flatMap { meshTCPClusters($0, port: port.number) }
                 ?? weightedClusters([(own, nil, nil)], owner: owner, path: path)

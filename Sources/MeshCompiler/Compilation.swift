@@ -46,6 +46,9 @@ struct Compilation {
     var listeners: [Snapshot.Listener] = []
     var routeConfigurations: [Snapshot.RouteConfiguration] = []
     var secrets: [String: Snapshot.SecretReference] = [:]
+    /// The service port whose routes are being compiled for the node proxy: a destination without
+    /// a port, on a service with several, takes this one when it has it (Istio's listener port).
+    var routedPort: UInt32?
 
     init(config: ConfigState, registry: RegistryState, options: SnapshotCompiler.Options) {
         self.config = config
@@ -97,6 +100,8 @@ struct Compilation {
         let port: UInt32
         if let number = destination.port?.number {
             port = number
+        } else if let routedPort, let ports = target?.ports, ports.count > 1, ports.contains(where: { $0.number == routedPort }) {
+            port = routedPort
         } else if let first = target?.ports.first {
             if (target?.ports.count ?? 0) > 1 {
                 warn(owner, path + ".port", "\(fqdn) has several ports; using \(first.number)")

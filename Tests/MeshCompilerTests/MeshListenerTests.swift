@@ -256,3 +256,34 @@ struct MeshListenerTests {
         #expect(none.listeners.map(\.name) == ["virtualOutbound"])
     }
 }
+
+extension MeshListenerTests {
+    @Test("a destination without a port, on a service with several, goes to the port being routed, without a warning")
+    func destinationPortFromListener() throws {
+        let yaml = """
+            apiVersion: meshbox.io/v1
+            kind: Service
+            metadata: {name: reviews, namespace: default}
+            spec:
+              ports: [{name: http, number: 9080, protocol: HTTP}, {name: http-admin, number: 9090, protocol: HTTP}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: reviews, namespace: default}
+            spec:
+              hosts: [reviews]
+              http:
+              - route: [{destination: {host: reviews}}]
+            """
+        let snapshot = try Self.compile(yaml, vips: Self.reviewsVIP)
+        for port: UInt32 in [9080, 9090] {
+            let routes = try Self.routes(snapshot, "mesh.\(Self.fqdn):\(port)")
+            guard case .route(let action) = try #require(routes.first).action else {
+                Issue.record("not a forwarding route")
+                continue
+            }
+            #expect(action.weightedClusters.map(\.name) == [Snapshot.Cluster.name(host: Self.fqdn, port: port, subset: nil)])
+        }
+        #expect(!snapshot.warnings.contains { $0.path.hasSuffix(".port") }, "\(snapshot.warnings)")
+    }
+}
