@@ -39,8 +39,9 @@ struct ProxyTrafficThroughServerTests {
 
     @Test(
         "curl reaches http://<vip>/ and http://reviews.default.svc.cluster.local/ with no change to the client",
-        .enabled(if: NetworkNamespace.isAvailable, NetworkNamespace.unavailableReason))
-    func vipAndName() async throws {
+        .enabled(if: NetworkNamespace.isAvailable, NetworkNamespace.unavailableReason),
+        arguments: ["config,registry,proxy,console", "config,registry,gateway,proxy,console"])
+    func vipAndName(roles: String) async throws {
         try await NamespacedMeshbox.withNamespace { namespace, directory in
             try OutboundNamespaceTests.backend.write(toFile: directory.file("backend.py"), atomically: true, encoding: .utf8)
             try await Self.routeServiceRange(namespace)
@@ -57,8 +58,8 @@ struct ProxyTrafficThroughServerTests {
                 ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("ready")
             }
 
-            let server = try await NamespacedMeshbox(
-                in: namespace, directory: directory, arguments: ["--roles", "config,registry,proxy,console"])
+            // With the gateway too, both roles' listeners are served by one data plane.
+            let server = try await NamespacedMeshbox(in: namespace, directory: directory, arguments: ["--roles", roles])
             defer { server.kill() }
             let yaml = Self.service("reviews", vip: "240.240.8.8", port: "http", 80, "HTTP", target: 8080)
             let applied = try await server.cli(["apply"], stdin: yaml)
