@@ -256,7 +256,7 @@ let package = Package(
             name: "MeshAppliance",
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI", "MeshStore", "MeshRegistry", "MeshCA", "MeshCompiler", "MeshConsole",
-                "MeshGateway", "MeshNet", "MeshProxy",
+                "MeshGateway", "MeshNet", "MeshProxy", "MeshXDSServer",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

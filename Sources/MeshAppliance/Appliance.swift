@@ -158,6 +158,8 @@ public struct Appliance: Sendable {
         let dataPlane = data?.plane
         if let data { services.append(data.service) }
         if let proxy { services += proxy.services }
+        let xds = try await XDSAssembly.make(configuration, authority: authority, publisher: publisher)
+        if let xds { services.append(xds.service) }
         if configuration.roles.contains(.console) {
             if let webRoot = configuration.consoleWebRoot {
                 var isDirectory: ObjCBool = false

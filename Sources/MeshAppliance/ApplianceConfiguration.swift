@@ -47,6 +47,8 @@ public struct ApplianceConfiguration: Sendable, Equatable {
     public var gateway = GatewaySettings()
     /// The node proxy (`proxy:`): how VIP traffic is captured; used only when the role is named.
     public var proxy = NodeProxySettings()
+    /// The ADS server (`xds:`): off unless enabled.
+    public var xds = XDSSettings()
     /// `serve --apply FILE` (repeatable): resources applied at start. A flag only, not a file key.
     public var applyFiles: [String] = []
 
@@ -229,6 +231,8 @@ extension ApplianceConfiguration {
                 try config.gateway.read(value, reader: reader, path: path)
             case "proxy":
                 try config.proxy.read(value, reader: reader, path: path)
+            case "xds":
+                try config.xds.read(value, reader: reader, path: path)
             default:
                 throw reader.unknown(path)
             }

@@ -9,7 +9,7 @@ struct Meshbox: AsyncParsableCommand {
         version: MeshboxVersion.current,
         subcommands: [
             Serve.self, Apply.self, Create.self, Get.self, Delete.self, History.self, Rollback.self,
-            Instances.self, Register.self, Deregister.self, Heartbeat.self, CA.self, Token.self, Proxy.self, CheckConfig.self,
+            Instances.self, Register.self, Deregister.self, Heartbeat.self, CA.self, Token.self, Proxy.self, Envoy.self, CheckConfig.self,
         ]
     )
 }

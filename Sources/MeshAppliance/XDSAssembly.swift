@@ -1,0 +1,99 @@
+import Logging
+import MeshAPI
+import MeshCA
+import MeshCompiler
+import MeshCore
+import MeshXDSServer
+import ServiceLifecycle
+
+/// The ADS server of this process (`xds.enabled`): serves the compiler's snapshots to Envoy
+/// proxies and remote nodes over xDS v3 with mutual TLS. Its own certificate comes from the mesh
+/// CA of this process; a client must present a node certificate from the same CA (the join flow,
+/// or `meshbox envoy bootstrap`) naming the node it asks for.
+///
+/// Renewal: `XDSServer` takes its certificate once, when its gRPC transport is made, and has no
+/// way to swap it while streams are open, so the certificate is issued for the CA's maximum leaf
+/// lifetime (`ca.maxLeafTTL`, 7 days by default) and is NOT renewed in the process: a restart
+/// issues a new one. (The console's `CertificateHolder` renewal needs a listener that can take a
+/// new certificate; the gRPC transport cannot yet.)
+struct XDSAssembly {
+    let server: XDSServer
+    let service: ServiceGroupConfiguration.ServiceConfiguration
+
+    static func make(
+        _ configuration: ApplianceConfiguration, authority: CertificateAuthority?, publisher: SnapshotPublisher?
+    ) async throws -> XDSAssembly? {
+        let settings = configuration.xds
+        guard settings.enabled else { return nil }
+        var missing: [String] = []
+        if authority == nil { missing.append("ca") }
+        if publisher == nil {
+            missing += [MeshRole.config, .registry].filter { !configuration.roles.contains($0) }.map(\.rawValue)
+        }
+        guard let authority, let publisher else {
+            throw ApplianceError(
+                "xds.enabled: the ADS server needs the ca, config and registry roles in the same process; missing: "
+                    + missing.joined(separator: ", "))
+        }
+        let logger = Logger(label: "meshbox.xds")
+        let dnsNames = serverDNSNames(configuration)
+        let issued: (certificate: IssuedCertificate, privateKeyPEM: String)
+        do {
+            issued = try await authority.issueListenerCertificate(dnsNames: dnsNames, ttl: configuration.caMaxLeafTTL)
+        } catch {
+            throw ApplianceError("xds: the CA did not issue the ADS server's certificate: \(error)")
+        }
+        let trustDomain = configuration.trustDomain
+        let server: XDSServer
+        do {
+            server = try XDSServer(
+                configuration: .init(
+                    host: settings.listen, port: settings.port,
+                    security: .mutualTLS(
+                        .init(
+                            certificateChainPEM: issued.certificate.presentedChainPEM, privateKeyPEM: issued.privateKeyPEM,
+                            trustRootsPEM: await authority.trustBundlePEM(),
+                            nodeIdentity: { SPIFFEID.node($0, trustDomain: trustDomain).description }))),
+                source: publisher, translate: XDSServer.meshTranslation, logger: logger)
+        } catch {
+            throw ApplianceError(error.description)
+        }
+        logger.info(
+            "Issued the ADS server's certificate from the mesh CA",
+            metadata: ["tls.hosts": "\(dnsNames.joined(separator: ","))", "ca.serial": "\(issued.certificate.serialNumber)"])
+        let listening = XDSListening(server: server, host: settings.listen, logger: logger)
+        return XDSAssembly(server: server, service: .init(service: listening, serviceName: "xds"))
+    }
+
+    /// The DNS names in the server's certificate: `localhost` and the node name when it is a DNS
+    /// name. Envoy's bootstrap from `meshbox envoy bootstrap` checks the chain, not a name.
+    static func serverDNSNames(_ configuration: ApplianceConfiguration) -> [String] {
+        var names = ["localhost"]
+        let node = configuration.nodeName.lowercased()
+        if MeshCAMaterial.dnsNameProblem(node) == nil, !node.split(separator: ".").allSatisfy({ UInt8($0) != nil }),
+            !names.contains(node)
+        {
+            names.append(node)
+        }
+        return names
+    }
+}
+
+/// Runs the server and logs "xDS server listening" with the bound address once it listens.
+struct XDSListening: Service {
+    let server: XDSServer
+    let host: String
+    let logger: Logger
+
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            group.addTask {
+                guard let port = try await server.listeningPort() else { return }
+                let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+                logger.info("xDS server listening", metadata: ["xds.address": "\(address)"])
+            }
+            try await group.waitForAll()
+        }
+    }
+}
