@@ -17,6 +17,11 @@ python3 scripts/check-dependency-rule.py
 # A test process that crashes prints a symbolicated backtrace that names the test's frames (a full
 # run once died with signal 11 and no name; docs/security.md#races).
 export SWIFT_BACKTRACE=enable=yes,symbolicate=fast,interactive=no
+# Swift Testing starts every test at once by default. With about 1,000 tests, many of which start
+# real servers, namespaces and Envoy, two cores were so loaded in the first seconds that 10 s
+# readiness waits timed out (ProxyRole, DNS, console streams, each passing alone). Eight at a
+# time takes the same total time here (40 s for the tests) and every wait is met.
+export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=8
 set -m
 swift test --skip-build &
 tests=$!
