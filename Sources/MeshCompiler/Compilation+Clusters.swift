@@ -35,7 +35,7 @@ extension Compilation {
     }
 
     private func endpoints(of target: ServiceTarget, port: ServiceTarget.Port, labels: [String: String]) -> [Snapshot.LbEndpoint] {
-        registry.instances(service: target.registryName, namespace: target.registryNamespace).compactMap { instance in
+        instances(of: target).compactMap { instance in
             guard labels.allSatisfy({ instance.labels[$0.key] == $0.value }) else { return nil }
             guard let number = Self.instancePort(of: instance, for: port) else { return nil }
             return Snapshot.LbEndpoint(

@@ -47,7 +47,7 @@ extension Compilation {
     /// the workloads registered on it). Nil without CA material or registered instances.
     func serviceIdentities(of target: ServiceTarget?) -> [String]? {
         guard let ca, let target else { return nil }
-        let identities = registry.instances(service: target.registryName, namespace: target.registryNamespace)
+        let identities = instances(of: target)
             .filter { $0.source == .api }
             .map { "spiffe://\(ca.trustDomain)/ns/\($0.namespace)/sa/\($0.labels["serviceAccount"] ?? $0.service)" }
         return identities.isEmpty ? nil : Array(Set(identities)).sorted()

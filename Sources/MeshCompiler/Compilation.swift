@@ -36,6 +36,9 @@ struct Compilation {
     let virtualServices: [VirtualService]
     /// By the fqdn of their host; the first by resource key wins.
     let destinationRules: [String: DestinationRule]
+    /// Registered instances by `namespace/service`, sorted by id: read once, not filtered from
+    /// the whole registry per cluster (10,000 services would cost 10,000 passes over it).
+    let instancesByService: [String: [Instance]]
     /// The ca role's material (mesh identity, trust bundle, mesh-CA server certificates); nil when
     /// the ca role is not reachable from this compiler.
     var ca: MeshCAMaterial?
@@ -54,6 +57,8 @@ struct Compilation {
         self.config = config
         self.registry = registry
         self.options = options
+        instancesByService = Dictionary(grouping: registry.instances.values) { "\($0.namespace)/\($0.service)" }
+            .mapValues { $0.sorted { $0.id < $1.id } }
         let catalog = ServiceCatalog(config: config, registry: registry)
         self.catalog = catalog
         virtualServices = config.resources(of: .virtualService).compactMap { stored in
@@ -76,6 +81,11 @@ struct Compilation {
         }
         destinationRules = rules
         for issue in duplicates { warn(issue) }
+    }
+
+    /// The registered instances of a service, sorted by id (`RegistryState.instances(service:namespace:)`).
+    func instances(of target: ServiceTarget) -> [Instance] {
+        instancesByService["\(target.registryNamespace)/\(target.registryName)"] ?? []
     }
 
     mutating func warn(_ issue: FieldIssue) {
