@@ -175,8 +175,10 @@ struct OutboundNamespaceTests {
             try Self.client.write(toFile: directory.file("client.py"), atomically: true, encoding: .utf8)
             // `itself`'s VIP is a local address too: what reaches it uncaptured finds "direct".
             try await namespace.run("ip", "addr", "add", "240.240.0.12/32", "dev", "lo", "nodad")
-            // A route for the range, as a host's default route gives: nat OUTPUT runs after routing.
-            try await namespace.run("ip", "route", "add", "240.240.0.0/16", "dev", "lo")
+            // A route for the range, as a host's default route gives (nat OUTPUT runs after routing),
+            // with a host address as the source: from 127.0.0.1 the replies never arrive.
+            try await namespace.run("ip", "addr", "add", "10.9.9.9/32", "dev", "lo", "nodad")
+            try await namespace.run("ip", "route", "add", "240.240.0.0/16", "dev", "lo", "src", "10.9.9.9")
             try await namespace.run("iptables", "-w", "5", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-m", "mark", "--mark", "0x4d42", "-j", "RETURN")
             try await namespace.run(
                 "iptables", "-w", "5", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-d", "240.240.0.0/16", "-j", "REDIRECT",
