@@ -19,6 +19,8 @@ import ServiceLifecycle
 struct XDSAssembly {
     let server: XDSServer
     let service: ServiceGroupConfiguration.ServiceConfiguration
+    /// For the admin API's `GET /api/v1/xds/nodes`.
+    var nodes: XDSNodes { XDSNodes(board: server.status) }
 
     static func make(
         _ configuration: ApplianceConfiguration, authority: CertificateAuthority?, publisher: SnapshotPublisher?
@@ -95,5 +97,14 @@ struct XDSListening: Service {
             }
             try await group.waitForAll()
         }
+    }
+}
+
+/// The server's node status board as the console reads it.
+struct XDSNodes: XDSStatusSource {
+    let board: XDSNodeStatusBoard
+
+    func xdsNodes() async -> XDSNodeList {
+        XDSNodeList(await board.nodes())
     }
 }

@@ -26,6 +26,7 @@ extension AdminConsole {
         addTrafficRoutes(to: router)
         addStatsRoutes(to: router)
         addProxyRoutes(to: router)
+        addXDSRoutes(to: router)
         // The compiled data-plane snapshot, like Envoy's config_dump: what the gateway and
         // proxies are (or will be) serving, for debugging and the console's Traffic view.
         router.get("/api/v1/snapshot") { _, _ in

