@@ -15,6 +15,10 @@ import SwiftProtobuf
 /// client holds to what it held before, and the rejected versions are not sent again unasked. A
 /// request echoing an unknown nonce is stale for its ACK/NACK part, but its subscription change
 /// still counts.
+///
+/// As in state of the world, listeners and routes changed after a cluster change wait until the
+/// client has ACKed endpoints for every EDS cluster (or rejected the clusters), so no route names a
+/// cluster that is still warming.
 struct DeltaStreamMachine {
     typealias Request = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest
     typealias Response = Envoy_Service_Discovery_V3_DeltaDiscoveryResponse
@@ -40,6 +44,8 @@ struct DeltaStreamMachine {
     /// By nonce (the nonces are this stream's counter).
     private var pending: [UInt64: Pending] = [:]
     private var nonceCounter: UInt64 = 0
+    /// Listener and route pushes wait for the clusters sent before them to be warm.
+    private(set) var holdingForWarming = false
     /// Responses remembered unanswered at most; a client that never answers cannot grow the
     /// stream's memory without bound (the oldest nonce is forgotten and its answer is stale).
     static let pendingLimit = 64
@@ -54,9 +60,13 @@ struct DeltaStreamMachine {
             // Legacy wildcard: a first request that subscribes to nothing.
             state.wildcard = request.resourceNamesSubscribe.isEmpty
         }
+        var releases = false
         if !request.responseNonce.isEmpty {
             let sent = UInt64(request.responseNonce).flatMap { pending.removeValue(forKey: $0) }
             answer(request, pending: sent, &state, &reaction)
+            if holdingForWarming, let sent, sent.typeURL == typeURL {
+                releases = releasesHold(typeURL, rejected: request.hasErrorDetail, known: state.known, resources)
+            }
         }
         var forced = Set<String>()
         for name in request.resourceNamesSubscribe {
@@ -78,7 +88,32 @@ struct DeltaStreamMachine {
         }
         types[typeURL] = state
         respond(typeURL, forced: forced, always: first, resources, &reaction)
+        if releases {
+            holdingForWarming = false
+            for held in [ADSTypeURL.listener, ADSTypeURL.routeConfiguration] {
+                respond(held, forced: [], always: false, resources, &reaction)
+            }
+        }
         return reaction
+    }
+
+    /// Whether an answer to a `typeURL` response ends the hold: endpoints ACKed for every EDS
+    /// cluster with no other endpoints response outstanding, clusters ACKed that need none, or a
+    /// rejection (nothing more will warm: the listeners and routes go as they would have, rather
+    /// than wait for the next change).
+    private func releasesHold(
+        _ typeURL: String, rejected: Bool, known: [String: String], _ resources: XDSServedResources
+    ) -> Bool {
+        let required = Self.endpointNames(of: Array(resources.resources(of: ADSTypeURL.cluster).values))
+        switch typeURL {
+        case ADSTypeURL.cluster:
+            return rejected || required.isEmpty || types[ADSTypeURL.clusterLoadAssignment] == nil
+        case ADSTypeURL.clusterLoadAssignment:
+            let outstanding = pending.values.contains { $0.typeURL == ADSTypeURL.clusterLoadAssignment }
+            return rejected || (!outstanding && required.allSatisfy { known[$0] != nil })
+        default:
+            return false
+        }
     }
 
     /// The node's resources changed: send each subscribed type what changed, in push order.
@@ -86,6 +121,10 @@ struct DeltaStreamMachine {
         var reaction = ADSReaction<Response>()
         var changedClusters: [XDSResource] = []
         for typeURL in ADSTypeURL.ordered(types.keys) {
+            if typeURL == ADSTypeURL.listener || typeURL == ADSTypeURL.routeConfiguration {
+                if !changedClusters.isEmpty { holdingForWarming = true }
+                if holdingForWarming { continue }
+            }
             var forced = Set<String>()
             if typeURL == ADSTypeURL.clusterLoadAssignment {
                 forced = Self.endpointNames(of: changedClusters).filter { wants($0, typeURL, resources) }

@@ -119,6 +119,29 @@ struct DeltaStreamMachineTests {
         #expect(pushed.last?.names == ["a"])
     }
 
+    @Test("a route naming a new cluster waits until the client ACKed its endpoints")
+    func routeWaitsForWarmCluster() throws {
+        var machine = DeltaStreamMachine()
+        var mesh = Self.mesh
+        for request in [F.delta(F.cluster), F.delta(F.endpoints, subscribe: ["a", "b"]), F.delta(F.route, subscribe: ["main"])] {
+            let sent = try #require(machine.receive(request, resources: mesh.resources).responses.first)
+            _ = machine.receive(F.delta(request.typeURL, nonce: sent.nonce), resources: mesh.resources)  // ACK
+        }
+        mesh.clusters["c"] = 1
+        mesh.endpoints["c"] = 8003
+        mesh.routes["main"] = "c"
+        let pushed = machine.update(resources: mesh.resources).responses
+        #expect(pushed.map(\.typeURL) == [F.cluster])
+        #expect(machine.holdingForWarming)
+        #expect(machine.receive(F.delta(F.cluster, nonce: pushed[0].nonce), resources: mesh.resources).responses.isEmpty)
+        let endpoints = machine.receive(F.delta(F.endpoints, subscribe: ["c"]), resources: mesh.resources).responses
+        #expect(endpoints.map(\.names) == [["c"]])
+        let warm = machine.receive(F.delta(F.endpoints, nonce: endpoints[0].nonce), resources: mesh.resources).responses
+        #expect(warm.map(\.typeURL) == [F.route])
+        #expect(warm.first?.names == ["main"])
+        #expect(!machine.holdingForWarming)
+    }
+
     @Test("only the newest unanswered responses are remembered: an answer to an older one is stale")
     func pendingBound() throws {
         var machine = DeltaStreamMachine()

@@ -99,11 +99,48 @@ struct SotWStreamMachineTests {
             _ = machine.receive(request, resources: resources)
         }
         mesh.clusters["c"] = 1
+        mesh.endpoints["c"] = 8003
         mesh.listeners["http"] = (port: 10000, route: "main2")
-        mesh.routes["main"] = "b"
+        mesh.routes["main"] = "c"
         let pushed = machine.update(resources: mesh.resources).responses
-        // Endpoints did not change, but a changed cluster warms until an EDS response comes.
-        #expect(pushed.map(\.typeURL) == [F.cluster, F.endpoints, F.listener, F.route])
+        // Endpoints did not change, but a changed cluster warms until an EDS response comes; the
+        // listener and the route that names the new cluster wait until it is warm.
+        #expect(pushed.map(\.typeURL) == [F.cluster, F.endpoints])
+        #expect(machine.holdingForWarming)
+        let clusters = pushed[0]
+        let endpoints = pushed[1]
+        let clustersACK = machine.receive(
+            F.sotw(F.cluster, version: clusters.versionInfo, nonce: clusters.nonce), resources: mesh.resources)
+        #expect(clustersACK.responses.isEmpty)
+        // The ACK of endpoints for a and b only, asking for c as well: c's endpoints, still no route.
+        let subscribe = machine.receive(
+            F.sotw(F.endpoints, names: ["a", "b", "c"], version: endpoints.versionInfo, nonce: endpoints.nonce),
+            resources: mesh.resources
+        ).responses
+        #expect(subscribe.map(\.typeURL) == [F.endpoints])
+        #expect(subscribe.first?.names == ["a", "b", "c"])
+        // Endpoints of every cluster ACKed: the held listener and route go out.
+        let warm = machine.receive(
+            F.sotw(F.endpoints, names: ["a", "b", "c"], version: subscribe[0].versionInfo, nonce: subscribe[0].nonce),
+            resources: mesh.resources
+        ).responses
+        #expect(warm.map(\.typeURL) == [F.listener, F.route])
+        #expect(!machine.holdingForWarming)
+    }
+
+    @Test("rejected clusters end the hold: the listeners and routes go as they would have")
+    func rejectedClustersRelease() throws {
+        var machine = SotWStreamMachine()
+        var mesh = Self.mesh
+        for request in [F.sotw(F.route, names: ["main"]), F.sotw(F.endpoints, names: ["a", "b"]), F.sotw(F.cluster)] {
+            _ = machine.receive(request, resources: mesh.resources)
+        }
+        mesh.clusters["a"] = 0
+        mesh.routes["main"] = "b"
+        let pushed = try #require(machine.update(resources: mesh.resources).responses.first)
+        #expect(pushed.typeURL == F.cluster)
+        let nack = machine.receive(F.sotw(F.cluster, nonce: pushed.nonce, nack: "connect_timeout"), resources: mesh.resources)
+        #expect(nack.responses.map(\.typeURL) == [F.route])
     }
 
     @Test("nothing is pushed when the resources did not change, and nothing for types never asked for")
