@@ -153,6 +153,37 @@ struct XDSThroughServerTests {
         #expect(await server.process.stop() == 0)
     }
 
+    @Test("the printed bootstrap inlines the node certificate, key and mesh CA, and Envoy validates it")
+    func inlineBootstrap() async throws {
+        let directory = try TemporaryDirectory(prefix: "meshbox-xds")
+        let configFile = directory.file("meshbox.yaml")
+        try "xds: {enabled: true, listen: 127.0.0.1, port: 0}\n".write(toFile: configFile, atomically: true, encoding: .utf8)
+        let server = try await RunningServer.start(
+            directory: directory, arguments: ["--config", configFile, "--roles", "config,registry,ca,console"])
+        defer { server.cleanUp() }
+        let printed = try await runMeshboxCLI(
+            ["envoy", "bootstrap", "--node", "edge-2", "--xds-server", "https://xds.example.internal:15012"],
+            environment: server.cliEnvironment)
+        #expect(printed.status == 0, "stderr: \(printed.stderr)")
+        #expect(printed.stdout.contains("id: \"edge-2\""))
+        #expect(printed.stdout.contains("type: STRICT_DNS"))
+        #expect(printed.stdout.contains("address: \"xds.example.internal\", port_value: 15012"))
+        #expect(printed.stdout.components(separatedBy: "inline_string: |").count == 4)
+        #expect(printed.stdout.contains("PRIVATE KEY-----"))
+        #expect(!printed.stdout.contains("filename:"))
+        let file = directory.file("inline.yaml")
+        try printed.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+        let binary = try #require(XDSEnvoy.binary)
+        let (status, output) = try await Tool.run(binary, ["--mode", "validate", "-c", file, "--base-id", String(Int.random(in: 1000..<60000))])
+        #expect(status == 0 && output.contains("OK"), "envoy --mode validate: \(output.suffix(1500))")
+
+        // A node name joins once: a second bootstrap for edge-2 is refused, and says why.
+        let again = try await runMeshboxCLI(["envoy", "bootstrap", "--node", "edge-2"], environment: server.cliEnvironment)
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("node edge-2 has already joined"), "stderr: \(again.stderr)")
+        #expect(await server.process.stop() == 0)
+    }
+
     @Test("xds.enabled without the ca role is a start error naming what is missing")
     func needsTheCA() async throws {
         let directory = try TemporaryDirectory(prefix: "meshbox-xds")
