@@ -30,4 +30,14 @@ enum ADSTypeURL {
         default: "other"
         }
     }
+
+    /// The type URLs the server serves; a request for another ends the stream (nothing of it
+    /// would be kept per stream and per node, however many a client made up).
+    static let served = Set(XDSTypeURL.pushOrder)
+
+    /// A client's NACK message, cut to what logs and the node status keep (a client could send
+    /// megabytes, again and again on the same nonce).
+    static func bounded(_ message: String) -> String {
+        message.count <= 1024 ? message : String(message.prefix(1024)) + "…"
+    }
 }

@@ -22,6 +22,18 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
     let peerIdentity: XDSPeerIdentity?
     let logger: Logger
 
+    /// Requests a stream may have read but not handled: the reader reads ahead of the writer (which
+    /// waits on flow control), so a client that sends without reading responses would otherwise grow
+    /// the queue without bound. Past it the stream ends with `resource_exhausted`.
+    static let maxQueuedRequests = 256
+    /// Requests held before the node's first snapshot.
+    static let maxWaitingRequests = 64
+
+    /// How many requests are queued between the reader and the handling loop.
+    private final class QueueDepth: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
     func streamAggregatedResources(
         request: RPCAsyncSequence<Envoy_Service_Discovery_V3_DiscoveryRequest, any Error>,
         response: RPCWriter<Envoy_Service_Discovery_V3_DiscoveryResponse>,
@@ -69,10 +81,21 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
     ) async throws {
         let (events, continuation) = AsyncStream.makeStream(of: Event<Machine.Request>.self)
         let latest = Latest()
+        let depth = QueueDepth()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
-                    for try await request in requests { continuation.yield(.request(request)) }
+                    for try await request in requests {
+                        guard depth.value.add(1, ordering: .relaxed).newValue <= Self.maxQueuedRequests else {
+                            continuation.yield(
+                                .requestsEnded(
+                                    RPCError(
+                                        code: .resourceExhausted,
+                                        message: "more than \(Self.maxQueuedRequests) requests not yet answered")))
+                            return
+                        }
+                        continuation.yield(.request(request))
+                    }
                     continuation.yield(.requestsEnded(nil))
                 } catch {
                     continuation.yield(.requestsEnded(error))
@@ -87,8 +110,16 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
                 loop: for await event in events {
                     switch event {
                     case .request(let request):
-                        guard !Machine.typeURL(of: request).isEmpty else {
+                        depth.value.subtract(1, ordering: .relaxed)
+                        let typeURL = Machine.typeURL(of: request)
+                        guard !typeURL.isEmpty else {
                             throw RPCError(code: .invalidArgument, message: "type_url: required on an ADS stream")
+                        }
+                        guard ADSTypeURL.served.contains(typeURL) else {
+                            throw RPCError(
+                                code: .invalidArgument,
+                                message: "type_url: \(typeURL.prefix(200)) is not served (one of "
+                                    + ADSTypeURL.ordered(ADSTypeURL.served).joined(separator: ", ") + ")")
                         }
                         if stream == nil {
                             let node = try identify(Machine.self, request, context)
@@ -110,6 +141,12 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
                             }
                         }
                         guard let current = resources else {
+                            // Before the node's first snapshot; a client cannot queue without bound.
+                            guard waiting.count < Self.maxWaitingRequests else {
+                                throw RPCError(
+                                    code: .resourceExhausted,
+                                    message: "more than \(Self.maxWaitingRequests) requests before the first snapshot")
+                            }
                             waiting.append(request)
                             continue
                         }

@@ -154,7 +154,7 @@ struct DeltaStreamMachine {
             state.known[name] = change.before
         }
         reaction.events.append(
-            .nacked(typeURL: request.typeURL, version: sent.systemVersion, message: request.errorDetail.message)
+            .nacked(typeURL: request.typeURL, version: sent.systemVersion, message: ADSTypeURL.bounded(request.errorDetail.message))
         )
     }
 

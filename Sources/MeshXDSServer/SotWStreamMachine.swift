@@ -59,7 +59,7 @@ struct SotWStreamMachine {
         state.wildcard = wildcard
         if request.hasErrorDetail {
             reaction.events.append(
-                .nacked(typeURL: typeURL, version: state.sentVersion ?? "", message: request.errorDetail.message)
+                .nacked(typeURL: typeURL, version: state.sentVersion ?? "", message: ADSTypeURL.bounded(request.errorDetail.message))
             )
             state.rejectedVersion = state.sentVersion
         } else if !nonce.isEmpty {

@@ -152,4 +152,24 @@ struct ADSServerTests {
             #expect(error?.code == .invalidArgument)
         }
     }
+
+    @Test("a request for a type the server does not serve ends the stream with invalid_argument")
+    func unknownTypeURL() async throws {
+        try await ADSTestServer.with(Self.mesh) { _, _, port in
+            let error = await #expect(throws: RPCError.self) {
+                try await ADSTestClient.sotw(port: port) { stream in
+                    try await stream.exchange(F.sotw("type.googleapis.com/made.up.v1", node: "edge-5")).names
+                }
+            }
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.message.contains("made.up.v1 is not served") == true)
+        }
+    }
+
+    @Test("a NACK message is kept to 1,024 characters in the node's status")
+    func longNackBounded() {
+        let message = String(repeating: "x", count: 100_000)
+        #expect(ADSTypeURL.bounded(message).count == 1025)
+        #expect(ADSTypeURL.bounded("short") == "short")
+    }
 }

@@ -184,7 +184,7 @@ public actor DataPlane {
                         try Self.serve(channel, on: listener, state: state, states: states)
                     }
                 }
-                return CapturedConnection.handOff(channel, from: listener, states: states)
+                return CapturedConnection.handOff(channel, state: state, states: states)
             }
         // Bound from an event loop: a socket belongs to the network namespace of the thread that
         // makes it, and the engine's namespace is its loops' (a test runs the engine in its own).

@@ -9,12 +9,10 @@ import NIOCore
 enum CapturedConnection {
     /// Reads the original destination and hands the connection over; closes it (and counts it
     /// as unmatched) when no listener has that address or it was not redirected at all.
-    static func handOff(_ channel: any Channel, from listener: Snapshot.Listener, states: LoopStates) -> EventLoopFuture<Void> {
-        let loop = channel.eventLoop
-        return OriginalDestination.of(channel).assumeIsolated().map { destination in
-            let state = states.state(for: loop)
+    static func handOff(_ channel: any Channel, state: LoopState, states: LoopStates) -> EventLoopFuture<Void> {
+        OriginalDestination.of(channel).assumeIsolated().map { destination in
             guard let target = state.config.capturedListeners[destination].flatMap({ state.config.listeners[$0] }) else {
-                refuse(channel, state: state, destination: "\(destination)")
+                refuse(channel, state: state, destination: destination)
                 return
             }
             state.captures.routed(listener: target.name)
@@ -28,15 +26,16 @@ enum CapturedConnection {
             }
         }.recover { _ in
             // No NAT entry: someone dialled the proxy's port directly.
-            refuse(channel, state: states.state(for: loop), destination: "-")
+            refuse(channel, state: state, destination: nil)
         }.nonisolated()
     }
 
-    private static func refuse(_ channel: any Channel, state: LoopState, destination: String) {
+    /// `destination` is formatted only when debug logging is on (port scans land here too).
+    private static func refuse(_ channel: any Channel, state: LoopState, destination: OriginalDestination?) {
         state.captures.unmatched()
         state.logger.debug(
             "Captured connection closed: no listener for its original destination",
-            metadata: ["destination.address": "\(destination)"])
+            metadata: ["destination.address": "\(destination.map { "\($0)" } ?? "-")"])
         channel.close(promise: nil)
     }
 }

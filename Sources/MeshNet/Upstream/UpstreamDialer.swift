@@ -30,6 +30,6 @@ public struct UpstreamDialer: Sendable, Hashable {
         let bootstrap = ClientBootstrap(group: loop).connectTimeout(connectTimeout).keepalive(keepalive)
         guard let mark else { return bootstrap }
         return bootstrap.channelOption(
-            .socketOption(NIOBSDSocket.Option(rawValue: SO_MARK)), value: SocketOptionValue(mark))
+            .socketOption(NIOBSDSocket.Option(rawValue: SO_MARK)), value: SocketOptionValue(truncatingIfNeeded: mark))
     }
 }

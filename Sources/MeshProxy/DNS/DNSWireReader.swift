@@ -36,7 +36,12 @@ struct DNSWireReader {
     /// A name, following compression pointers (RFC 1035 §4.1.4). Each pointer must point before
     /// the start of the part of the name that holds it, so pointers only go backward and a loop
     /// (or a pointer to itself or forward) is refused; `limit` is where the name must end (the end
-    /// of a record's data, for names inside it).
+    /// of a record's data, for names inside it). A name follows at most `maxPointers` pointers: a
+    /// chain of backward pointers adds nothing to its length, and every name pointing at the end of
+    /// a long chain would walk all of it again (thousands of hops per name, per record).
+    /// A legal name (at most 255 octets) has at most 127 labels, so it needs no more pointers.
+    static let maxPointers = 127
+
     mutating func readName(limit: Int? = nil) throws(DNSWireError) -> DNSName {
         let end = min(limit ?? bytes.count, bytes.count)
         var labels: [[UInt8]] = []
@@ -44,6 +49,7 @@ struct DNSWireReader {
         var partStart = offset
         var wireLength = 1
         var resume: Int?
+        var pointers = 0
         while true {
             guard position < end || (resume != nil && position < bytes.count) else {
                 throw DNSWireError(.truncated, at: position)
@@ -70,6 +76,8 @@ struct DNSWireReader {
                 guard position + 2 <= bound else { throw DNSWireError(.truncated, at: position) }
                 let target = (length & 0x3F) << 8 | Int(bytes[position + 1])
                 guard target < partStart else { throw DNSWireError(.badPointer, at: position) }
+                pointers += 1
+                guard pointers <= Self.maxPointers else { throw DNSWireError(.badPointer, at: position) }
                 if resume == nil { resume = position + 2 }
                 position = target
                 partStart = target

@@ -114,6 +114,33 @@ struct DNSMessageTests {
         #expect(message.answers.first?.name == DNSName("c.b"))
     }
 
+    /// Two answers: an opaque record (type 99) whose data is a root name and then `links` pointers,
+    /// each to the one before, and an A record whose owner points at the last link.
+    static func pointerChain(links: Int) -> [UInt8] {
+        var data: [UInt8] = [0]
+        for link in 0..<links {
+            let target = link == 0 ? 23 : 24 + 2 * (link - 1)
+            data += [0xC0 | UInt8(target >> 8), UInt8(target & 0xFF)]
+        }
+        let last = 24 + 2 * (links - 1)
+        return [0, 1, 0x80, 0, 0, 0, 0, 2, 0, 0, 0, 0]
+            + [0, 0, 99, 0, 1, 0, 0, 0, 0, UInt8(data.count >> 8), UInt8(data.count & 0xFF)] + data
+            + [0xC0 | UInt8(last >> 8), UInt8(last & 0xFF), 0, 1, 0, 1, 0, 0, 0, 5, 0, 4, 1, 2, 3, 4]
+    }
+
+    @Test("a name following a chain of backward pointers stops after 127 of them")
+    func pointerChainBounded() throws {
+        let short = try DNSMessage(bytes: Self.pointerChain(links: 100))
+        #expect(short.answers.last?.name == .root)
+        #expect(throws: DNSWireError.self) { try DNSMessage(bytes: Self.pointerChain(links: 8_000)) }
+        do {
+            _ = try DNSMessage(bytes: Self.pointerChain(links: 200))
+            Issue.record("a 200-pointer chain was followed")
+        } catch {
+            #expect(error.code == .badPointer)
+        }
+    }
+
     @Test("random corruptions of a valid message end in a message or an error, never a crash")
     func corruptedNeverCrash() throws {
         let valid = try Self.response.encoded()
