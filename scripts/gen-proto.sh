@@ -44,5 +44,5 @@ protoc -I "$protos" -I /usr/include \
     --plugin=protoc-gen-grpc-swift-2="$protoc_gen_grpc" \
     --grpc-swift-2_out="$out" \
     --grpc-swift-2_opt=Visibility=Public,Server=true,Client=true,FileNaming=PathToUnderscores,UseAccessLevelOnImports=true \
-    envoy/service/discovery/v3/ads.proto
+    envoy/service/discovery/v3/ads.proto meshbox/v1/node.proto
 echo "generated: $(ls "$out"/*.swift | wc -l) files, $(cat "$out"/*.swift | wc -l) lines"
