@@ -114,7 +114,8 @@ struct TrafficBody: Encodable, Sendable {
                                 RouteEntry(
                                     index: index,
                                     summary: RouteSummary(route),
-                                    example: Self.example(route.match, host: host, port: listener.port)
+                                    example: Self.example(
+                                        route.match, host: host, port: listener.port, mesh: listener.role == .proxy)
                                 )
                             }
                         )
@@ -151,9 +152,11 @@ struct TrafficBody: Encodable, Sendable {
 
     /// A request that takes this route when no earlier one matches: exact and prefix conditions
     /// written out; nil when a condition (a regex, a negation) has no obvious example.
-    static func example(_ match: Snapshot.RouteMatch, host: String, port: UInt32) -> ExplainRequest? {
+    /// `mesh`: the route is the node proxy's, so the request is one a program on a proxy host sends.
+    static func example(_ match: Snapshot.RouteMatch, host: String, port: UInt32, mesh: Bool = false) -> ExplainRequest? {
         var request = ExplainRequest(
             listenerPort: Int(port),
+            mesh: mesh,
             host: host.hasPrefix("*") ? "example" + host.dropFirst() : host
         )
         switch match.path {

@@ -6,6 +6,7 @@ import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from harness import Failure, free_port, step
 
@@ -106,6 +107,32 @@ def check_explain(page, meshbox, port):
     page.driver.set_window_size(1366, 900)
 
 
+def check_explain_mesh(page, meshbox):
+    """A program on a proxy host asks for reviews by name: the VirtualService is bound to `mesh`
+    too, so the node proxy's listener for the VIP (10.96.0.20, fixed) and port routes it."""
+    step("explain: a mesh request to a service name, through the node proxy's listener")
+    page.go("#/explain")
+    Select(page.find("#explain-via")).select_by_value("mesh")
+    page.text_in("label[for='explain-port']", "Service port")
+    host = page.find("#explain-host")
+    host.clear()
+    host.send_keys("reviews.default.svc.cluster.local")
+    port = page.find("#explain-port")
+    port.clear()
+    port.send_keys("9080")
+    headers = page.find("#explain-headers")
+    headers.clear()
+    headers.send_keys("end-user: jason")
+    headers.send_keys(Keys.CONTROL, Keys.ENTER)
+    page.text_in("#explain-steps", "the node proxy captures the connection to 10.96.0.20:9080")
+    page.text_in("#explain-verdict", "Listener 10.96.0.20_9080")
+    page.text_in("#explain-route", "default/reviews/jason")
+    page.text_in("#explain-result", "Path through the node proxy")
+    page.text_in("#explain-destinations", "reviews.default v2")
+    page.shot("explain-mesh")
+
+
 def check_traffic_pages(page, meshbox):
     port = check_traffic(page, meshbox)
     check_explain(page, meshbox, port)
+    check_explain_mesh(page, meshbox)

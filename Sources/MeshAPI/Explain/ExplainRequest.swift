@@ -4,6 +4,8 @@ import Foundation
 ///
 /// Only `host` is required. The listener is picked by name, else by port, else the only
 /// HTTP-serving listener; `serverName` (the TLS SNI) defaults to the host without its port.
+/// With `mesh`, the request is what a program on a proxy host sends to a service's VIP or name:
+/// the node proxy's listener for that VIP and port (`<vip>_<port>`) takes it.
 public struct ExplainRequest: Sendable, Hashable, Codable {
     /// One request header as sent; names compare case-insensitively, a name may repeat.
     public struct Header: Sendable, Hashable, Codable {
@@ -20,6 +22,10 @@ public struct ExplainRequest: Sendable, Hashable, Codable {
     public var listenerPort: Int?
     /// The listener's name (`127.0.0.1_8080`); takes precedence over `listenerPort`.
     public var listenerName: String?
+    /// Sent by a program on a proxy host to a service VIP or name (captured by the node proxy),
+    /// not to a gateway listener: `listenerPort` is then the service port (else the host's
+    /// `:port`, else 80).
+    public var mesh: Bool
     public var method: String
     /// The Host/`:authority`, optionally with a port.
     public var host: String
@@ -40,6 +46,7 @@ public struct ExplainRequest: Sendable, Hashable, Codable {
     public init(
         listenerPort: Int? = nil,
         listenerName: String? = nil,
+        mesh: Bool = false,
         method: String = "GET",
         host: String,
         path: String = "/",
@@ -52,6 +59,7 @@ public struct ExplainRequest: Sendable, Hashable, Codable {
     ) {
         self.listenerPort = listenerPort
         self.listenerName = listenerName
+        self.mesh = mesh
         self.method = method
         self.host = host
         self.path = path
@@ -64,7 +72,7 @@ public struct ExplainRequest: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case listenerPort, listenerName, method, host, path, headers, sourceIP, sourcePrincipal, serverName
+        case listenerPort, listenerName, mesh, method, host, path, headers, sourceIP, sourcePrincipal, serverName
         case workloadNamespace, workloadLabels
     }
 
@@ -77,6 +85,7 @@ public struct ExplainRequest: Sendable, Hashable, Codable {
         }
         listenerPort = try container.decodeIfPresent(Int.self, forKey: .listenerPort)
         listenerName = try text(.listenerName)
+        mesh = try container.decodeIfPresent(Bool.self, forKey: .mesh) ?? false
         method = try text(.method)?.uppercased() ?? "GET"
         host = try container.decode(String.self, forKey: .host).trimmingCharacters(in: .whitespaces)
         path = try text(.path) ?? "/"

@@ -28,11 +28,11 @@ extension ExplainRun {
             step("action", true, "Redirect \(redirect.responseCode) to \(location).")
             finish(.redirected, status: Int(redirect.responseCode), "\(redirect.responseCode) redirect to \(location).")
         case .directResponse(let direct):
-            step("action", true, "Direct response \(direct.status) from the gateway.")
+            step("action", true, "Direct response \(direct.status) from \(dataPlaneName).")
             finish(
                 .directResponse,
                 status: Int(direct.status),
-                "\(direct.status) answered by the gateway itself (directResponse)."
+                "\(direct.status) answered by \(dataPlaneName) itself (directResponse)."
             )
         case .route:
             forward(route, facts: facts)
@@ -41,11 +41,11 @@ extension ExplainRun {
 
     private mutating func forward(_ route: CompiledRoute, facts: RequestFacts) {
         if let cors = route.cors, cors.evaluate(facts).action == .answerPreflight {
-            step("action", true, "A CORS preflight from an allowed origin: answered by the gateway.")
+            step("action", true, "A CORS preflight from an allowed origin: answered by \(dataPlaneName).")
             return finish(
                 .corsPreflight,
                 status: Int(CorsDecision.preflightStatus.code),
-                "CORS preflight answered by the gateway."
+                "CORS preflight answered by \(dataPlaneName)."
             )
         }
         answer.upstreamRequest = Explanation.UpstreamRequest(

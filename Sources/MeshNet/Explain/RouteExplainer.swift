@@ -65,7 +65,10 @@ struct ExplainRun {
         guard let chain = findChain(listener) else { return }
         answer.filterChain = FilterChainSummary(chain)
         let scheme = chain.tls == nil ? "http" : "https"
-        let authorization = authorize(listener: listener, chain: chain, policies: policies, gateways: gateways)
+        let authorization =
+            listener.role == .proxy && chain.authorization == nil
+            ? unauthorizedOutbound()
+            : authorize(listener: listener, chain: chain, policies: policies, gateways: gateways)
         switch chain.destination {
         case .tcp(let clusters):
             let destinations = describeDestinations(
@@ -95,21 +98,27 @@ struct ExplainRun {
 
     private mutating func findListener() -> Snapshot.Listener? {
         let found: Snapshot.Listener?
-        if let name = request.listenerName {
+        // Only listeners that own a socket take a client's connection; the proxy's per-VIP
+        // listeners get theirs from capture (`mesh`).
+        let bound = snapshot.listeners.filter(\.bindToPort)
+        if request.mesh, request.listenerName == nil {
+            found = findMeshListener()
+        } else if let name = request.listenerName {
             found = snapshot.listener(named: name)
             if found == nil { step("listener", false, "No listener is named \(name).") }
         } else if let port = request.listenerPort {
-            found = snapshot.listeners.first { Int($0.port) == port }
+            found = bound.first { Int($0.port) == port }
             if found == nil { step("listener", false, "No listener on port \(port).") }
         } else {
-            let serving = snapshot.listeners.filter { $0.protocol == .http || $0.protocol == .https }
+            let serving = bound.filter { $0.protocol == .http || $0.protocol == .https }
             found = serving.first { servesHost($0) } ?? (serving.count == 1 ? serving.first : nil)
             if found == nil {
                 step("listener", false, "No HTTP listener serves host \(request.host); name a listener port.")
             }
         }
         guard let listener = found else {
-            let ports = snapshot.listeners.map { "\($0.port) (\($0.protocol.rawValue))" }
+            if request.mesh { return nil }
+            let ports = bound.map { "\($0.port) (\($0.protocol.rawValue))" }
             finish(
                 .noListener,
                 status: nil,

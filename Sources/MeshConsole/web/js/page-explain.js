@@ -1,6 +1,7 @@
 // Explain: a request in (method, host, path, headers, source identity, listener port) → the
 // listener, filter chain, virtual host, route, destinations with their endpoints, and the
-// authorization decision, worked out by the gateway's own routing code on the server.
+// authorization decision, worked out by the data plane's own routing code on the server. Sent
+// to a gateway listener, or (mesh) by a program on a proxy host to a service's VIP or name.
 import { post } from './api.js';
 import { h, replace, badge } from './dom.js';
 import { clusterLabel } from './traffic-diagram.js';
@@ -17,6 +18,7 @@ export function explainLink(request) {
   query.set('host', request.host);
   query.set('path', request.path || '/');
   if (request.listenerPort) query.set('port', String(request.listenerPort));
+  if (request.mesh) query.set('mesh', '1');
   for (const header of request.headers || []) query.append('header', `${header.name}: ${header.value}`);
   query.set('run', '1');
   return `#/explain?${query}`;
@@ -44,15 +46,28 @@ export async function renderExplain(view, route) {
       ...(name === 'host' ? { required: true, placeholder: 'bookinfo.example.com' } : {}) });
     return h('div', { class: 'field' }, h('label', { for: `explain-${name}` }, label), inputs[name]);
   });
+  const via = h('select', { id: 'explain-via', name: 'via' },
+    h('option', { value: 'gateway' }, 'A client of the gateway (to a gateway listener)'),
+    h('option', { value: 'mesh', selected: q.get('mesh') === '1' }, 'A program on a proxy host (to a service VIP or name)'));
+  const portLabel = fields.find((field) => field.contains(inputs.port)).querySelector('label');
+  const showVia = () => {
+    const mesh = via.value === 'mesh';
+    portLabel.textContent = mesh ? 'Service port' : 'Listener port';
+    inputs.port.placeholder = mesh ? 'the host\'s :port, else 80' : 'any HTTP listener';
+    inputs.host.placeholder = mesh ? 'reviews.default.svc.cluster.local or a VIP' : 'bookinfo.example.com';
+  };
+  via.addEventListener('change', showVia);
+  showVia();
   const headers = h('textarea', { id: 'explain-headers', name: 'headers', rows: 3, spellcheck: 'false',
     placeholder: 'end-user: jason' }, q.getAll('header').join('\n'));
   const error = h('p', { class: 'error-text', role: 'alert', id: 'explain-error' });
   const result = h('div', { id: 'explain-result', 'aria-live': 'polite' });
   const form = h('form', { class: 'panel explain-form', id: 'explain-form', 'aria-label': 'Request to explain' },
+    h('div', { class: 'field wide' }, h('label', { for: 'explain-via' }, 'Sent by'), via),
     h('div', { class: 'fields' }, fields),
     h('div', { class: 'field wide' }, h('label', { for: 'explain-headers' }, 'Headers (one "name: value" per line)'), headers),
     h('div', { class: 'toolbar' }, h('button', { type: 'submit', class: 'primary', id: 'explain-run' }, 'Explain'),
-      h('span', { class: 'muted' }, 'Nothing is sent to the gateway: the answer is computed from the snapshot it serves.')),
+      h('span', { class: 'muted' }, 'Nothing is sent: the answer is computed from the snapshot the data plane serves.')),
     error);
   headers.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) { event.preventDefault(); form.requestSubmit(); }
@@ -63,16 +78,17 @@ export async function renderExplain(view, route) {
     let body;
     try {
       body = { method: inputs.method.value, host: inputs.host.value, path: inputs.path.value, headers: parseHeaders(headers.value) };
+      if (via.value === 'mesh') body.mesh = true;
     } catch (failure) { error.textContent = failure.message; headers.focus(); return; }
     const port = inputs.port.value.trim();
     if (port) {
-      if (!/^\d+$/.test(port)) { error.textContent = 'The listener port is a number.'; inputs.port.focus(); return; }
+      if (!/^\d+$/.test(port)) { error.textContent = 'The port is a number.'; inputs.port.focus(); return; }
       body.listenerPort = Number(port);
     }
     if (inputs.ip.value.trim()) body.sourceIP = inputs.ip.value.trim();
     if (inputs.principal.value.trim()) body.sourcePrincipal = inputs.principal.value.trim();
     try {
-      replace(result, renderAnswer(await post('/api/v1/explain', { json: body })));
+      replace(result, renderAnswer(await post('/api/v1/explain', { json: body }), body.mesh));
     } catch (failure) {
       error.textContent = failure.message;
       replace(result);
@@ -85,7 +101,7 @@ export async function renderExplain(view, route) {
 
 const GOOD = new Set(['forwarded', 'redirected', 'directResponse', 'tlsRedirect', 'corsPreflight', 'tcpProxied']);
 
-function renderAnswer(answer) {
+function renderAnswer(answer, mesh) {
   const good = GOOD.has(answer.verdict);
   const parts = [
     h('section', { class: `panel verdict ${good ? 'good' : 'bad'}`, id: 'explain-verdict' },
@@ -107,7 +123,7 @@ function renderAnswer(answer) {
   }
   if (answer.location) fact('Location', h('span', { class: 'mono' }, answer.location));
   if (answer.upstreamRequest) fact('Upstream request', h('span', { class: 'mono' }, `${answer.upstreamRequest.authority}${answer.upstreamRequest.path}`));
-  if (facts.length) parts.push(h('section', { class: 'panel' }, h('h2', {}, 'Path through the gateway'), h('dl', { class: 'facts' }, facts)));
+  if (facts.length) parts.push(h('section', { class: 'panel' }, h('h2', {}, mesh ? 'Path through the node proxy' : 'Path through the gateway'), h('dl', { class: 'facts' }, facts)));
   if (answer.destinations.length) parts.push(destinationsPanel(answer.destinations));
   if (answer.authorization) parts.push(authorizationPanel(answer.authorization));
   return parts;
