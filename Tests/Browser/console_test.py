@@ -2,9 +2,11 @@
 """Browser test of the meshbox console: real headless Chromium (Selenium) against the real
 `meshbox serve` binary on free ports with a temporary data dir.
 
-It logs in, sees a service registered through the CLI (and a second instance arrive live),
-applies invalid YAML and finds the error at the field's line, applies a valid change and sees
-the new revision, rolls it back, checks the certificates page, and renders 1,000 services.
+It logs in, sees a service registered through the CLI with its VIP (and a second instance arrive
+live) and a ServiceEntry host's allocated VIP, applies invalid YAML and finds the error at the
+field's line, applies a valid change and sees the new revision, rolls it back, checks the
+certificates page, sees a real Envoy connect on the Nodes page, checks Traffic and Explain (a
+gateway request and a mesh request to a service name), and renders 1,000 services.
 A screenshot of every page goes to --screenshots.
 
 Every process it starts (meshbox, chromedriver and its browser) is stopped by PID, also when a
@@ -26,6 +28,7 @@ from selenium.webdriver.common.keys import Keys
 from harness import Console, Failure, Meshbox, start_browser, step, stop_browser
 from checks_traffic import check_traffic_pages
 from checks_live import check_live
+from checks_nodes import check_nodes
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TIME_LIMIT = 150  # seconds for the whole run, start-up and clean-up included
@@ -45,6 +48,14 @@ spec:
       weight: 100
     retries:
       attempts: three
+"""
+SERVICE_ENTRY = """apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: external-api, namespace: default}
+spec:
+  hosts: [api.example.com]
+  ports: [{number: 443, name: tls, protocol: TLS}]
+  resolution: DNS
 """
 INVALID_PATH = "spec.http[0].retries.attempts"
 INVALID_LINE = 15  # the line of `attempts: three` above
@@ -91,7 +102,9 @@ def run_pages(page, meshbox):
     check_yaml_locator(page, meshbox)
     before = check_config_change(page, meshbox)
     check_config_rollback(page, meshbox, before)
+    check_service_entry_vips(page, meshbox)  # after the rollback check, which counts revisions
     check_certificates(page, meshbox)
+    check_nodes(page, meshbox)  # before any Gateway: Envoy, a gateway node, then binds nothing
     check_traffic_pages(page, meshbox)
     check_live(page, meshbox)
     check_many_services(page, meshbox)
@@ -136,7 +149,7 @@ def check_services(page, meshbox):
     step("services: the registered service with its VIP, then a new instance arrives live")
     page.go("#/services")
     row = "tr[data-service='default/reviews']"
-    page.text_in(row, "10.96.0.20")
+    page.text_in(row + " td.vips", "10.96.0.20 fixed")
     page.text_in(row, "1/1")
     page.text_in("#services-live", "live")
     meshbox.cli("register", "--service", "reviews", "--address", "127.0.0.2", "--port", "http:9080",
@@ -148,6 +161,18 @@ def check_services(page, meshbox):
     driver.set_window_size(820, 1100)
     page.shot("services-tablet")
     driver.set_window_size(1366, 900)
+
+
+def check_service_entry_vips(page, meshbox):
+    step("services: a ServiceEntry host gets an allocated VIP, shown live")
+    page.go("#/services")
+    page.find("tr[data-service='default/reviews']")
+    meshbox.api("POST", "/api/v1/apply", SERVICE_ENTRY, "application/yaml")
+    host = "#serviceentry-hosts tr[data-host='api.example.com']"
+    page.text_in(host, "allocated")
+    page.text_in(host, "240.240.")
+    page.text_in(host, "default/external-api")
+    page.shot("services-entries")
 
 
 def check_config_invalid(page, meshbox):

@@ -11,6 +11,7 @@ import { renderCertificates } from './page-certificates.js';
 import { renderTraffic } from './page-traffic.js';
 import { renderExplain } from './page-explain.js';
 import { renderLive } from './page-live.js';
+import { renderNodes } from './page-nodes.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -34,6 +35,7 @@ function pageFor(route) {
     case 'traffic': return renderTraffic;
     case 'explain': return renderExplain;
     case 'live': return renderLive;
+    case 'nodes': return renderNodes;
     case 'config':
       if (route.parts[0] === 'edit') return renderEditor;
       return route.parts.length === 3 ? renderResource : renderConfig;
@@ -117,8 +119,8 @@ document.getElementById('logout').addEventListener('click', async () => {
   showLogin('Logged out.');
 });
 
-// Keyboard: g then o/s/c/x jumps to a page, / focuses the page's filter, ? lists the keys.
-const shortcuts = { o: 'overview', s: 'services', c: 'config', x: 'certificates', t: 'traffic', e: 'explain', l: 'live' };
+// Keyboard: g then o/s/c/x/t/e/l/n jumps to a page, / focuses the page's filter, ? lists the keys.
+const shortcuts = { o: 'overview', s: 'services', c: 'config', x: 'certificates', t: 'traffic', e: 'explain', l: 'live', n: 'nodes' };
 let pendingG = false;
 document.addEventListener('keydown', (event) => {
   const target = event.target;
@@ -150,6 +152,7 @@ function showShortcuts() {
       h('dt', {}, h('kbd', {}, 'g'), ' ', h('kbd', {}, 't')), h('dd', {}, 'Traffic'),
       h('dt', {}, h('kbd', {}, 'g'), ' ', h('kbd', {}, 'e')), h('dd', {}, 'Explain a request'),
       h('dt', {}, h('kbd', {}, 'g'), ' ', h('kbd', {}, 'l')), h('dd', {}, 'Live metrics'),
+      h('dt', {}, h('kbd', {}, 'g'), ' ', h('kbd', {}, 'n')), h('dd', {}, 'Nodes (xDS)'),
       h('dt', {}, h('kbd', {}, '/')), h('dd', {}, 'Filter the list on this page'),
       h('dt', {}, h('kbd', {}, 'Ctrl'), '+', h('kbd', {}, 'Enter')), h('dd', {}, 'In the YAML editor: review the change'),
       h('dt', {}, h('kbd', {}, 'Esc')), h('dd', {}, 'Close this')),

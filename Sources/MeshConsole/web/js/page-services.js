@@ -1,14 +1,18 @@
-// Services: each service with its VIP, ports, instances and their health, kept live by the
+// Services: each service with its VIPs, ports, instances and their health, kept live by the
 // config and registry watches, and the requests/s, 5xx rate and p99 the data plane sees for it
-// (the traffic watch, once a second). Renders one page of rows at a time, so 1,000 services
+// (the traffic watch, once a second); ServiceEntry hosts with their VIPs; where the node proxy
+// runs, whether each VIP is captured. Renders one page of rows at a time, so 1,000 services
 // cost no more than 100.
+import { get } from './api.js';
 import { h, replace, badge } from './dom.js';
+import { CaptureState } from './capture.js';
 import { relative, plural } from './format.js';
 import { watch, frameScheduler } from './live.js';
-import { ServicesModel, serviceHealth } from './services-model.js';
+import { ServicesModel, serviceHealth, serviceEntryHosts } from './services-model.js';
 import { rate, milliseconds, percentOf } from './live-model.js';
 
 const PAGE_SIZE = 100;
+const CAPTURE_REFRESH_MS = 10000;
 
 export async function renderServices(view, route) {
   const model = new ServicesModel();
@@ -24,22 +28,28 @@ export async function renderServices(view, route) {
   const body = h('tbody', { id: 'services-rows' });
   const pager = h('div', { class: 'pager' });
   const problems = h('div', { role: 'alert' });
+  const captureLine = h('p', { class: 'muted', id: 'services-capture', hidden: true });
+  const entries = h('section', { class: 'panel table-wrap', id: 'serviceentry-hosts', hidden: true });
   const loaded = { config: false, registry: false };
+  let capture = null; // CaptureState while the proxy role runs here
+  let entryRows = [];
 
   replace(view,
     h('h1', {}, 'Services'),
     h('div', { class: 'toolbar' }, filter, summary, live),
     problems,
+    captureLine,
     h('div', { class: 'panel table-wrap' },
       h('table', { id: 'services-table' },
         h('thead', {}, h('tr', {},
-          h('th', {}, 'Service'), h('th', {}, 'VIP'), h('th', {}, 'Ports'),
+          h('th', {}, 'Service'), h('th', {}, 'VIPs'), h('th', {}, 'Ports'),
           h('th', {}, 'Instances'), h('th', {}, 'Health'),
           h('th', { class: 'num', title: 'Requests per second through the gateway, over the last 10 s' }, 'Req/s'),
           h('th', { class: 'num hide-narrow', title: 'Share of 5xx answers over the last 10 s' }, '5xx'),
           h('th', { class: 'num hide-narrow', title: '99th percentile latency over the last 10 s' }, 'p99'))),
         body),
-      pager));
+      pager),
+    entries);
 
   const render = () => {
     const rows = model.filtered(filter.value);
@@ -48,7 +58,7 @@ export async function renderServices(view, route) {
     const shown = rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
     const fragment = document.createDocumentFragment();
     for (const row of shown) {
-      fragment.append(serviceRow(row, expanded, render, model.trafficOf(row.key)));
+      fragment.append(serviceRow(row, expanded, render, model.trafficOf(row.key), capture));
       if (expanded.has(row.key)) fragment.append(instancesRow(row));
     }
     body.replaceChildren(fragment);
@@ -61,6 +71,7 @@ export async function renderServices(view, route) {
       h('button', { type: 'button', disabled: page === 0, onclick: () => { page -= 1; render(); } }, 'Previous'),
       h('span', { class: 'muted' }, rows.length ? `${page * PAGE_SIZE + 1}–${page * PAGE_SIZE + shown.length} of ${rows.length}` : ''),
       h('button', { type: 'button', disabled: page >= pages - 1, onclick: () => { page += 1; render(); } }, 'Next'));
+    renderEntries(entries, entryRows, capture);
   };
   const schedule = frameScheduler(render);
   filter.addEventListener('input', () => { page = 0; schedule(); });
@@ -84,6 +95,9 @@ export async function renderServices(view, route) {
     watch('/api/v1/watch/config?kind=Service', (state) => {
       loaded.config = true; model.setServiceResources(state.items); schedule();
     }, (status) => { statuses.config = status; showStatus(); }),
+    watch('/api/v1/watch/config?kind=ServiceEntry', (state) => {
+      entryRows = serviceEntryHosts(state.items); schedule();
+    }, () => {}),
     watch('/api/v1/watch/registry', (state) => {
       loaded.registry = true; model.setInstances(state.items); schedule();
     }, (status) => { statuses.registry = status; showStatus(); }),
@@ -94,11 +108,65 @@ export async function renderServices(view, route) {
       showStatus();
     }),
   ];
+  // The proxy's capture state has no stream: read every few seconds while it answers (503: no
+  // proxy role here, asked no more).
+  let timer = null;
+  let stopped = false;
+  const readCapture = async () => {
+    try {
+      const status = await get('/api/v1/proxy/status');
+      if (stopped) return;
+      capture = new CaptureState(status);
+      captureLine.textContent = capture.summary();
+      captureLine.hidden = false;
+      timer = setTimeout(readCapture, CAPTURE_REFRESH_MS);
+    } catch (error) {
+      if (stopped) return;
+      capture = null;
+      captureLine.hidden = true;
+      if (error.status !== 503) timer = setTimeout(readCapture, CAPTURE_REFRESH_MS);
+    }
+    schedule();
+  };
+  readCapture();
+  stops.push(() => { stopped = true; clearTimeout(timer); });
   render();
   return () => stops.forEach((stop) => stop());
 }
 
-function serviceRow(row, expanded, render, traffic) {
+/** One line per VIP: the address, fixed or allocated, and (with the proxy here) whether it is captured. */
+function vipCell(vips, capture, key) {
+  if (!vips.length) return h('td', { class: 'mono' }, '—');
+  return h('td', { class: 'vips' }, vips.map((vip) => {
+    const state = capture ? capture.of(vip.address, key) : null;
+    return h('div', { class: 'vip', 'data-vip': vip.address },
+      h('span', { class: 'mono' }, vip.address),
+      h('span', { class: 'muted', title: vip.fixed ? 'spec.vip' : 'allocated from the service range' }, vip.fixed ? ' fixed' : ' allocated'),
+      state ? h('span', { class: state.captured ? 'capture ok' : 'capture off', title: state.text },
+        state.captured ? ' · captured' : ' · not captured') : null);
+  }));
+}
+
+function renderEntries(section, rows, capture) {
+  section.hidden = rows.length === 0;
+  if (!rows.length) return;
+  replace(section, h('h2', {}, 'ServiceEntry hosts'),
+    h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Host'), h('th', {}, 'VIPs'), h('th', {}, 'Ports'), h('th', {}, 'ServiceEntry'))),
+      h('tbody', {}, rows.map((row) => h('tr', { 'data-host': row.host },
+        h('td', { class: 'mono' }, row.host),
+        row.addresses.length
+          ? h('td', { class: 'mono', title: 'spec.addresses: no VIP is allocated' }, row.addresses.join(', '))
+          : vipCell(row.vips, capture, row.key),
+        h('td', { class: 'mono' }, portsText(row.ports)),
+        h('td', {}, h('a', { href: `#/config/ServiceEntry/${encodeURIComponent(row.namespace)}/${encodeURIComponent(row.name)}` },
+          `${row.namespace}/${row.name}`)))))));
+}
+
+function portsText(ports) {
+  return ports.map((port) => `${port.name ? port.name + ' ' : ''}${port.number}/${port.protocol || 'TCP'}`).join(', ') || '—';
+}
+
+function serviceRow(row, expanded, render, traffic, capture) {
   const open = expanded.has(row.key);
   const toggle = h('button', {
     type: 'button', class: 'quiet', 'aria-expanded': String(open),
@@ -114,8 +182,8 @@ function serviceRow(row, expanded, render, traffic) {
   return h('tr', { 'data-service': row.key },
     h('td', {}, toggle, ' ', h('strong', {}, row.name), h('span', { class: 'muted' }, ` ${row.namespace}`),
       row.declared ? null : h('span', { class: 'muted', title: 'No Service resource declares it; known from the registry only' }, ' (registry only)')),
-    h('td', { class: 'mono' }, row.vip || '—'),
-    h('td', { class: 'mono' }, row.ports.map((port) => `${port.name ? port.name + ' ' : ''}${port.number}/${port.protocol || 'TCP'}`).join(', ') || '—'),
+    vipCell(row.vips, capture, row.key),
+    h('td', { class: 'mono' }, portsText(row.ports)),
     h('td', {}, total ? bar : null, `${row.counts.passing}/${total}`),
     h('td', {}, badge(health, health === 'degraded' ? 'warning' : health)),
     fillTraffic(null, traffic));

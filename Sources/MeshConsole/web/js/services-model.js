@@ -50,15 +50,12 @@ export class ServicesModel {
       const instances = this.instances.get(key) || [];
       const counts = { passing: 0, critical: 0, unknown: 0 };
       for (const instance of instances) counts[instance.health] = (counts[instance.health] || 0) + 1;
-      // The store's VIPs (fixed or allocated, both families) are in status, not in the spec.
-      const vips = stored && stored.status && stored.status.vips ? stored.status.vips.map((v) => v.address) : [];
-      const vip = vips.length ? vips.join(', ') : stored && stored.resource.spec.vip;
+      const vips = stored ? vipsOf(stored) : [];
       return {
-        key, namespace, name, instances, counts,
-        vip: stored ? vip : undefined,
+        key, namespace, name, instances, counts, vips,
         ports: stored ? stored.resource.spec.ports || [] : [],
         declared: Boolean(stored),
-        search: `${namespace}/${name} ${vip || ''} ${instances.map((i) => i.address).join(' ')}`.toLowerCase(),
+        search: `${namespace}/${name} ${vips.map((v) => v.address).join(' ')} ${instances.map((i) => i.address).join(' ')}`.toLowerCase(),
       };
     });
     this.dirty = false;
@@ -80,4 +77,34 @@ export function serviceHealth(row) {
   if (row.counts.passing === total) return 'passing';
   if (row.counts.passing === 0) return row.counts.critical ? 'critical' : 'unknown';
   return 'degraded';
+}
+
+/** The store's VIPs of a Service (fixed or allocated, both families: in status, not in the spec). */
+function vipsOf(stored, host) {
+  const vips = ((stored.status && stored.status.vips) || []).filter((v) => (host ? v.host === host : !v.host));
+  if (!vips.length && !host && stored.resource.spec.vip) return [{ address: stored.resource.spec.vip, fixed: true }];
+  return vips.map((v) => ({ address: v.address, fixed: Boolean(v.fixed) }));
+}
+
+/**
+ * ServiceEntry resources (StoredResource) → one row per host: its VIPs (allocated by the store)
+ * or the addresses its spec lists, and its ports. Wildcard hosts get neither.
+ */
+export function serviceEntryHosts(items) {
+  const rows = [];
+  for (const stored of items) {
+    const meta = stored.resource.metadata;
+    const spec = stored.resource.spec;
+    const namespace = meta.namespace || 'default';
+    for (const host of spec.hosts || []) {
+      const listed = spec.addresses || [];
+      rows.push({
+        key: `${namespace}/${meta.name}/${host}`, host, namespace, name: meta.name,
+        vips: listed.length ? [] : vipsOf(stored, host),
+        addresses: listed,
+        ports: spec.ports || [],
+      });
+    }
+  }
+  return rows.sort((a, b) => a.host.localeCompare(b.host) || a.key.localeCompare(b.key));
 }
