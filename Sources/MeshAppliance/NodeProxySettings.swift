@@ -1,4 +1,4 @@
-import MeshProxy
+public import MeshProxy
 import Yams
 
 /// The `proxy:` section of the config file: how the node proxy captures VIP traffic. (Named so
@@ -23,8 +23,64 @@ public struct NodeProxySettings: Sendable, Hashable {
     public var removeRulesOnStop = true
     /// `<service>.<namespace>.svc.<clusterDomain>` names the proxy's DNS server answers.
     public var clusterDomain = "cluster.local"
+    /// The proxy's DNS server (`proxy.dns`).
+    public var dns = DNS()
 
     public init() {}
+
+    /// `proxy.dns`: where the proxy's DNS server listens and where it forwards foreign names.
+    public struct DNS: Sendable, Hashable {
+        /// `false` runs no DNS server (a second appliance on the host, or another resolver).
+        public var enabled = true
+        /// An IP address, not a name.
+        public var listen = DNSSettings.defaultHost
+        public var port = DNSSettings.defaultPort
+        /// nil: the host's resolvers (`DNSUpstream.system()`); empty: foreign names get SERVFAIL.
+        public var upstreams: [DNSUpstream]?
+
+        public init() {}
+
+        mutating func read(_ node: Node, reader: KeyReader, path base: String) throws {
+            try reader.object(node, path: base) { key, value, path in
+                switch key {
+                case "enabled": enabled = try reader.bool(value, path: path)
+                case "listen":
+                    let host = try reader.string(value, path: path)
+                    guard XDSSettings.isIPLiteral(host) else {
+                        throw reader.error(path, "must be an IP address to bind (e.g. 127.0.0.1 or ::1), got '\(host)'")
+                    }
+                    listen = host
+                case "port":
+                    let port = try reader.int(value, path: path)
+                    guard (1...65535).contains(port) else { throw reader.error(path, "must be 1-65535, got \(port)") }
+                    self.port = port
+                case "upstreams":
+                    guard case .sequence(let list) = value else {
+                        throw reader.error(path, "expected a list of ADDRESS or ADDRESS:PORT")
+                    }
+                    upstreams = try list.enumerated().map { index, item in
+                        let itemPath = "\(path)[\(index)]"
+                        let text = try reader.string(item, path: itemPath)
+                        do {
+                            return try DNSUpstream(parsing: text, field: itemPath)
+                        } catch let error as DNSSettingsError {
+                            throw reader.error(itemPath, error.reason)
+                        }
+                    }
+                default: throw reader.unknown(path)
+                }
+            }
+        }
+
+        var summary: [String] {
+            [
+                "proxy.dns.enabled: \(enabled)",
+                "proxy.dns.listen: \(listen)",
+                "proxy.dns.port: \(port)",
+                "proxy.dns.upstreams: \(upstreams.map { $0.map(\.description).joined(separator: ",") } ?? "(resolv.conf)")",
+            ]
+        }
+    }
 
     mutating func read(_ node: Node, reader: KeyReader, path base: String) throws {
         try reader.object(node, path: base) { key, value, path in
@@ -58,6 +114,8 @@ public struct NodeProxySettings: Sendable, Hashable {
                     throw reader.error(path, "invalid domain '\(domain)' (lower-case DNS name, e.g. cluster.local)")
                 }
                 clusterDomain = domain
+            case "dns":
+                try dns.read(value, reader: reader, path: path)
             default: throw reader.unknown(path)
             }
         }
@@ -85,6 +143,6 @@ public struct NodeProxySettings: Sendable, Hashable {
             "proxy.mark: 0x\(String(mark, radix: 16))",
             "proxy.removeRulesOnStop: \(removeRulesOnStop)",
             "proxy.clusterDomain: \(clusterDomain)",
-        ]
+        ] + dns.summary
     }
 }

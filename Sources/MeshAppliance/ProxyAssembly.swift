@@ -28,22 +28,28 @@ struct ProxyAssembly {
         let logger = Logger(label: "meshbox.proxy")
         let capture = captureBackend(settings.capture, configuration: configuration)
         let board = ProxyStatusBoard(capture: settings.capture.rawValue)
-        let dnsSettings: DNSSettings
-        do {
-            // Its upstream sockets carry the mark too, so a resolver on a VIP is not captured.
-            dnsSettings = try DNSSettings(
-                clusterDomain: settings.clusterDomain, upstreamSocketMark: capture == nil ? nil : settings.mark)
-        } catch {
-            throw ApplianceError(error.description)
-        }
-        let dns = DNSServer(settings: dnsSettings, logger: Logger(label: "meshbox.proxy.dns"))
+        let dns = try dnsServer(settings, marked: capture != nil)
         let role = ProxyRole(
             configUpdates: store.watch(), registryUpdates: registry?.watch(), capture: capture, board: board,
             options: .init(removeRulesOnStop: settings.removeRulesOnStop), logger: logger, onReconciled: onReconciled,
-            onConfig: { dns.update(DNSTable(config: $0, domain: dnsSettings.clusterDomain)) })
-        return ProxyAssembly(
-            board: board,
-            services: [.init(service: dns, serviceName: "proxy-dns"), .init(service: role, serviceName: "proxy")])
+            onConfig: { state in dns.map { $0.server.update(DNSTable(config: state, domain: $0.domain)) } })
+        let dnsService = dns.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0.server, serviceName: "proxy-dns")] }
+        return ProxyAssembly(board: board, services: (dnsService ?? []) + [.init(service: role, serviceName: "proxy")])
+    }
+
+    /// The DNS server of `proxy.dns`, nil when it is not enabled. With `marked`, its upstream
+    /// sockets carry the capture mark, so a resolver on a VIP is not captured.
+    static func dnsServer(_ settings: NodeProxySettings, marked: Bool) throws -> (server: DNSServer, domain: DNSName)? {
+        guard settings.dns.enabled else { return nil }
+        let dnsSettings: DNSSettings
+        do {
+            dnsSettings = try DNSSettings(
+                host: settings.dns.listen, port: settings.dns.port, clusterDomain: settings.clusterDomain,
+                upstreams: settings.dns.upstreams, upstreamSocketMark: marked ? settings.mark : nil)
+        } catch {
+            throw ApplianceError(error.description)
+        }
+        return (DNSServer(settings: dnsSettings, logger: Logger(label: "meshbox.proxy.dns")), dnsSettings.clusterDomain)
     }
 
     /// The backend for `capture` on this host (nil for `none`), with the configured ranges, port and mark.

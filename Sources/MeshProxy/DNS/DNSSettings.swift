@@ -9,7 +9,7 @@ public struct DNSSettings: Sendable, Hashable {
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 15053
 
-    /// The address to listen on (UDP and, with `tcp`, TCP).
+    /// The IP address to listen on (UDP and, with `tcp`, TCP).
     public var host: String
     /// 0 picks a free port (tests); `DNSServer.localAddress` tells which.
     public var port: Int
@@ -33,9 +33,11 @@ public struct DNSSettings: Sendable, Hashable {
     public var upstreamSocketMark: UInt32?
 
     /// - Parameters:
+    ///   - host: `proxy.dns.listen`, an IP address (not a name).
     ///   - clusterDomain: `proxy.dns.clusterDomain`; thrown as invalid when not a domain name.
-    ///   - upstreams: nil reads the host's resolvers (`DNSUpstream.system()`), leaving out this
-    ///     server's own address.
+    ///   - upstreams: nil reads the host's resolvers (`DNSUpstream.system()`); either way this
+    ///     server's own address is left out. Each must be an IP address with a port of 1-65535.
+    ///   - tcpIdleTimeout: positive.
     public init(
         host: String = defaultHost,
         port: Int = defaultPort,
@@ -55,8 +57,23 @@ public struct DNSSettings: Sendable, Hashable {
         guard (0...65535).contains(port) else {
             throw DNSSettingsError(field: "proxy.dns.port", reason: "\(port) is not a port number")
         }
+        guard let listen = CanonicalAddress(host), listen.prefixLength == listen.family.addressBits else {
+            throw DNSSettingsError(field: "proxy.dns.listen", reason: "\"\(host)\" is not an IP address")
+        }
         guard upstreamTimeout > .zero else {
             throw DNSSettingsError(field: "proxy.dns.upstreamTimeout", reason: "must be positive")
+        }
+        guard tcpIdleTimeout > .zero else {
+            throw DNSSettingsError(field: "proxy.dns.tcpIdleTimeout", reason: "must be positive")
+        }
+        for (index, upstream) in (upstreams ?? []).enumerated() {
+            let field = "proxy.dns.upstreams[\(index)]"
+            guard (1...65535).contains(upstream.port) else {
+                throw DNSSettingsError(field: field, reason: "port must be 1-65535, got \(upstream.port)")
+            }
+            guard let address = CanonicalAddress(upstream.host), address.prefixLength == address.family.addressBits else {
+                throw DNSSettingsError(field: field, reason: "\"\(upstream.host)\" is not an IP address")
+            }
         }
         self.host = host
         self.port = port
@@ -76,6 +93,11 @@ public struct DNSSettings: Sendable, Hashable {
 public struct DNSSettingsError: Error, Hashable, CustomStringConvertible {
     public var field: String
     public var reason: String
+
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
 
     public var description: String { "\(field): \(reason)" }
 }
