@@ -23,9 +23,8 @@ extension DNSServer {
             .bind(host: limits.host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(IdleStateHandler(readTimeout: .nanoseconds(Self.nanoseconds(idle))))
-                    try pipeline.addHandler(DNSTCPIdleCloser())
                     try pipeline.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder()))
+                    try pipeline.addHandler(DNSTCPIdleCloser(timeout: .nanoseconds(Self.nanoseconds(idle))))
                     return try TCPConnection(wrappingChannelSynchronously: channel)
                 }
             }

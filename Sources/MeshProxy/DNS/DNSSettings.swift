@@ -27,7 +27,8 @@ public struct DNSSettings: Sendable, Hashable {
     public var maxForwardsInFlight: Int
     /// TCP connections at once; more are closed on accept.
     public var maxTCPConnections: Int
-    /// A TCP connection with no complete query for this long is closed.
+    /// A TCP connection with no complete query read and no answer written for this long is
+    /// closed: bytes of an unfinished query do not keep it open.
     public var tcpIdleTimeout: Duration
     /// `SO_MARK` on the sockets to upstreams, so capture rules pass them (needs CAP_NET_ADMIN).
     public var upstreamSocketMark: UInt32?
@@ -37,7 +38,8 @@ public struct DNSSettings: Sendable, Hashable {
     ///   - clusterDomain: `proxy.dns.clusterDomain`; thrown as invalid when not a domain name.
     ///   - upstreams: nil reads the host's resolvers (`DNSUpstream.system()`); either way this
     ///     server's own address is left out. Each must be an IP address with a port of 1-65535.
-    ///   - tcpIdleTimeout: positive.
+    ///   - tcpIdleTimeout: positive; a TCP connection gets this long for each query (see
+    ///     `DNSTCPIdleCloser`).
     public init(
         host: String = defaultHost,
         port: Int = defaultPort,
