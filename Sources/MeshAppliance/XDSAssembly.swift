@@ -55,7 +55,8 @@ struct XDSAssembly {
                         .init(
                             certificateChainPEM: issued.certificate.presentedChainPEM, privateKeyPEM: issued.privateKeyPEM,
                             trustRootsPEM: await authority.trustBundlePEM(),
-                            nodeIdentity: { SPIFFEID.node($0, trustDomain: trustDomain).description }))),
+                            nodeIdentity: { SPIFFEID.node($0, trustDomain: trustDomain).description },
+                            renewNodeCertificate: { peer, csr in try await authority.renewNode(peerIdentity: peer, csrPEM: csr) }))),
                 source: publisher, translate: XDSServer.meshTranslation, logger: logger)
         } catch {
             throw ApplianceError(error.description)

@@ -1,5 +1,6 @@
-/// Which certificates a node may get by presenting its node certificate: the rule for the
-/// renewal and workload-issuance path that the node mTLS listener (the xDS work) will serve. The
+/// Which certificates a node may get by presenting its node certificate: the rules of node
+/// renewal (`renewal`, served as NodeCertificates.Renew on the ADS listener) and of the signing
+/// path for a node requester (`decide`). The
 /// caller verifies the peer's certificate chain against the CA's bundle first and passes the
 /// SPIFFE ID of its leaf here; this decides, without I/O, whether that peer may get `requested`.
 ///
@@ -30,5 +31,17 @@ public enum NodeAuthorization {
         if requested == peer { return .allowed }
         if requested.nodeName == nil, workloadsOnNode.contains(requested.description) { return .allowed }
         return .denied("node \(node) may not request \(requested)")
+    }
+
+    /// The rule of node certificate renewal (`CertificateAuthority.renewNode`): the peer must be a
+    /// node identity of the trust domain and the CSR must ask for exactly that identity.
+    public static func renewal(peer: SPIFFEID, requested: SPIFFEID, trustDomain: String) -> Decision {
+        guard peer.trustDomain == trustDomain, let node = peer.nodeName else {
+            return .denied("\(peer) is not a node identity of trust domain \(trustDomain); only a node certificate renews itself")
+        }
+        guard requested == peer else {
+            return .denied("node \(node) may renew only its own identity \(peer), not \(requested)")
+        }
+        return .allowed
     }
 }

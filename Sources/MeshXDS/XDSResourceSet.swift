@@ -87,9 +87,12 @@ public struct XDSResourceSet: Sendable {
         self.notes = notes
     }
 
-    /// What one node serves: the listeners of its roles and what they refer to (`Snapshot.scoped(to:)`).
+    /// What one (remote) node serves: the listeners of its roles and what they refer to
+    /// (`Snapshot.scoped(to:)`), without the control plane's own workload key
+    /// (`Snapshot.forRemoteNode()`): the `default` secret is not served, since the node's identity
+    /// is its own, not the co-located gateway's.
     public init(snapshot: Snapshot, node: DataPlaneNode) {
-        self.init(snapshot: snapshot.scoped(to: node))
+        self.init(snapshot: snapshot.scoped(to: node).forRemoteNode())
     }
 
     /// The resources of one type, by name.

@@ -11,22 +11,27 @@ struct XDSPeerIdentity: Sendable {
     let expectedIdentity: @Sendable (_ nodeID: String) -> String
 
     func check(_ node: DataPlaneNode, _ context: ServerContext) throws(RPCError) {
-        guard let tls = context.transportSpecific as? HTTP2ServerTransport.Posix.Context,
-            let certificate = tls.peerCertificate
-        else {
-            throw RPCError(code: .unauthenticated, message: "the ADS listener requires a client certificate")
-        }
+        let uris = try Self.presentedURIs(context)
         let expected = expectedIdentity(node.id)
-        let names = ((try? certificate.extensions.subjectAlternativeNames) ?? nil) ?? SubjectAlternativeNames()
-        let uris = names.compactMap { name -> String? in
-            if case .uniformResourceIdentifier(let uri) = name { uri } else { nil }
-        }
         guard uris.contains(expected) else {
             let presented = uris.isEmpty ? "no URI name" : uris.joined(separator: ", ")
             throw RPCError(
                 code: .permissionDenied,
                 message: "node \(node.id) must present a certificate for \(expected); it presented \(presented)"
             )
+        }
+    }
+
+    /// The URI names of the client certificate TLS verified (`unauthenticated` without one).
+    static func presentedURIs(_ context: ServerContext) throws(RPCError) -> [String] {
+        guard let tls = context.transportSpecific as? HTTP2ServerTransport.Posix.Context,
+            let certificate = tls.peerCertificate
+        else {
+            throw RPCError(code: .unauthenticated, message: "the ADS listener requires a client certificate")
+        }
+        let names = ((try? certificate.extensions.subjectAlternativeNames) ?? nil) ?? SubjectAlternativeNames()
+        return names.compactMap { name -> String? in
+            if case .uniformResourceIdentifier(let uri) = name { uri } else { nil }
         }
     }
 }

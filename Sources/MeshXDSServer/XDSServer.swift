@@ -1,3 +1,4 @@
+import Foundation
 public import GRPCCore
 public import GRPCNIOTransportHTTP2Posix
 public import Logging
@@ -10,13 +11,17 @@ public import ServiceLifecycle
 /// The ADS server (state of the world and delta on one listener): serves each connected node the
 /// snapshot `source` scopes to it, translated by `translate`.
 ///
-/// With `sharedTranslations` (the default) nodes that run the same roles share one translation of
-/// each snapshot: right for a `translate` that depends on the snapshot and the node's roles only.
+/// With `sharedTranslations` (the default) nodes that run the same roles and take the same format
+/// share one translation of each snapshot: right for a `translate` that depends on the snapshot,
+/// the node's roles and its format (`DataPlaneNode.xdsFormat`) only.
 public final class XDSServer: Service {
     /// Every node's status: connected, versions acknowledged, the last rejection.
     public let status: XDSNodeStatusBoard
     private let transport: HTTP2ServerTransport.Posix
     private let service: AggregatedDiscoveryService
+    private let nodeCertificates: NodeCertificatesService?
+    /// Renews the listener's own certificate while it runs (`TLS.renewCertificate`).
+    private let renewal: (XDSServerCertificateRenewal, notAfter: Date)?
 
     public init(
         configuration: Configuration,
@@ -30,18 +35,21 @@ public final class XDSServer: Service {
         self.status = status
         let security: HTTP2ServerTransport.Posix.TransportSecurity
         let peerIdentity: XDSPeerIdentity?
+        var nodeCertificates: NodeCertificatesService?
+        var renewal: (XDSServerCertificateRenewal, notAfter: Date)?
         switch configuration.security {
         case .mutualTLS(let tls):
-            security = .tls(
-                .mTLS(
-                    certificateChain: [.bytes(Array(tls.certificateChainPEM.utf8), format: .pem)],
-                    privateKey: .bytes(Array(tls.privateKeyPEM.utf8), format: .pem)
-                ) { config in
-                    config.trustRoots = .certificates([.bytes(Array(tls.trustRootsPEM.utf8), format: .pem)])
-                    config.clientCertificateVerification = .noHostnameVerification
-                }
-            )
+            let reloader = try XDSCertificateReloader(
+                certificateChainPEM: tls.certificateChainPEM, privateKeyPEM: tls.privateKeyPEM)
+            security = try Self.mutualTLS(tls, reloader: reloader)
             peerIdentity = XDSPeerIdentity(expectedIdentity: tls.nodeIdentity)
+            nodeCertificates = tls.renewNodeCertificate.map { NodeCertificatesService(renewal: $0, logger: logger) }
+            if let issue = tls.renewCertificate {
+                renewal = (
+                    XDSServerCertificateRenewal(issue: issue, reloader: reloader, logger: logger),
+                    try Self.notAfter(of: tls.certificateChainPEM)
+                )
+            }
         case .plaintextLoopbackForTesting:
             security = .plaintext
             peerIdentity = nil
@@ -50,7 +58,10 @@ public final class XDSServer: Service {
             configuration.host.contains(":")
             ? .ipv6(host: configuration.host, port: configuration.port)
             : .ipv4(host: configuration.host, port: configuration.port)
-        transport = .http2NIOPosix(address: address, transportSecurity: security)
+        var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
+        transportConfig.http2.maxConcurrentStreams = configuration.maxConcurrentStreams
+        transport = .http2NIOPosix(address: address, transportSecurity: security, config: transportConfig)
+        self.renewal = renewal
         service = AggregatedDiscoveryService(
             source: source,
             translations: XDSTranslationCache(capacity: sharedTranslations ? 8 : 0, translate: translate),
@@ -58,14 +69,22 @@ public final class XDSServer: Service {
             peerIdentity: peerIdentity,
             logger: logger
         )
+        self.nodeCertificates = nodeCertificates
     }
 
     public func run() async throws {
-        let server = GRPCServer(transport: transport, services: [service])
-        try await withGracefulShutdownHandler {
-            try await server.serve()
-        } onGracefulShutdown: {
-            server.beginGracefulShutdown()
+        let services: [any RegistrableRPCService] = [service] + (nodeCertificates.map { [$0] } ?? [])
+        let server = GRPCServer(transport: transport, services: services)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if let renewal {
+                group.addTask { await renewal.0.run(notAfter: renewal.notAfter) }
+            }
+            defer { group.cancelAll() }
+            try await withGracefulShutdownHandler {
+                try await server.serve()
+            } onGracefulShutdown: {
+                server.beginGracefulShutdown()
+            }
         }
     }
 
@@ -77,9 +96,18 @@ public final class XDSServer: Service {
 }
 
 extension XDSServer {
-    /// meshbox's translation (MeshXDS): the node's snapshot as Envoy resources, one translator per
-    /// type; `system_version_info` is the snapshot's version.
+    /// meshbox's translation (MeshXDS) of the node's snapshot: for an Envoy, Envoy resources, one
+    /// translator per type; for a meshbox node (`client: meshbox`), `MeshboxResources` of the
+    /// snapshot scoped to it. Neither gets the control plane's own workload key
+    /// (`Snapshot.forRemoteNode()`). `system_version_info` is the snapshot's version.
     public static let meshTranslation: XDSTranslate = { snapshot, node in
-        XDSServedResources(XDSResourceSet(snapshot: snapshot, node: node), systemVersion: String(snapshot.version))
+        let version = String(snapshot.version)
+        switch node.xdsFormat {
+        case .envoy:
+            return XDSServedResources(XDSResourceSet(snapshot: snapshot, node: node), systemVersion: version)
+        case .meshbox:
+            return XDSServedResources(
+                systemVersion: version, byType: MeshboxResources.resources(of: snapshot.scoped(to: node).forRemoteNode()))
+        }
     }
 }

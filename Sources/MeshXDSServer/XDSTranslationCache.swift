@@ -1,18 +1,20 @@
 import MeshModel
 import Synchronization
 
-/// Translations shared by the streams of nodes that run the same roles: a snapshot change is
-/// translated once per role set, not once per connected node.
+/// Translations shared by the streams of nodes that run the same roles and take the same format:
+/// a snapshot change is translated once per role set and format, not once per connected node.
 ///
-/// Keyed by the snapshot's version and input revisions and the node's roles, which is all a
-/// snapshot scoped to a node depends on (`Snapshot.scoped(to:)`); so only for a `translate` that
-/// depends on nothing else of the node. Holds the newest few entries.
+/// Keyed by the snapshot's version and input revisions, the node's roles (all a snapshot scoped
+/// to a node depends on, `Snapshot.scoped(to:)`) and its format (`XDSResourceFormat`: Envoy's
+/// messages or meshbox's own); so only for a `translate` that depends on nothing else of the
+/// node. Holds the newest few entries.
 final class XDSTranslationCache: Sendable {
     private struct Key: Hashable {
         var version: UInt64
         var configRevision: Int64
         var registryRevision: Int64
         var roles: Set<DataPlaneRole>
+        var format: XDSResourceFormat
     }
 
     private let translate: XDSTranslate
@@ -31,7 +33,8 @@ final class XDSTranslationCache: Sendable {
             version: snapshot.version,
             configRevision: snapshot.configRevision,
             registryRevision: snapshot.registryRevision,
-            roles: node.roles
+            roles: node.roles,
+            format: node.xdsFormat
         )
         if let hit = entries.withLock({ $0.first { $0.key == key }?.resources }) { return hit }
         // Outside the lock: streams of other role sets translate meanwhile; a concurrent miss of

@@ -12,12 +12,6 @@ import Testing
 struct MeshTranslationTests {
     typealias F = ADSFixtures
 
-    /// A snapshot source the test sets.
-    struct WatchSource: SnapshotSource {
-        let watch: Watch<Snapshot>
-        func snapshots(for node: DataPlaneNode) -> AsyncStream<Snapshot> { watch.updates() }
-    }
-
     static func snapshot(version: UInt64, endpoints: [String]) -> Snapshot {
         let name = "outbound|80||web.default.svc.cluster.local"
         return Snapshot(
@@ -39,7 +33,7 @@ struct MeshTranslationTests {
     )
     func served() async throws {
         let watch = Watch(Self.snapshot(version: 1, endpoints: ["10.0.0.1"]))
-        try await ADSTestServer.serve(source: WatchSource(watch: watch), translate: XDSServer.meshTranslation) {
+        try await ADSTestServer.serve(source: MeshboxNodeFixtures.WatchSource(watch: watch), translate: XDSServer.meshTranslation) {
             _,
             port in
             try await ADSTestClient.delta(port: port) { stream in

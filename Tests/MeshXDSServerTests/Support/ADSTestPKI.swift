@@ -34,6 +34,19 @@ struct ADSTestPKI: Sendable {
         )
     }
 
+    /// The server side with NodeCertificates.Renew served by this CA (`renewNode`).
+    var renewingServerSecurity: XDSServer.Security {
+        guard case .mutualTLS(var tls) = serverSecurity else { return serverSecurity }
+        tls.renewNodeCertificate = { [ca] peer, csr in try await ca.renewNode(peerIdentity: peer, csrPEM: csr) }
+        return .mutualTLS(tls)
+    }
+
+    /// A certificate for any identity, signed on the admin path (a workload's, say).
+    func issue(_ spiffeID: String) async throws -> (certificate: IssuedCertificate, keyPEM: String) {
+        let (csr, key) = try CSRBuilder.make(spiffeID: spiffeID)
+        return (try await ca.sign(csrPEM: csr, ttl: .seconds(3600), requester: .admin), key)
+    }
+
     /// A node joins with a join token: its certificate and key.
     func join(_ node: String) async throws -> (certificate: IssuedCertificate, keyPEM: String) {
         let token = try await ca.createJoinToken(ttl: .seconds(600), nodeName: node)

@@ -1,0 +1,36 @@
+import Foundation
+import GRPCNIOTransportHTTP2Posix
+import MeshCore
+import NIOSSL
+
+extension XDSServer {
+    /// The listener's mutual TLS: the certificate from `reloader` (so a renewed one reaches new
+    /// handshakes), clients verified against the mesh bundle without a host name check (a node's
+    /// identity is its URI name, checked per stream by `XDSPeerIdentity`).
+    static func mutualTLS(
+        _ tls: TLS, reloader: XDSCertificateReloader
+    ) throws(MeshError) -> HTTP2ServerTransport.Posix.TransportSecurity {
+        .tls(
+            .mTLS(
+                certificateChain: [.bytes(Array(tls.certificateChainPEM.utf8), format: .pem)],
+                privateKey: .bytes(Array(tls.privateKeyPEM.utf8), format: .pem)
+            ) { config in
+                config.certificateReloader = reloader
+                config.trustRoots = .certificates([.bytes(Array(tls.trustRootsPEM.utf8), format: .pem)])
+                config.clientCertificateVerification = .noHostnameVerification
+            }
+        )
+    }
+
+    /// The expiry of the first certificate of a PEM chain.
+    static func notAfter(of chainPEM: String) throws(MeshError) -> Date {
+        let leaf: NIOSSLCertificate?
+        do {
+            leaf = try NIOSSLCertificate.fromPEMBytes(Array(chainPEM.utf8)).first
+        } catch {
+            throw MeshError(.invalidArgument, "xds: the server's certificate does not parse: \(error)")
+        }
+        guard let leaf else { throw MeshError(.invalidArgument, "xds: the server's certificate chain has no PEM certificate") }
+        return Date(timeIntervalSince1970: TimeInterval(leaf.notValidAfter))
+    }
+}
