@@ -9,6 +9,9 @@
 # its access set, ~4 % of the gateway's user-space CPU samples, mostly inside SwiftNIO); the compile-time checks
 # stay, and the debug build the tests run keeps the run-time ones, so a violation still fails a
 # test. Overflow and bounds checks stay on.
+# For the Debian package (scripts/build-deb.sh): no $ORIGIN run path (`--disable-local-rpath`: no
+# library is ever loaded from beside the binary) and `-z now` (every symbol bound at start, so the
+# relocated data is read-only before main runs: full RELRO).
 # Extra arguments go to `swift build`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +31,7 @@ extension BuildInfo {
 }
 #endif
 SWIFT
-swift build -c release --product meshbox --scratch-path .build-release \
+swift build -c release --product meshbox --scratch-path .build-release --disable-local-rpath \
   --static-swift-stdlib -Xswiftc -use-ld=lld -Xswiftc -enforce-exclusivity=unchecked \
-  -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic "$@"
+  -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic -Xlinker -z -Xlinker now "$@"
 echo "built $(pwd)/.build-release/release/meshbox"
