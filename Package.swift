@@ -230,6 +230,22 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // A remote meshbox node's side of xDS: delta ADS over mutual TLS into a SnapshotSource, the
+        // last good snapshot persisted, node certificate renewal. Kept out of MeshRemote (the CLI's link).
+        .target(
+            name: "MeshXDSClient",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshXDS", "MeshXDSProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
         // Snapshot → Envoy resources (one translator per xDS type) with stable per-resource versions.
         // Kept out of MeshRemote (the CLI's link); only MeshAppliance will depend on it.
         .target(
@@ -428,6 +444,19 @@ let package = Package(
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI", "MeshCA", "MeshTesting", "MeshXDS", "MeshXDSProto", "MeshXDSServer",
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "MeshXDSClientTests",
+            dependencies: [
+                "MeshCore", "MeshModel", "MeshAPI", "MeshCA", "MeshTesting", "MeshXDS", "MeshXDSProto", "MeshXDSServer",
+                "MeshXDSClient",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
