@@ -97,7 +97,9 @@ public struct Appliance: Sendable {
                 options: .init(
                     gateways: gateway.gateways.isEmpty ? .all : .named(gateway.gateways),
                     listenerAddress: gateway.listenAddress, portOffset: gateway.portOffset,
-                    proxy: .init(outboundPort: UInt32(configuration.proxy.outboundPort)),
+                    proxy: .init(
+                        outboundAddress: configuration.proxy.outboundAddress(serviceCIDRv6: configuration.serviceCIDRv6),
+                        outboundPort: UInt32(configuration.proxy.outboundPort)),
                     domain: configuration.proxy.clusterDomain))
             publisher = compiler
         }

@@ -129,6 +129,12 @@ public struct NodeProxySettings: Sendable, Hashable {
         return value
     }
 
+    /// Where the outbound listener binds: `::` (IPv4 too, mapped) when IPv6 VIPs are captured,
+    /// since ip6tables' REDIRECT sends them to an IPv6 address of the host; else `0.0.0.0`.
+    func outboundAddress(serviceCIDRv6: String) -> String {
+        serviceCIDRv6.isEmpty || capture == .none ? "0.0.0.0" : "::"
+    }
+
     /// The capture rules' configuration for these settings and the VIP ranges.
     func captureConfiguration(serviceCIDR: String, serviceCIDRv6: String) -> CaptureConfiguration {
         CaptureConfiguration(

@@ -43,20 +43,9 @@ struct ProxyTrafficThroughServerTests {
         arguments: ["config,registry,proxy,console", "config,registry,gateway,proxy,console"])
     func vipAndName(roles: String) async throws {
         try await NamespacedMeshbox.withNamespace { namespace, directory in
-            try OutboundNamespaceTests.backend.write(toFile: directory.file("backend.py"), atomically: true, encoding: .utf8)
             try await Self.routeServiceRange(namespace)
-            let output = directory.file("backend.out")
-            let backend = try ChildProcess(
-                executable: "/usr/bin/env",
-                arguments: [
-                    "ip", "netns", "exec", namespace.name, "python3", directory.file("backend.py"), "http", "reviews-v1",
-                    "127.0.0.1", "8080",
-                ],
-                standardOutput: output, standardError: output)
+            let backend = try await NamespacedHTTPBackend.start(in: namespace, directory: directory, name: "reviews-v1")
             defer { backend.signal(SIGKILL) }
-            try await eventually("the backend") {
-                ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("ready")
-            }
 
             // With the gateway too, both roles' listeners are served by one data plane.
             let server = try await NamespacedMeshbox(in: namespace, directory: directory, arguments: ["--roles", roles])
