@@ -23,6 +23,9 @@ public struct NodeProxySettings: Sendable, Hashable {
     public var removeRulesOnStop = true
     /// `<service>.<namespace>.svc.<clusterDomain>` names the proxy's DNS server answers.
     public var clusterDomain = "cluster.local"
+    /// Keep a route for each VIP range on `lo` with a host address as its source (`proto 77`),
+    /// so programs here reach VIPs with no route of the operator's; removed with the rules.
+    public var installRoutes = false
     /// The proxy's DNS server (`proxy.dns`).
     public var dns = DNS()
 
@@ -114,6 +117,7 @@ public struct NodeProxySettings: Sendable, Hashable {
                     throw reader.error(path, "invalid domain '\(domain)' (lower-case DNS name, e.g. cluster.local)")
                 }
                 clusterDomain = domain
+            case "installRoutes": installRoutes = try reader.bool(value, path: path)
             case "dns":
                 try dns.read(value, reader: reader, path: path)
             default: throw reader.unknown(path)
@@ -149,6 +153,7 @@ public struct NodeProxySettings: Sendable, Hashable {
             "proxy.mark: 0x\(String(mark, radix: 16))",
             "proxy.removeRulesOnStop: \(removeRulesOnStop)",
             "proxy.clusterDomain: \(clusterDomain)",
+            "proxy.installRoutes: \(installRoutes)",
         ] + dns.summary
     }
 }

@@ -26,7 +26,7 @@ struct ProxyAssembly {
         }
         let settings = configuration.proxy
         let logger = Logger(label: "meshbox.proxy")
-        let capture = captureBackend(settings.capture, configuration: configuration)
+        let capture = captureBackend(settings.capture, configuration: configuration, routes: settings.installRoutes)
         let board = ProxyStatusBoard(capture: settings.capture.rawValue)
         let dns = try dnsServer(settings, marked: capture != nil)
         let role = ProxyRole(
@@ -52,17 +52,29 @@ struct ProxyAssembly {
         return (DNSServer(settings: dnsSettings, logger: Logger(label: "meshbox.proxy.dns")), dnsSettings.clusterDomain)
     }
 
-    /// The backend for `capture` on this host (nil for `none`), with the configured ranges, port and mark.
+    /// The backend for `capture` on this host (nil for `none`), with the configured ranges, port
+    /// and mark; with `routes`, it keeps the VIP ranges' host routes too (`proxy.installRoutes`).
     static func captureBackend(
-        _ capture: NodeProxySettings.Capture, configuration: ApplianceConfiguration
+        _ capture: NodeProxySettings.Capture, configuration: ApplianceConfiguration, routes: Bool = false
     ) -> (any CaptureBackend)? {
-        let rules = configuration.proxy.captureConfiguration(
-            serviceCIDR: configuration.serviceCIDR, serviceCIDRv6: configuration.serviceCIDRv6)
+        let rules = captureConfiguration(configuration)
+        let backend: any CaptureBackend
         switch capture {
-        case .iptables: return CaptureReconciler(configuration: rules, runner: SpawnCommandRunner())
-        case .nftables: return NFTCaptureReconciler(configuration: rules, runner: SpawnCommandRunner())
+        case .iptables: backend = CaptureReconciler(configuration: rules, runner: SpawnCommandRunner())
+        case .nftables: backend = NFTCaptureReconciler(configuration: rules, runner: SpawnCommandRunner())
         case .none: return nil
         }
+        return routes ? RoutedCapture(backend, routes: vipRoutes(configuration)) : backend
+    }
+
+    /// The VIP ranges' host routes meshbox keeps (or, for `meshbox proxy uninstall`, removes).
+    static func vipRoutes(_ configuration: ApplianceConfiguration) -> VIPRoutes {
+        VIPRoutes(configuration: captureConfiguration(configuration), runner: SpawnCommandRunner())
+    }
+
+    private static func captureConfiguration(_ configuration: ApplianceConfiguration) -> CaptureConfiguration {
+        configuration.proxy.captureConfiguration(
+            serviceCIDR: configuration.serviceCIDR, serviceCIDRv6: configuration.serviceCIDRv6)
     }
 
     /// Hands the data plane's proxy listeners to the status board.

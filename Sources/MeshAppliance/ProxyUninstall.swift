@@ -1,8 +1,8 @@
 import MeshCore
 import MeshProxy
 
-/// `meshbox proxy uninstall`: removes every rule meshbox made on this host, with no server
-/// running, read from the host's tables (not from any memory of what was installed).
+/// `meshbox proxy uninstall`: removes every rule and VIP route meshbox made on this host, with no
+/// server running, read from the host's tables (not from any memory of what was installed).
 public enum ProxyUninstall {
     /// One line per backend tried. Without `capture`, the configured backend is removed and the
     /// other one too when its tool is installed (a change of `proxy.capture` may have left it);
@@ -32,6 +32,16 @@ public enum ProxyUninstall {
                 lines.append("\(backend.rawValue): \(required ? "failed" : "not removed"): \(error)")
                 if required { ok = false }
             }
+        }
+        // Routes are found by meshbox's mark (proto 77), whatever proxy.installRoutes says now.
+        do {
+            let removed = try await ProxyAssembly.vipRoutes(configuration).remove()
+            lines.append("routes: \(removed) meshbox VIP route\(removed == 1 ? "" : "s") removed (nothing else touched)")
+        } catch let error as MeshError where error.code == .unavailable {
+            lines.append("routes: skipped (\(error.message))")
+        } catch {
+            lines.append("routes: failed: \(error)")
+            ok = false
         }
         return (lines, ok)
     }
