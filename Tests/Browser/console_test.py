@@ -172,6 +172,9 @@ def check_service_entry_vips(page, meshbox):
     page.text_in(host, "allocated")
     page.text_in(host, "240.240.")
     page.text_in(host, "default/external-api")
+    # The proxy runs with `capture: none`: it says so, and no VIP is captured.
+    page.text_in("#services-capture", "capture off")
+    page.text_in(host + " .capture", "not captured")
     page.shot("services-entries")
 
 

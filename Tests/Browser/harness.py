@@ -65,7 +65,8 @@ step = Step()
 
 class Meshbox:
     """`meshbox serve` in a temp data dir, on a free port (port 0, read back from console.url),
-    with the ADS server on another free loopback port (for the Nodes page)."""
+    with the ADS server on another free loopback port (for the Nodes page), and the node proxy
+    with `capture: none` (it changes nothing on the host; the Services page shows its state)."""
 
     def __init__(self, binary, directory, web_root=None):
         self.binary = binary
@@ -74,13 +75,14 @@ class Meshbox:
         self.xds_port = free_port()
         config = os.path.join(directory, "meshbox.yaml")
         with open(config, "w") as handle:
-            handle.write(f"xds:\n  enabled: true\n  listen: 127.0.0.1\n  port: {self.xds_port}\n")
+            handle.write(f"xds:\n  enabled: true\n  listen: 127.0.0.1\n  port: {self.xds_port}\n"
+                         f"proxy:\n  capture: none\n  outboundPort: {free_port()}\n  dns:\n    enabled: false\n")
         self.log = open(os.path.join(directory, "meshbox.log"), "wb")
         self.process = subprocess.Popen(
             [binary, "serve", "--data-dir", self.data, "--console-listen", "127.0.0.1:0",
              # The compiler runs with config and registry; the gateway serves the test's Gateways
              # on loopback only (Traffic, Explain and Live metrics read real snapshots).
-             "--roles", "config,registry,ca,console,gateway", "--gateway-listen", "127.0.0.1",
+             "--roles", "config,registry,ca,console,gateway,proxy", "--gateway-listen", "127.0.0.1",
              "--gateway-threads", "1", "--config", config] + (["--web-root", web_root] if web_root else []),
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.environment())
         deadline = time.monotonic() + 30
