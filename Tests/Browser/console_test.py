@@ -100,6 +100,7 @@ def run_pages(page, meshbox):
     check_services(page, meshbox)
     check_config_invalid(page, meshbox)
     check_yaml_locator(page, meshbox)
+    check_capture_logic(page)
     before = check_config_change(page, meshbox)
     check_config_rollback(page, meshbox, before)
     check_service_entry_vips(page, meshbox)  # after the rollback check, which counts revisions
@@ -176,6 +177,39 @@ def check_service_entry_vips(page, meshbox):
     page.text_in("#services-capture", "capture off")
     page.text_in(host + " .capture", "not captured")
     page.shot("services-entries")
+
+
+CAPTURE_CASES = [  # capture.js: [range, address, inside]
+    ["240.240.0.0/16", "240.240.3.7", True], ["240.240.0.0/16", "240.241.0.1", False],
+    ["240.240.0.0/16", "10.96.0.20", False], ["2001:2::/48", "2001:2::4b1c:9e20:7d3a:61f2", True],
+    ["2001:2::/48", "2001:2:1::1", False], ["240.240.0.0/16", "2001:2::1", False], ["2001:2::/48", "not-an-ip", False],
+]
+
+
+def check_capture_logic(page):
+    """capture.js decides "captured" where the page cannot show it without host rules: ranges of
+    both families, and a VIP left out by the proxy (its problem) or in a family not installed."""
+    step("capture.js: VIP ranges and per-VIP capture, case by case")
+    results = page.driver.execute_async_script("""
+        const [cases, done] = arguments;
+        import('/ui/js/capture.js').then(({ inRange, CaptureState }) => {
+          const state = new CaptureState({ capture: 'iptables', problems: ['default/b: port 53 is UDP only'],
+            families: [{ family: 'ipv4', range: '240.240.0.0/16', installed: true, rules: 9, vips: 2 },
+                       { family: 'ipv6', range: '2001:2::/48', installed: false, rules: 0, vips: 2 }] });
+          done({ ranges: cases.map(([range, address]) => inRange(range, address)),
+                 vips: [state.of('240.240.0.1', 'default/a'), state.of('240.240.0.2', 'default/b'),
+                        state.of('2001:2::1', 'default/a'), state.of('10.0.0.1', 'default/a')] });
+        }).catch((error) => done(String(error)));
+    """, CAPTURE_CASES)
+    if not isinstance(results, dict):
+        raise Failure(f"capture.js did not load: {results}")
+    wrong = [f"{c[0]} ∋ {c[1]}: {got}" for c, got in zip(CAPTURE_CASES, results["ranges"]) if got != c[2]]
+    expected = [(True, "captured (iptables)"), (False, "port 53 is UDP only"),
+                (False, "the ipv6 rules are not installed"), (False, "outside the captured VIP ranges")]
+    wrong += [f"VIP {i}: {got}" for i, (got, want) in enumerate(zip(results["vips"], expected))
+              if (got["captured"], got["text"]) != want]
+    if wrong:
+        raise Failure("capture.js: " + "; ".join(wrong))
 
 
 def check_config_invalid(page, meshbox):
