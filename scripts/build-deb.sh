@@ -104,7 +104,7 @@ install -m 0644 packaging/debian/lintian-overrides "$stage/usr/share/lintian/ove
 gzip -9n <packaging/debian/changelog >"$stage/usr/share/doc/meshbox/changelog.gz"
 chmod 0644 "$stage/usr/share/man/man1/meshbox.1.gz" "$stage/usr/share/doc/meshbox/changelog.gz"
 
-for script in postinst prerm postrm; do
+for script in preinst postinst prerm postrm; do
     install -m 0755 "packaging/debian/$script" "$stage/DEBIAN/$script"
 done
 echo /etc/meshbox/meshbox.yaml >"$stage/DEBIAN/conffiles"

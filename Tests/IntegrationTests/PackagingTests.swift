@@ -45,7 +45,7 @@ struct PackagingTests {
         let extracted = directory.file("control")
         #expect(try await Tool.run("dpkg-deb", ["-e", deb, extracted]).status == 0)
         #expect(try String(contentsOfFile: extracted + "/conffiles", encoding: .utf8) == "/etc/meshbox/meshbox.yaml\n")
-        for script in ["postinst", "prerm", "postrm"] {
+        for script in ["preinst", "postinst", "prerm", "postrm"] {
             let syntax = try await Tool.run("sh", ["-n", extracted + "/" + script])
             #expect(syntax.status == 0, "\(script): \(syntax.output)")
         }
