@@ -75,6 +75,17 @@ extension XDSClient {
         var request = DeltaRequest()
         request.typeURL = response.typeURL
         request.responseNonce = response.nonce
+        if response.systemVersionInfo == "0" {
+            // The control plane's compiler has not published yet (its initial empty snapshot): not
+            // a config to serve. Refused without counting as a rejection, so the server keeps what
+            // the node holds and sends the differences once it has compiled.
+            var status = Google_Rpc_Status()
+            status.code = 14  // UNAVAILABLE
+            status.message = "the control plane has compiled no snapshot yet (version 0); keeping the last good one"
+            request.errorDetail = status
+            logger.info("The control plane has not compiled its first snapshot yet", metadata: ["xds.type": "\(response.typeURL)"])
+            return request
+        }
         do {
             try apply(
                 typeURL: response.typeURL, systemVersion: response.systemVersionInfo,

@@ -62,13 +62,13 @@ public final class XDSClient: SnapshotSource, Service {
     }
 
     /// - Parameter identity: the node certificate (the join flow's, or the one stored under
-    ///   `files`, which wins when it is newer: a renewal the caller did not see).
+    ///   `files`, which wins when it is newer and valid: a renewal the caller did not see).
     public init(configuration: Configuration, identity: NodeIdentity, logger: Logger) throws(MeshError) {
         self.configuration = configuration
         self.logger = logger
         var identity = identity
         if let stored = try configuration.files.loadIdentity(), stored.nodeName == identity.nodeName,
-            stored.notAfter > identity.notAfter
+            stored.notBefore > identity.notBefore, stored.isValid()
         {
             identity = stored
         }
