@@ -37,9 +37,10 @@ extension ExplainRun {
                     : "\(address) has no port \(port) (its ports: \(ports.joined(separator: ", ")))")
         }
         let others = candidates.filter { $0.port == portNumber && $0.name != listener.name }.map(\.address)
+        let target = OriginalDestination(address: listener.address, port: portNumber).map { "\($0)" } ?? listener.name
         step(
             "capture", true,
-            "\(address) is a name of VIP \(listener.address)\(others.isEmpty ? "" : " (also \(others.joined(separator: ", ")))"); the node proxy captures the connection to \(listener.address):\(port)."
+            "\(address) is a name of VIP \(listener.address)\(others.isEmpty ? "" : " (also \(others.joined(separator: ", ")))"); the node proxy captures the connection to \(target)."
         )
         return listener
     }
