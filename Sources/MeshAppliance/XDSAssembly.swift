@@ -11,11 +11,11 @@ import ServiceLifecycle
 /// CA of this process; a client must present a node certificate from the same CA (the join flow,
 /// or `meshbox envoy bootstrap`) naming the node it asks for.
 ///
-/// Renewal: `XDSServer` takes its certificate once, when its gRPC transport is made, and has no
-/// way to swap it while streams are open, so the certificate is issued for the CA's maximum leaf
-/// lifetime (`ca.maxLeafTTL`, 7 days by default) and is NOT renewed in the process: a restart
-/// issues a new one. (The console's `CertificateHolder` renewal needs a listener that can take a
-/// new certificate; the gRPC transport cannot yet.)
+/// Renewal: the server's certificate has the CA's default leaf lifetime (`ca.leafTTL`) and the
+/// server asks the CA for a new one (fresh key, same DNS names) at two thirds of its life; new
+/// TLS handshakes get it, open streams keep theirs (`XDSServer.TLS.renewCertificate`). Nodes renew
+/// their own certificates over the same listener (`NodeCertificates.Renew`,
+/// `CertificateAuthority.renewNode`).
 struct XDSAssembly {
     let server: XDSServer
     let service: ServiceGroupConfiguration.ServiceConfiguration
@@ -39,9 +39,15 @@ struct XDSAssembly {
         }
         let logger = Logger(label: "meshbox.xds")
         let dnsNames = serverDNSNames(configuration)
-        let issued: (certificate: IssuedCertificate, privateKeyPEM: String)
+        let issue: XDSServerCertificateIssue = {
+            let issued = try await authority.issueListenerCertificate(dnsNames: dnsNames, ttl: nil)
+            return XDSServerCertificate(
+                certificateChainPEM: issued.certificate.presentedChainPEM, privateKeyPEM: issued.privateKeyPEM,
+                serialNumber: issued.certificate.serialNumber, notAfter: issued.certificate.notAfter)
+        }
+        let issued: XDSServerCertificate
         do {
-            issued = try await authority.issueListenerCertificate(dnsNames: dnsNames, ttl: configuration.caMaxLeafTTL)
+            issued = try await issue()
         } catch {
             throw ApplianceError("xds: the CA did not issue the ADS server's certificate: \(error)")
         }
@@ -53,17 +59,18 @@ struct XDSAssembly {
                     host: settings.listen, port: settings.port,
                     security: .mutualTLS(
                         .init(
-                            certificateChainPEM: issued.certificate.presentedChainPEM, privateKeyPEM: issued.privateKeyPEM,
+                            certificateChainPEM: issued.certificateChainPEM, privateKeyPEM: issued.privateKeyPEM,
                             trustRootsPEM: await authority.trustBundlePEM(),
                             nodeIdentity: { SPIFFEID.node($0, trustDomain: trustDomain).description },
-                            renewNodeCertificate: { peer, csr in try await authority.renewNode(peerIdentity: peer, csrPEM: csr) }))),
+                            renewNodeCertificate: { peer, csr in try await authority.renewNode(peerIdentity: peer, csrPEM: csr) },
+                            renewCertificate: issue))),
                 source: publisher, translate: XDSServer.meshTranslation, logger: logger)
         } catch {
             throw ApplianceError(error.description)
         }
         logger.info(
             "Issued the ADS server's certificate from the mesh CA",
-            metadata: ["tls.hosts": "\(dnsNames.joined(separator: ","))", "ca.serial": "\(issued.certificate.serialNumber)"])
+            metadata: ["tls.hosts": "\(dnsNames.joined(separator: ","))", "ca.serial": "\(issued.serialNumber)", "ca.not_after": "\(issued.notAfter)"])
         let listening = XDSListening(server: server, host: settings.listen, logger: logger)
         return XDSAssembly(server: server, service: .init(service: listening, serviceName: "xds"))
     }

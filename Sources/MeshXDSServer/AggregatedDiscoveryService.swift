@@ -28,6 +28,10 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
     static let maxQueuedRequests = 256
     /// Requests held before the node's first snapshot.
     static let maxWaitingRequests = 64
+    /// Resource names one stream may hold subscribed over all its types: far above a real node
+    /// (one EDS name per cluster; a 10,000-service mesh has some 10,000), far below what would
+    /// let a client grow the server's memory at will. Past it: `resource_exhausted`.
+    static let maxSubscribedNames = 100_000
 
     /// How many requests are queued between the reader and the handling loop.
     private final class QueueDepth: Sendable {
@@ -139,6 +143,12 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
                                     continuation.yield(.snapshotChanged)
                                 }
                             }
+                        }
+                        let subscribed = machine.subscribedNames(after: request)
+                        guard subscribed <= Self.maxSubscribedNames else {
+                            throw RPCError(
+                                code: .resourceExhausted,
+                                message: "resource_names: \(subscribed) names subscribed on one stream, more than \(Self.maxSubscribedNames)")
                         }
                         guard let current = resources else {
                             // Before the node's first snapshot; a client cannot queue without bound.

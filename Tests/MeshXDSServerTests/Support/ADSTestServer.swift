@@ -37,13 +37,15 @@ final class ADSTestServer: SnapshotSource {
     static func with<R: Sendable>(
         _ mesh: ADSFixtures.Mesh,
         security: XDSServer.Security = .plaintextLoopbackForTesting,
+        maxConcurrentStreams: Int = 100,
         _ body: (ADSTestServer, XDSServer, Int) async throws -> R
     ) async throws -> R {
         let harness = ADSTestServer(mesh)
         return try await serve(
             source: harness,
             translate: { snapshot, _ in harness.resources(for: snapshot) },
-            security: security
+            security: security,
+            maxConcurrentStreams: maxConcurrentStreams
         ) {
             try await body(harness, $0, $1)
         }
@@ -54,12 +56,14 @@ final class ADSTestServer: SnapshotSource {
         source: any SnapshotSource,
         translate: @escaping XDSTranslate,
         security: XDSServer.Security = .plaintextLoopbackForTesting,
+        maxConcurrentStreams: Int = 100,
         _ body: (XDSServer, Int) async throws -> R
     ) async throws -> R {
         var logger = Logger(label: "xds-test")
         logger.logLevel = .warning
         let server = try XDSServer(
-            configuration: .init(host: "127.0.0.1", port: 0, security: security),
+            configuration: .init(
+                host: "127.0.0.1", port: 0, security: security, maxConcurrentStreams: maxConcurrentStreams),
             source: source,
             translate: translate,
             logger: logger
