@@ -65,19 +65,29 @@ public struct IPBlock: Sendable, Hashable, CustomStringConvertible {
     /// Network-order bytes of an IPv4 (dotted quad) or IPv6 address; an IPv4-mapped IPv6
     /// address (`::ffff:10.0.0.1`) is read as its IPv4 address, as peers often appear that way.
     static func parseAddress(_ text: String) -> [UInt8]? {
+        guard text.contains(":") else { return addressBytes(text) }
+        // A zone (`fe80::1%eth0`) says which link, not which address.
+        let withoutZone = String(text.split(separator: "%", maxSplits: 1).first ?? "")
+        guard let bytes = addressBytes(withoutZone) else { return nil }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+            return Array(bytes[12..<16])
+        }
+        return bytes
+    }
+
+    /// Network-order bytes of an address exactly as written: 4 for a dotted quad, 16 for IPv6
+    /// text (an IPv4-mapped one stays IPv6); nil for anything else, a zone included. The one
+    /// address parser of the package: `parseAddress` above and MeshProxy's canonical capture
+    /// addresses both read addresses with it.
+    package static func addressBytes(_ text: String) -> [UInt8]? {
+        guard !text.isEmpty, text.utf8.count <= 64 else { return nil }
         if !text.contains(":") {
             var address = in_addr()
             guard inet_pton(AF_INET, text, &address) == 1 else { return nil }
             return withUnsafeBytes(of: &address) { Array($0) }
         }
         var address = in6_addr()
-        // A zone (`fe80::1%eth0`) says which link, not which address.
-        let withoutZone = String(text.split(separator: "%", maxSplits: 1).first ?? "")
-        guard inet_pton(AF_INET6, withoutZone, &address) == 1 else { return nil }
-        let bytes = withUnsafeBytes(of: &address) { Array($0) }
-        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-            return Array(bytes[12..<16])
-        }
-        return bytes
+        guard inet_pton(AF_INET6, text, &address) == 1 else { return nil }
+        return withUnsafeBytes(of: &address) { Array($0) }
     }
 }

@@ -1,3 +1,5 @@
+import MeshModel
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -64,13 +66,11 @@ struct CanonicalAddress: Sendable, Hashable {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// MeshModel's address parser (`IPBlock`'s), without its IPv4-mapped reading: the family is
+    /// the one written, as iptables-save prints it.
     private static func parse(_ text: String) -> (IPFamily, [UInt8])? {
-        guard !text.isEmpty, text.utf8.count <= 64 else { return nil }
-        var v4 = [UInt8](repeating: 0, count: 4)
-        if text.contains("."), !text.contains(":"), inet_pton(AF_INET, text, &v4) == 1 { return (.ipv4, v4) }
-        var v6 = [UInt8](repeating: 0, count: 16)
-        if text.contains(":"), inet_pton(AF_INET6, text, &v6) == 1 { return (.ipv6, v6) }
-        return nil
+        guard let bytes = IPBlock.addressBytes(text) else { return nil }
+        return (bytes.count == 4 ? .ipv4 : .ipv6, bytes)
     }
 
     private static func masked(_ bytes: [UInt8], _ length: Int) -> [UInt8] {
