@@ -111,6 +111,8 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
                 var machine = Machine()
                 var resources: XDSServedResources?
                 var waiting: [Machine.Request] = []
+                // The names the waiting requests subscribe (an upper bound), counted before they are taken.
+                var waitingNames = 0
                 loop: for await event in events {
                     switch event {
                     case .request(let request):
@@ -144,7 +146,7 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
                                 }
                             }
                         }
-                        let subscribed = machine.subscribedNames(after: request)
+                        let subscribed = machine.subscribedNames(after: request) + waitingNames
                         guard subscribed <= Self.maxSubscribedNames else {
                             throw RPCError(
                                 code: .resourceExhausted,
@@ -158,6 +160,7 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
                                     message: "more than \(Self.maxWaitingRequests) requests before the first snapshot")
                             }
                             waiting.append(request)
+                            waitingNames += Machine().subscribedNames(after: request)
                             continue
                         }
                         try await apply(machine.receive(request, resources: current), writer, stream)
@@ -169,6 +172,7 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
                                 try await apply(machine.receive(request, resources: new), writer, stream)
                             }
                             waiting = []
+                            waitingNames = 0
                         } else {
                             try await apply(machine.update(resources: new), writer, stream)
                         }

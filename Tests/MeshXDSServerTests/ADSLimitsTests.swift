@@ -64,6 +64,24 @@ struct ADSLimitsTests {
         }
     }
 
+    @Test("requests held before the node's first snapshot count toward the limit too")
+    func beforeFirstSnapshot() async throws {
+        // A source that never sends a snapshot: every request waits.
+        struct Silent: SnapshotSource {
+            func snapshots(for node: DataPlaneNode) -> AsyncStream<Snapshot> { AsyncStream { _ in } }
+        }
+        try await ADSTestServer.serve(source: Silent(), translate: XDSServer.meshTranslation) { _, port in
+            let error = await #expect(throws: RPCError.self) {
+                try await ADSTestClient.delta(port: port) { stream in
+                    stream.send(F.delta(F.endpoints, subscribe: Self.names(60_000), node: "edge-1"))
+                    stream.send(F.delta(F.cluster, subscribe: Self.names(40_001, prefix: "c")))
+                    _ = try await stream.next()
+                }
+            }
+            #expect(error?.code == .resourceExhausted)
+        }
+    }
+
     @Test("a state-of-the-world request naming more than 100,000 resources ends the stream with resource_exhausted")
     func sotwSubscriptions() async throws {
         try await ADSTestServer.with(SotWStreamMachineTests.mesh) { _, _, port in
