@@ -5,9 +5,9 @@ public import MeshCore
 /// atomic transaction per family, writing only what changed since the last pass.
 ///
 /// The first pass reads the table (adopting what a crashed run left), later passes diff against
-/// what was applied. Each pass first checks the canary chain: gone or flushed means someone
-/// flushed the table, and the pass reads it again and reinstalls what is missing. Passes never
-/// overlap (a second caller waits).
+/// what was applied. Each pass checks the canary chain, inside its transaction when it writes:
+/// gone or flushed means someone flushed the table, and the pass reads it again and reinstalls
+/// what is missing. Passes never overlap (a second caller waits).
 public actor CaptureReconciler {
     public let configuration: CaptureConfiguration
     private let runner: any CommandRunner
@@ -98,33 +98,48 @@ public actor CaptureReconciler {
         var sync = syncs[family] ?? CaptureSync()
         defer { syncs[family] = sync }
         var canaryMissing = false
-        if sync.trustsMemory, !(try await canaryIsPresent(family)) {
-            sync.canaryMissing()
-            canaryMissing = true
+        var next = sync.next(toward: rules.chains)
+        // Trusting memory needs the canary. A pass that writes checks it in its own transaction
+        // (`RestorePlan.probingCanary`); only a pass with nothing to write asks iptables for it.
+        var probing = false
+        if sync.trustsMemory {
+            if case .apply(let plan) = next, plan.probingCanary() != nil {
+                probing = true
+            } else if !(try await canaryIsPresent(family)) {
+                sync.canaryMissing()
+                canaryMissing = true
+                next = sync.next(toward: rules.chains)
+            }
         }
+        var probeFailed = false
         var readTable = false
         var applied: RestorePlan?
         loop: while true {
-            switch sync.next(toward: rules.chains) {
+            switch next {
             case .readInstalled:
                 let saved = try await runner.run(Command(Tools(family).save, ["-t", "nat"]))
                 guard saved.status == 0 else { throw failure(family, "\(Tools(family).save) -t nat", saved) }
-                sync.observed(NATChains(iptablesSave: saved.standardOutput))
+                let installed = NATChains(iptablesSave: saved.standardOutput)
+                sync.observed(installed)
                 readTable = true
+                if probeFailed, installed.chains[CaptureRules.canaryChain] != ["-j RETURN"] { canaryMissing = true }
             case .upToDate:
                 break loop
             case .apply(let plan):
                 do {
-                    try await apply(plan, family: family)
+                    try await apply(probing ? plan.probingCanary() ?? plan : plan, family: family)
                     sync.applied(rules.chains)
                     applied = plan
                     break loop
                 } catch {
                     let final = sync.readSinceApply
                     sync.applyFailed()
+                    probeFailed = probing
+                    probing = false
                     if final { throw error }  // memory was stale otherwise: read the table and retry
                 }
             }
+            next = sync.next(toward: rules.chains)
         }
         var staleUDPFlows = 0
         let range = configuration.serviceRange(family).flatMap(CanonicalAddress.init)

@@ -15,10 +15,42 @@ extension CaptureRules {
         var udp: [UDPRules.Port] = []
     }
 
-    /// The renderings of the last pass, by service row; kept by the reconciler across passes.
+    /// The rows of the last pass, sorted, with their renderings; kept by the reconciler across
+    /// passes. Each family's rules of one pass reuse the whole list (the same array comes in);
+    /// the next pass renders only the rows that are new or changed, found by walking both sorted
+    /// lists side by side (no hashing of 10,000 rows, no dictionary rebuilt).
     struct RenderingCache: Sendable {
         var redirectPort: Int?
-        var entries: [ServiceVIP: Rendering] = [:]
+        /// The input of the last pass, as it came; the same rows sorted by key and address.
+        var input: [ServiceVIP] = []
+        var rows: [ServiceVIP] = []
+        var renderings: [Rendering] = []
+
+        /// `services` sorted by key and address, each with its rendering.
+        mutating func rendered(_ services: [ServiceVIP], redirectPort: Int) -> (rows: [ServiceVIP], renderings: [Rendering]) {
+            if self.redirectPort != redirectPort {
+                self = RenderingCache(redirectPort: redirectPort)
+            } else if services == input {
+                return (rows, renderings)
+            }
+            let sorted = services.sorted { ($0.key, $0.address) < ($1.key, $1.address) }
+            var fresh: [Rendering] = []
+            fresh.reserveCapacity(sorted.count)
+            var old = 0
+            for row in sorted {
+                while old < rows.count, (rows[old].key, rows[old].address) < (row.key, row.address) { old += 1 }
+                if old < rows.count, rows[old] == row {
+                    fresh.append(renderings[old])
+                    old += 1
+                } else {
+                    fresh.append(CaptureRules.render(row, redirectPort: redirectPort))
+                }
+            }
+            input = services
+            rows = sorted
+            renderings = fresh
+            return (sorted, fresh)
+        }
     }
 
     static func render(_ service: ServiceVIP, redirectPort: Int) -> Rendering {

@@ -50,13 +50,12 @@ public struct CaptureRules: Sendable, Hashable {
 
     /// As above, reusing the renderings of services that did not change since the pass that
     /// filled `cache` (the reconciler keeps one): a pass over 10,000 services renders only the
-    /// changed ones.
+    /// changed ones, and the second family of a pass renders none.
     init(services: [ServiceVIP], family: IPFamily, configuration: CaptureConfiguration, cache: inout RenderingCache) {
         self.family = family
         var problems: [Problem] = []
         guard let rangeText = configuration.serviceRange(family) else {
-            for service in services
-            where (cache.entries[service]?.address ?? CanonicalAddress(service.address))?.family == family {
+            for service in services where CanonicalAddress(service.address)?.family == family {
                 problems.append(Problem(service: service.key, reason: "no \(family) service range is configured"))
             }
             self.chains = NATChains()
@@ -81,18 +80,16 @@ public struct CaptureRules: Sendable, Hashable {
             Self.servicesChain: [Self.markReturn(configuration)],
             Self.canaryChain: ["-j RETURN"],
         ]
+        let (rows, renderings) = cache.rendered(services, redirectPort: configuration.redirectPort)
         var vipOwner: [CanonicalAddress: String] = [:]
-        var chainOwner: [String: String] = [:]
-        if cache.redirectPort != configuration.redirectPort {
-            cache = RenderingCache(redirectPort: configuration.redirectPort)
-        }
         var endpoints: [String: [String]] = [:]
+        var jumps = chains[Self.servicesChain]!
+        vipOwner.reserveCapacity(rows.count)
+        chains.reserveCapacity(rows.count + 2)
+        endpoints.reserveCapacity(rows.count)
+        jumps.reserveCapacity(rows.count + 1)
         var udpTargets: [UDPForwarding.Target: [ServiceVIP.Endpoint]] = [:]
-        var rendered: [ServiceVIP: Rendering] = [:]
-        rendered.reserveCapacity(services.count)
-        for service in services.sorted(by: { $0.key < $1.key }) {
-            let rendering = cache.entries[service] ?? Self.render(service, redirectPort: configuration.redirectPort)
-            rendered[service] = rendering
+        for (service, rendering) in zip(rows, renderings) {
             guard let address = rendering.address else {
                 // Reported once, with the IPv4 rules, not once per family.
                 if family == .ipv4 {
@@ -113,22 +110,23 @@ public struct CaptureRules: Sendable, Hashable {
                 problems.append(Problem(service: service.key, reason: "VIP \(service.address) is already \(owner)'s"))
                 continue
             }
-            if let owner = chainOwner[rendering.chain] {
-                problems.append(Problem(service: service.key, reason: "same key or chain hash as \(owner)"))
+            if chains[rendering.chain] != nil {
+                // Two keys with one hash (or one key twice): the first keeps the chain.
+                let owner = vipOwner.first { $0.value != service.key && Self.chainName(forService: $0.value) == rendering.chain }
+                problems.append(Problem(service: service.key, reason: "same key or chain hash as \(owner?.value ?? service.key)"))
                 continue
             }
             problems += rendering.portProblems.map { Problem(service: service.key, reason: $0) }
             guard !rendering.rules.isEmpty else { continue }  // nothing to capture (no ports, UDP without endpoints)
             vipOwner[address] = service.key
-            chainOwner[rendering.chain] = service.key
-            chains[Self.servicesChain]!.append(rendering.jump)
+            jumps.append(rendering.jump)
             chains[rendering.chain] = rendering.rules
             endpoints[rendering.chain] = rendering.elements
             for port in rendering.udp {
                 udpTargets[UDPForwarding.Target(address: address.addressText, port: port.number)] = port.endpoints
             }
         }
-        cache.entries = rendered
+        chains[Self.servicesChain] = jumps
         self.chains = NATChains(
             chains: chains,
             jumps: Dictionary(uniqueKeysWithValues: Self.hookChains.map { ($0, [hook]) })

@@ -70,6 +70,24 @@ public struct RestorePlan: Sendable, Hashable {
         addedRules = additions.count + bodies.count
     }
 
+    /// The same transaction, checking the canary inside it: it first deletes the canary's rule and
+    /// appends it again at the end, so it fails whole (and changes nothing) when someone flushed the
+    /// table since the last pass. A pass that writes anyway then needs no canary check of its own
+    /// (`iptables -S`: a process and a read of the whole table). nil when the plan declares or
+    /// deletes the canary chain itself.
+    public func probingCanary() -> RestorePlan? {
+        let canary = CaptureRules.canaryChain
+        guard !rewrittenChains.contains(canary), !deletedChains.contains(canary) else { return nil }
+        var lines = input.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard lines.first == "*nat", let commit = lines.lastIndex(of: "COMMIT") else { return nil }
+        lines.insert("-A \(canary) -j RETURN", at: commit)
+        let firstRule = lines.indices.dropFirst().first { !lines[$0].hasPrefix(":") } ?? commit
+        lines.insert("-D \(canary) -j RETURN", at: firstRule)
+        var probing = self
+        probing.input = lines.joined(separator: "\n")
+        return probing
+    }
+
     /// The input that removes everything meshbox has in the table: the plan to an empty state.
     public static func uninstall(_ installed: NATChains) -> RestorePlan? {
         RestorePlan(from: installed, to: NATChains())

@@ -134,6 +134,26 @@ struct CaptureReconcilerNamespaceTests {
         }
     }
 
+    @Test("the table flushed before a pass that writes: its canary probe fails whole, and the pass repairs")
+    func flushedBeforeAChange() async throws {
+        try await NetworkNamespace.with { namespace in
+            let reconciler = CaptureReconciler(configuration: Self.configuration.withoutIPv6, runner: namespace.runner)
+            _ = try await reconciler.reconcile(Self.services)
+            try await namespace.run("iptables", "-t", "nat", "-F")
+            var changed = Self.services
+            changed[2].ports = [.init(number: 5433)]
+            let report = try await reconciler.reconcile(changed)[0]
+            #expect(report.canaryMissing && report.readTable)
+            #expect(
+                RestorePlan(
+                    from: NATChains(iptablesSave: try await namespace.natTable().joined(separator: "\n")),
+                    to: Self.expected(changed)
+                ) == nil
+            )
+            #expect(try await reconciler.canaryIsPresent(.ipv4))
+        }
+    }
+
     @Test("uninstall leaves iptables-save -t nat exactly as before install, the host's own rules included")
     func uninstall() async throws {
         try await NetworkNamespace.with { namespace in

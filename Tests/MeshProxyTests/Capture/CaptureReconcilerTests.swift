@@ -9,7 +9,8 @@ import Testing
 @Suite("Capture reconciler")
 struct CaptureReconcilerTests {
     /// Answers `iptables-save` with `saved`, the canary check with `canary`, and fails the next
-    /// `failRestores` restores; records every command.
+    /// `failRestores` restores, and a restore that deletes the canary's rule while `canary` is
+    /// false (as iptables-restore does after a flush); records every command.
     final class ScriptedRunner: CommandRunner {
         struct Script {
             var saved = ""
@@ -29,8 +30,9 @@ struct CaptureReconcilerTests {
                     let text = script.canary ? "-N MESHBOX-PROXY-CANARY\n-A MESHBOX-PROXY-CANARY -j RETURN\n" : ""
                     return CommandOutput(status: script.canary ? 0 : 1, standardOutput: text, standardError: "")
                 default:
-                    if script.failRestores > 0 {
-                        script.failRestores -= 1
+                    let probe = command.input?.contains("\n-D MESHBOX-PROXY-CANARY -j RETURN\n") == true
+                    if script.failRestores > 0 || (probe && !script.canary) {
+                        script.failRestores = max(0, script.failRestores - 1)
                         return CommandOutput(
                             status: 1,
                             standardOutput: "",
@@ -43,22 +45,52 @@ struct CaptureReconcilerTests {
         }
 
         var executables: [String] { script.withLock { $0.commands.map(\.executable) } }
+        var inputs: [String] { script.withLock { $0.commands.compactMap(\.input) } }
         func reset() { script.withLock { $0.commands = [] } }
     }
 
     let configuration = CaptureRulesTests.configuration.withoutIPv6
 
-    @Test("first pass reads the table; later passes trust memory after checking the canary")
+    @Test("first pass reads the table; later passes trust memory, checking the canary in their transaction")
     func firstPassReads() async throws {
         let runner = ScriptedRunner()
         let reconciler = CaptureReconciler(configuration: configuration, runner: runner)
         let first = try await reconciler.reconcile(CaptureRulesTests.services(3))
         #expect(runner.executables == ["iptables-save", "iptables-restore"])
         #expect(first[0].readTable && first[0].plan != nil)
+        #expect(!runner.inputs[0].contains("-D MESHBOX-PROXY-CANARY"), "right after a read there is nothing to probe")
         runner.reset()
         let second = try await reconciler.reconcile(CaptureRulesTests.services(4))
-        #expect(runner.executables == ["iptables", "iptables-restore"])
+        #expect(runner.executables == ["iptables-restore"])
         #expect(!second[0].readTable && second[0].plan?.rewrittenChains.count == 1)
+        let input = try #require(runner.inputs.first)
+        #expect(input.hasPrefix("*nat\n:MESHBOX-SVC-") && input.contains("\n-D MESHBOX-PROXY-CANARY -j RETURN\n"))
+        #expect(input.hasSuffix("\n-A MESHBOX-PROXY-CANARY -j RETURN\nCOMMIT\n"))
+        #expect(second[0].plan?.input.contains("CANARY") == false, "the report shows the plan itself")
+    }
+
+    @Test("a pass with nothing to write checks the canary with iptables")
+    func upToDateChecksCanary() async throws {
+        let runner = ScriptedRunner()
+        let reconciler = CaptureReconciler(configuration: configuration, runner: runner)
+        _ = try await reconciler.reconcile(CaptureRulesTests.services(3))
+        runner.reset()
+        let report = try await reconciler.reconcile(CaptureRulesTests.services(3))
+        #expect(runner.executables == ["iptables"])
+        #expect(report[0].plan == nil && !report[0].canaryMissing)
+    }
+
+    @Test("a pass that writes into a flushed table fails its canary probe, reads the table and repairs")
+    func probeFindsFlush() async throws {
+        let runner = ScriptedRunner()
+        let reconciler = CaptureReconciler(configuration: configuration, runner: runner)
+        _ = try await reconciler.reconcile(CaptureRulesTests.services(3))
+        runner.reset()
+        runner.script.withLock { $0.canary = false }  // flushed: `saved` holds nothing of meshbox's
+        let report = try await reconciler.reconcile(CaptureRulesTests.services(4))
+        #expect(runner.executables == ["iptables-restore", "iptables-save", "iptables-restore"])
+        #expect(report[0].canaryMissing && report[0].readTable)
+        #expect(report[0].plan?.rewrittenChains.count == 6)  // everything, the canary included
     }
 
     @Test("a failed apply reads the table again and retries once")
@@ -69,7 +101,7 @@ struct CaptureReconcilerTests {
         runner.reset()
         runner.script.withLock { $0.failRestores = 1 }
         let report = try await reconciler.reconcile(CaptureRulesTests.services(2))
-        #expect(runner.executables == ["iptables", "iptables-restore", "iptables-save", "iptables-restore"])
+        #expect(runner.executables == ["iptables-restore", "iptables-save", "iptables-restore"])
         #expect(report[0].readTable)
     }
 
@@ -107,7 +139,7 @@ struct CaptureReconcilerTests {
             }
             try await group.waitForAll()
         }
-        // One read (the first pass), then per pass a canary check and at most one restore.
+        // One read (the first pass), then per pass a restore or a canary check.
         #expect(runner.executables.filter { $0 == "iptables-save" }.count == 1)
     }
 }

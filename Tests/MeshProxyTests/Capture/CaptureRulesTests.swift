@@ -143,4 +143,29 @@ struct CaptureRulesTests {
         broken.redirectPort = 0
         #expect(CaptureRules(services: services, family: .ipv4, configuration: broken).chains.isEmpty)
     }
+    @Test("a pass through the rendering cache gives the rules a fresh rendering gives, whatever changed")
+    func renderingCache() {
+        var cache = CaptureRules.RenderingCache()
+        var services = Self.services(300)
+        services.append(ServiceVIP(key: "default/svc-7", address: "fd00:f0f0::7", ports: [.init(number: 80)]))
+        for family in IPFamily.allCases {
+            _ = CaptureRules(services: services, family: family, configuration: Self.configuration, cache: &cache)
+        }
+        var changed = services.shuffled()
+        changed.removeAll { $0.key == "default/svc-3" }
+        changed[changed.firstIndex { $0.key == "default/svc-12" }!].ports = [.init(number: 8443)]
+        changed[changed.firstIndex { $0.key == "default/svc-40" }!].address = "240.240.9.9"
+        changed.append(ServiceVIP(key: "default/added", address: "240.240.8.8", ports: [.init(number: 53, protocol: .udp)]))
+        changed.append(ServiceVIP(key: "default/svc-0", address: "240.240.7.7", ports: [.init(number: 1)]))  // same key twice
+        for family in IPFamily.allCases {
+            let cached = CaptureRules(services: changed, family: family, configuration: Self.configuration, cache: &cache)
+            let fresh = CaptureRules(services: changed, family: family, configuration: Self.configuration)
+            #expect(cached == fresh)
+        }
+        #expect(cache.rows.count == changed.count)
+        let chain = CaptureRules.chainName(forService: "default/svc-12")
+        let twelve = CaptureRules(services: changed, family: .ipv4, configuration: Self.configuration, cache: &cache)
+        #expect(twelve.chains.chains[chain] == ["-p tcp -m tcp --dport 8443 -j REDIRECT --to-ports 15001"])
+        #expect(twelve.problems.map(\.reason).contains("same key or chain hash as default/svc-0"))
+    }
 }

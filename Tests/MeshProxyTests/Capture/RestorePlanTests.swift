@@ -49,6 +49,24 @@ struct RestorePlanTests {
         )
     }
 
+    @Test("the canary probe deletes the canary's rule after the declarations and appends it before COMMIT")
+    func canaryProbe() throws {
+        var services = CaptureRulesTests.services(10)
+        let before = rules(services)
+        services[4].ports = [.init(number: 8080)]
+        let plan = try #require(RestorePlan(from: before, to: rules(services)))
+        let probing = try #require(plan.probingCanary())
+        let chain = CaptureRules.chainName(forService: services[4].key)
+        #expect(
+            probing.input
+                == "*nat\n:\(chain) - [0:0]\n-D MESHBOX-PROXY-CANARY -j RETURN\n"
+                + "-A \(chain) -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 15001\n"
+                + "-A MESHBOX-PROXY-CANARY -j RETURN\nCOMMIT\n")
+        #expect(probing.rewrittenChains == plan.rewrittenChains && probing.addedRules == plan.addedRules)
+        // A plan that declares the canary chain (flushing it) cannot probe it.
+        #expect(try #require(RestorePlan(from: NATChains(), to: before)).probingCanary() == nil)
+    }
+
     @Test("a service's VIP changes: only its jump line is replaced, its chain stays")
     func vipChange() throws {
         var services = CaptureRulesTests.services(100)
