@@ -150,6 +150,7 @@ while True:
     except Exception as e:
         passes, seconds = 0, 0.0
     if passes > before:
+        time.sleep(0.05)  # the status board is written just after the metrics
         doc = json.loads(get("/api/v1/proxy/status"))
         doc.update(passes=passes, seconds=seconds)
         print(json.dumps(doc))
@@ -757,7 +758,7 @@ spec:
             have = want
             reconcile.append(self.restart("first pass after a start, %d services" % n))
             self.wait_vip(MB["zz-echo"], 7)
-            if n == sizes[0]:
+            if n == sizes[0] and not a.skip_traffic:
                 log("L4 bulk (iperf3, %d s, one stream), %d rounds, at %d VIPs" % (a.duration, a.rounds, n))
                 self.results["l4_bulk"] = self.l4_bulk()
                 log("L4 short connections (wrk -c%d, Connection: close)" % a.conns)
@@ -766,7 +767,18 @@ spec:
                 self.results["l7"] = self.l7()
             log("connect cost at %d VIPs" % n)
             connect += self.connect_cost("%d" % n)
+            tracer = None
+            if a.trace_changes and n == sizes[-1]:
+                pid = str(self.procs["meshbox"].pid)
+                argv = (["strace", "-f", "-ttt", "-e", "trace=execve,wait4,exit_group", "-p", pid, "-o",
+                         os.path.join(self.out, "changes.strace")] if a.trace_changes == "strace" else
+                        ["perf", "record", "-F", "1999", "-g", "-p", pid, "-o", os.path.join(self.out, "changes.perf")])
+                tracer = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(1)
             reconcile += self.one_changes(have, a.changes)
+            if tracer:
+                tracer.send_signal(signal.SIGINT)
+                tracer.wait()
         reconcile.append(self.flush_repair())
         reconcile.append(self.uninstall_after_kill())
         self.results["reconcile"] = reconcile
@@ -909,6 +921,10 @@ def main():
     ap.add_argument("--connects", type=int, default=2000, help="connections per connect-cost run")
     ap.add_argument("--changes", type=int, default=5, help="one-service changes measured at each size")
     ap.add_argument("--services", default="1000,10000", help="service counts, ascending")
+    ap.add_argument("--skip-traffic", action="store_true", help="reconcile and connect cost only (no L4/L7 runs)")
+    ap.add_argument("--trace-changes", choices=("strace", "perf"),
+                    help="strace meshbox's execs, or perf record it, during the one-change passes at the largest size "
+                         "(<out>/changes.strace or changes.perf)")
     ap.add_argument("--capture", choices=("iptables", "nftables"), default="iptables", help="proxy.capture")
     ap.add_argument("--no-ipv6", action="store_true", help='serviceCIDRv6: "" (IPv4 table only)')
     ap.add_argument("--out", help="results directory (default /tmp/proxy-netns-bench-<time>)")
