@@ -4,7 +4,7 @@ set -euo pipefail
 need=(libsqlite3-dev zlib1g-dev libre2-dev python3 openssl curl chromium chromium-driver python3-venv iptables iproute2 nftables bind9-dnsutils "$@")
 need+=(conntrack)  # the node proxy deletes stale UDP flows with conntrack -D
 # scripts/build-deb.sh and its test: dpkg-shlibdeps, strip/readelf, lintian, systemd-analyze.
-need+=(dpkg-dev binutils lintian systemd)
+need+=(dpkg-dev binutils lintian systemd strace)  # strace: the unit's system call filter test
 missing=()
 for package in "${need[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
