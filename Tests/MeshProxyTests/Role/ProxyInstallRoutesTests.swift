@@ -59,6 +59,16 @@ struct ProxyInstallRoutesTests {
             try await eventually("the VIP to answer with no route of the operator's", timeout: .seconds(20)) {
                 (try? await namespace.run("curl", "-sS", "-m", "3", "http://240.240.8.8/")) == "reviews-v1"
             }
+            // IPv6 too, through a route with no source (the namespace has no global IPv6 address).
+            _ = try await first.cli(["apply"], stdin: ProxyPreroutingTests.service("ratings"))
+            _ = try await first.cli(["register", "--service", "ratings", "--address", "127.0.0.1", "--port", "http:8080"])
+            let ipv6 = try await namespace.run(
+                "dig", "@127.0.0.1", "-p", "15053", "+time=3", "+tries=1", "+short", "AAAA", "ratings.default.svc.cluster.local"
+            ).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(ipv6.hasPrefix("2001:2:"), "\(ipv6)")
+            try await eventually("the IPv6 VIP to answer", timeout: .seconds(20)) {
+                (try? await namespace.run("curl", "-sS", "-m", "3", "http://[\(ipv6)]/")) == "reviews-v1"
+            }
             let installed = try await Self.ours(namespace)
             #expect(installed.contains("240.240.0.0/16 dev lo scope link src 10.99.0.1"), "\(installed)")
             #expect(installed.contains { $0.hasPrefix("2001:2::/48 dev lo ") }, "\(installed)")

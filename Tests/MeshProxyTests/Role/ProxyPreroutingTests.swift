@@ -13,6 +13,20 @@ import Testing
 /// through the nat PREROUTING jump, not OUTPUT, and the replies go back the same way.
 @Suite("traffic from another host through the PREROUTING capture, real binary", .serialized)
 struct ProxyPreroutingTests {
+    /// A Service with no fixed vip, so it gets one of each family; port 80 to 8080.
+    static func service(_ name: String) -> String {
+        """
+        apiVersion: meshbox.io/v1
+        kind: Service
+        metadata:
+          name: \(name)
+        spec:
+          ports:
+          - {name: http, number: 80, protocol: HTTP, targetPort: 8080}
+
+        """
+    }
+
     @Test(
         "a client on another host reaches a service VIP, IPv4 and IPv6, captured in PREROUTING",
         .enabled(if: NetworkNamespace.isAvailable, NetworkNamespace.unavailableReason))
@@ -26,18 +40,7 @@ struct ProxyPreroutingTests {
                 let server = try await NamespacedMeshbox(
                     in: host, directory: directory, arguments: ["--roles", "config,registry,proxy,console"])
                 defer { server.kill() }
-                // No fixed vip: the service gets one of each family.
-                let yaml = """
-                    apiVersion: meshbox.io/v1
-                    kind: Service
-                    metadata:
-                      name: reviews
-                    spec:
-                      ports:
-                      - {name: http, number: 80, protocol: HTTP, targetPort: 8080}
-
-                    """
-                let applied = try await server.cli(["apply"], stdin: yaml)
+                let applied = try await server.cli(["apply"], stdin: Self.service("reviews"))
                 #expect(applied.status == 0, "\(applied.output)")
                 let registered = try await server.cli(
                     ["register", "--service", "reviews", "--address", "127.0.0.1", "--port", "http:8080"])
