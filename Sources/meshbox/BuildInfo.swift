@@ -5,8 +5,8 @@ import MeshAppliance
 /// scripts/build-release.sh.
 ///
 /// The stamp is a source file, not a compiler flag: the release script writes
-/// `BuildInfo+Release.swift` (gitignored) next to this file, declaring `BuildInfo.stamp` inside
-/// `#if !DEBUG`. A member declared on the type wins over `BuildStamped`'s default below, so a
+/// `BuildInfo+Release.swift` (gitignored) next to this file for the length of its build,
+/// declaring `BuildInfo.stamp` inside `#if !DEBUG`. A member declared on the type wins over `BuildStamped`'s default below, so a
 /// release build with that file prints its stamp, and every other build (the debug build the
 /// tests run, whose flags stay the same for `swift build` and `swift test`; a fresh clone) compiles
 /// the default and says it is a development build.
