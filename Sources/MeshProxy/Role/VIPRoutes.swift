@@ -111,9 +111,19 @@ public struct VIPRoutes: Sendable {
         var source: String?
     }
 
-    /// meshbox's routes of `family` in the main table.
+    /// meshbox's routes of `family` in the main table; none when the kernel has no IPv6 at all
+    /// (`ipv6.disable=1`), where there can be none.
     func list(_ family: IPFamily) async throws -> [Route] {
-        let text = try await ip(family, ["-o", "route", "show", "table", "main", "proto", Self.routeProtocol])
+        let command = Command(
+            "ip", [family == .ipv4 ? "-4" : "-6", "-o", "route", "show", "table", "main", "proto", Self.routeProtocol])
+        let output = try await runner.run(command)
+        if output.status != 0, family == .ipv6, output.standardError.contains("Address family not supported") {
+            return []
+        }
+        guard output.status == 0 else {
+            throw MeshError(.io, "\(command) exited \(output.status): \(output.standardError)")
+        }
+        let text = output.standardOutput
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ").map(String.init)
             guard let first = fields.first, let prefix = CanonicalAddress(first) else { return nil }

@@ -9,17 +9,23 @@ import Testing
 struct VIPRoutesTests {
     /// Answers `ip` commands from a table of `arguments joined by spaces` → output (empty when
     /// absent), and records every command.
+    /// With `noIPv6`, every `ip -6` fails as on a kernel booted with `ipv6.disable=1`.
     final class ScriptedIP: CommandRunner {
         let answers: [String: String]
+        let noIPv6: Bool
         let commands = Mutex<[String]>([])
 
-        init(_ answers: [String: String]) {
+        init(_ answers: [String: String], noIPv6: Bool = false) {
             self.answers = answers
+            self.noIPv6 = noIPv6
         }
 
         func run(_ command: Command) async throws -> CommandOutput {
             let line = command.arguments.joined(separator: " ")
             commands.withLock { $0.append(line) }
+            if noIPv6, command.arguments.first == "-6" {
+                return CommandOutput(status: 2, standardOutput: "", standardError: "RTNETLINK answers: Address family not supported by protocol\n")
+            }
             return CommandOutput(status: 0, standardOutput: answers[line] ?? "", standardError: "")
         }
 
@@ -74,6 +80,19 @@ struct VIPRoutesTests {
         let outcome = try await VIPRoutes(configuration: Self.configuration, runner: ip).ensure()
         #expect(outcome == VIPRoutes.Outcome(changed: true, foreign: ["2001:2::/48"]))
         #expect(ip.changes == ["-4 route del 10.250.0.0/16 dev lo proto 77"])
+    }
+
+    @Test("on a kernel without IPv6, an IPv4-only config routes and removes its IPv4 route; an IPv6 range still fails")
+    func noIPv6() async throws {
+        let address = ["-4 -o addr show scope global": "1: lo    inet 10.99.0.1/32 scope global lo\\ \n"]
+        let ipv4Only = CaptureConfiguration(ipv4ServiceRange: "240.240.0.0/16", ipv6ServiceRange: nil)
+        let ip = ScriptedIP(address, noIPv6: true)
+        let routes = VIPRoutes(configuration: ipv4Only, runner: ip)
+        #expect(try await routes.ensure() == VIPRoutes.Outcome(changed: true, foreign: []))
+        #expect(try await routes.remove() == 0, "the scripted ip lists no IPv4 route back")
+        await #expect(throws: MeshError.self) {
+            try await VIPRoutes(configuration: Self.configuration, runner: ScriptedIP(address, noIPv6: true)).ensure()
+        }
     }
 
     @Test("without a global IPv4 address there is no source for the route: the pass fails and says why")
