@@ -955,7 +955,7 @@ def main():
     meta = [
         "command: %s" % " ".join([os.path.relpath(sys.argv[0], ROOT) if sys.argv[0].startswith(ROOT) else sys.argv[0]]
                                    + sys.argv[1:]),
-        "binary: %s (%s), repo HEAD %s" % (args.binary, time.strftime("%Y-%m-%d %H:%M UTC",
+        "binary: %s (%s), repo HEAD at run time %s" % (args.binary, time.strftime("%Y-%m-%d %H:%M UTC",
                                                                       time.gmtime(os.path.getmtime(args.binary))), commit),
         "host: %s, %d CPUs, load average %s at the end" % (os.uname().release, os.cpu_count(),
                                                            " ".join(open("/proc/loadavg").read().split()[:3])),
