@@ -80,6 +80,13 @@ extension RouteConfigurationTranslator {
         result.retryOn = retry.retryOn
         result.numRetries = Envoy.uint32(retry.numRetries)
         if let perTry = retry.perTryTimeout { result.perTryTimeout = Envoy.duration(perTry) }
+        // A retry goes to another endpoint than the ones tried, as meshbox's own retries do (and
+        // Istio's): without the predicate Envoy may pick the failing endpoint for every attempt.
+        var previousHosts = Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate()
+        previousHosts.name = "envoy.retry_host_predicates.previous_hosts"
+        previousHosts.typedConfig = XDSAny.pack(Envoy_Extensions_Retry_Host_PreviousHosts_V3_PreviousHostsPredicate())
+        result.retryHostPredicate = [previousHosts]
+        result.hostSelectionRetryMaxAttempts = 5
         if retry.backoffBaseInterval != nil || retry.backoffMaxInterval != nil {
             var backOff = Envoy_Config_Route_V3_RetryPolicy.RetryBackOff()
             // base_interval is required once retry_back_off is set; 25 ms is Envoy's default.

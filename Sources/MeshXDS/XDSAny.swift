@@ -51,6 +51,7 @@ public enum XDSAny {
             Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext.self,
             Envoy_Extensions_TransportSockets_Tls_V3_DownstreamTlsContext.self,
             Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.self,
+            Envoy_Extensions_Retry_Host_PreviousHosts_V3_PreviousHostsPredicate.self,
         ]
         for type in types { Google_Protobuf_Any.register(messageType: type) }
         return true
