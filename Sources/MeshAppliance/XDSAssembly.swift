@@ -63,7 +63,7 @@ struct XDSAssembly {
                             trustRootsPEM: await authority.trustBundlePEM(),
                             nodeIdentity: { SPIFFEID.node($0, trustDomain: trustDomain).description },
                             renewNodeCertificate: { peer, csr in try await authority.renewNode(peerIdentity: peer, csrPEM: csr) },
-                            renewCertificate: issue))),
+                            renewCertificate: issue, trustBundleUpdates: authority.trustBundleUpdates.updates()))),
                 source: publisher, translate: XDSServer.meshTranslation, logger: logger)
         } catch {
             throw ApplianceError(error.description)

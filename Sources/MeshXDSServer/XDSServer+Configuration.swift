@@ -41,6 +41,9 @@ extension XDSServer {
         /// the server asks for a new one, and new handshakes get it (`XDSServerCertificateRenewal`).
         /// Without it the certificate above is used until the process restarts.
         public var renewCertificate: XDSServerCertificateIssue?
+        /// The mesh trust bundle as it changes (a root rotation): new handshakes verify clients
+        /// against the newest (`XDSClientTrust`). Without it `trustRootsPEM` stays.
+        public var trustBundleUpdates: AsyncStream<String>?
 
         public init(
             certificateChainPEM: String,
@@ -48,7 +51,8 @@ extension XDSServer {
             trustRootsPEM: String,
             nodeIdentity: @escaping @Sendable (_ nodeID: String) -> String,
             renewNodeCertificate: XDSNodeCertificateRenewal? = nil,
-            renewCertificate: XDSServerCertificateIssue? = nil
+            renewCertificate: XDSServerCertificateIssue? = nil,
+            trustBundleUpdates: AsyncStream<String>? = nil
         ) {
             self.certificateChainPEM = certificateChainPEM
             self.privateKeyPEM = privateKeyPEM
@@ -56,6 +60,7 @@ extension XDSServer {
             self.nodeIdentity = nodeIdentity
             self.renewNodeCertificate = renewNodeCertificate
             self.renewCertificate = renewCertificate
+            self.trustBundleUpdates = trustBundleUpdates
         }
     }
 }

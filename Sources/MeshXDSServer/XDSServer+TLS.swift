@@ -5,10 +5,10 @@ import NIOSSL
 
 extension XDSServer {
     /// The listener's mutual TLS: the certificate from `reloader` (so a renewed one reaches new
-    /// handshakes), clients verified against the mesh bundle without a host name check (a node's
-    /// identity is its URI name, checked per stream by `XDSPeerIdentity`).
+    /// handshakes), clients verified by `trust` against the mesh bundle it holds now, without a
+    /// host name check (a node's identity is its URI name, checked per stream by `XDSPeerIdentity`).
     static func mutualTLS(
-        _ tls: TLS, reloader: XDSCertificateReloader
+        _ tls: TLS, reloader: XDSCertificateReloader, trust: XDSClientTrust
     ) throws(MeshError) -> HTTP2ServerTransport.Posix.TransportSecurity {
         .tls(
             .mTLS(
@@ -18,6 +18,8 @@ extension XDSServer {
                 config.certificateReloader = reloader
                 config.trustRoots = .certificates([.bytes(Array(tls.trustRootsPEM.utf8), format: .pem)])
                 config.clientCertificateVerification = .noHostnameVerification
+                // Replaces NIOSSL's verification against `trustRoots` with the bundle held now.
+                config.customVerificationCallback = { certificates, promise in trust.verify(certificates, promise) }
             }
         )
     }

@@ -22,6 +22,9 @@ public final class XDSServer: Service {
     private let nodeCertificates: NodeCertificatesService?
     /// Renews the listener's own certificate while it runs (`TLS.renewCertificate`).
     private let renewal: (XDSServerCertificateRenewal, notAfter: Date)?
+    /// Follows the mesh trust bundle while it runs (`TLS.trustBundleUpdates`).
+    private let trustUpdates: (XDSClientTrust, AsyncStream<String>)?
+    private let logger: Logger
 
     public init(
         configuration: Configuration,
@@ -37,11 +40,14 @@ public final class XDSServer: Service {
         let peerIdentity: XDSPeerIdentity?
         var nodeCertificates: NodeCertificatesService?
         var renewal: (XDSServerCertificateRenewal, notAfter: Date)?
+        var trustUpdates: (XDSClientTrust, AsyncStream<String>)?
         switch configuration.security {
         case .mutualTLS(let tls):
             let reloader = try XDSCertificateReloader(
                 certificateChainPEM: tls.certificateChainPEM, privateKeyPEM: tls.privateKeyPEM)
-            security = try Self.mutualTLS(tls, reloader: reloader)
+            let trust = try XDSClientTrust(bundlePEM: tls.trustRootsPEM)
+            security = try Self.mutualTLS(tls, reloader: reloader, trust: trust)
+            trustUpdates = tls.trustBundleUpdates.map { (trust, $0) }
             peerIdentity = XDSPeerIdentity(expectedIdentity: tls.nodeIdentity)
             nodeCertificates = tls.renewNodeCertificate.map { NodeCertificatesService(renewal: $0, logger: logger) }
             if let issue = tls.renewCertificate {
@@ -62,6 +68,8 @@ public final class XDSServer: Service {
         transportConfig.http2.maxConcurrentStreams = configuration.maxConcurrentStreams
         transport = .http2NIOPosix(address: address, transportSecurity: security, config: transportConfig)
         self.renewal = renewal
+        self.trustUpdates = trustUpdates
+        self.logger = logger
         service = AggregatedDiscoveryService(
             source: source,
             translations: XDSTranslationCache(capacity: sharedTranslations ? 8 : 0, translate: translate),
@@ -78,6 +86,20 @@ public final class XDSServer: Service {
         try await withThrowingTaskGroup(of: Void.self) { group in
             if let renewal {
                 group.addTask { await renewal.0.run(notAfter: renewal.notAfter) }
+            }
+            if let (trust, bundles) = trustUpdates {
+                group.addTask { [logger] in
+                    for await bundle in bundles {
+                        do {
+                            try trust.update(bundlePEM: bundle)
+                            logger.info("The ADS listener trusts the current mesh bundle for new connections")
+                        } catch {
+                            logger.warning(
+                                "The ADS listener keeps its previous trust: the new mesh bundle does not load",
+                                metadata: ["error.message": "\(error)"])
+                        }
+                    }
+                }
             }
             defer { group.cancelAll() }
             try await withGracefulShutdownHandler {
