@@ -276,7 +276,7 @@ let package = Package(
             name: "MeshAppliance",
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI", "MeshStore", "MeshRegistry", "MeshCA", "MeshCompiler", "MeshConsole",
-                "MeshGateway", "MeshNet", "MeshProxy", "MeshXDSServer",
+                "MeshGateway", "MeshNet", "MeshProxy", "MeshXDSServer", "MeshXDSClient", "MeshRemote",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

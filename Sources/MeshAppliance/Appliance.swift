@@ -52,6 +52,8 @@ public struct Appliance: Sendable {
         defer { lock.release() }
         SecretSpec.useRedactionKey(try Self.loadOrCreateRedactionKey(dataDirectory))
 
+        // A remote node (--control-plane): refused roles and the join are checked before anything opens.
+        let remote = try await RemoteNodeAssembly.make(configuration)
         let readiness = Readiness(pending: Set(configuration.roles))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var store: ConfigStore?
@@ -152,7 +154,8 @@ public struct Appliance: Sendable {
         // One data plane for the gateway and proxy roles; the proxy's capture loop stops first
         // (services stop in reverse), so no connection is redirected to a closed listener.
         let proxy = try ProxyAssembly.make(configuration, store: store, registry: registry) { readiness.markReady(.proxy) }
-        let data = try DataPlaneAssembly.make(configuration, publisher: publisher, descriptors: descriptors) { report, snapshot in
+        if let remote { services.append(remote.service) }
+        let data = try DataPlaneAssembly.make(configuration, source: remote?.client ?? publisher, descriptors: descriptors) { report, snapshot in
             readiness.markReady(.gateway)
             if let board = proxy?.board { ProxyAssembly.listenersApplied(report, snapshot: snapshot, board: board) }
         }

@@ -4,7 +4,8 @@ extension ApplianceConfiguration {
     /// The configuration `meshbox serve` runs with: defaults, then the file, then flags.
     public static func resolve(
         file: String?, roles: String?, dataDirectory: String?, consoleListen: String?, logLevel: String?, logFormat: String?,
-        webRoot: String? = nil, gatewayListen: String? = nil, gatewayThreads: Int? = nil, accessLog: String? = nil
+        webRoot: String? = nil, gatewayListen: String? = nil, gatewayThreads: Int? = nil, accessLog: String? = nil,
+        controlPlane: RemoteNodeSettings = RemoteNodeSettings()
     ) throws -> ApplianceConfiguration {
         var configuration = ApplianceConfiguration()
         if let file { configuration = try load(file: file, base: configuration) }
@@ -30,6 +31,7 @@ extension ApplianceConfiguration {
             guard !accessLog.isEmpty else { throw ApplianceError("--access-log: must not be empty") }
             configuration.gateway.accessLog = accessLog
         }
+        try configuration.controlPlane.override(with: controlPlane)
         if let logLevel {
             guard let level = LogLevel(rawValue: logLevel) else {
                 throw ApplianceError("--log-level: must be one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", ")), got '\(logLevel)'")
@@ -67,7 +69,7 @@ extension ApplianceConfiguration {
             "ca.intermediate.key: \(caIntermediateKey ?? "")",
             "ca.intermediate.chain: \(caIntermediateChain ?? "")",
             "registry.healthCheck.denyCIDRs: \(registryHealthCheckDenyCIDRs.map(\.description).joined(separator: ","))",
-        ].joined(separator: "\n") + "\n" + (console.summary + gateway.summary + proxy.summary + xds.summary).joined(separator: "\n")
+        ].joined(separator: "\n") + "\n" + (console.summary + gateway.summary + proxy.summary + xds.summary + controlPlane.summary).joined(separator: "\n")
     }
 }
 

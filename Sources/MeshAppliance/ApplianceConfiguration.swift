@@ -49,6 +49,8 @@ public struct ApplianceConfiguration: Sendable, Equatable {
     public var proxy = NodeProxySettings()
     /// The ADS server (`xds:`): off unless enabled.
     public var xds = XDSSettings()
+    /// A remote node's control plane (`controlPlane:`, `--control-plane`): unset on a control plane.
+    public var controlPlane = RemoteNodeSettings()
     /// `serve --apply FILE` (repeatable): resources applied at start. A flag only, not a file key.
     public var applyFiles: [String] = []
 
@@ -233,6 +235,8 @@ extension ApplianceConfiguration {
                 try config.proxy.read(value, reader: reader, path: path)
             case "xds":
                 try config.xds.read(value, reader: reader, path: path)
+            case "controlPlane":
+                try config.controlPlane.read(value, reader: reader, path: path)
             default:
                 throw reader.unknown(path)
             }

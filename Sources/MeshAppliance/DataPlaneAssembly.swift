@@ -1,5 +1,5 @@
 import Logging
-import MeshCompiler
+import MeshAPI
 import MeshGateway
 import MeshModel
 import MeshNet
@@ -16,16 +16,17 @@ struct DataPlaneAssembly {
 
     /// - Parameter onApplied: after each snapshot is served, with the listeners of each role.
     static func make(
-        _ configuration: ApplianceConfiguration, publisher: SnapshotPublisher?, descriptors: DescriptorBudget,
+        _ configuration: ApplianceConfiguration, source: (any SnapshotSource)?, descriptors: DescriptorBudget,
         onApplied: @escaping @Sendable (DataPlane.ApplyReport, Snapshot) -> Void
     ) throws -> DataPlaneAssembly? {
         let roles = Set(configuration.roles.filter(\.isDataPlane).compactMap { DataPlaneRole(rawValue: $0.rawValue) })
         guard !roles.isEmpty else { return nil }
-        guard let publisher else {
+        guard let source else {
             let names = roles.sorted().map(\.rawValue).joined(separator: " and ")
             throw ApplianceError(
-                "the \(names) role needs the config and registry roles in the same process (remote snapshots over xDS are not built yet)")
+                "the \(names) role needs the config and registry roles in the same process, or a control plane to follow (--control-plane)")
         }
+        let snapshots = RecordedSnapshots(source)
         let label = roles.contains(.gateway) ? "meshbox.gateway" : "meshbox.proxy"
         var settings = configuration.gateway.proxySettings(budget: descriptors)
         if roles.contains(.proxy), configuration.proxy.capture != .none {
@@ -40,8 +41,8 @@ struct DataPlaneAssembly {
             roles: roles, logger: Logger(label: label))
         let node = DataPlaneNode.local(roles: roles)
         // GatewayRole is the loop over a node's snapshots; given both roles it serves both.
-        let role = GatewayRole(dataPlane: plane, snapshots: publisher, node: node, logger: Logger(label: label)) { report in
-            onApplied(report, publisher.current.scoped(to: node))
+        let role = GatewayRole(dataPlane: plane, snapshots: snapshots, node: node, logger: Logger(label: label)) { report in
+            onApplied(report, snapshots.current)
         }
         return DataPlaneAssembly(
             plane: plane, eventLoops: eventLoops, service: .init(service: role, serviceName: "data-plane"))

@@ -23,8 +23,8 @@ public struct AdminClient: Sendable {
     }
 
     /// A client that trusts the CA certificates in `trustRootsFile` (PEM) for `https` instead of
-    /// the system's roots. Internal: for tests, until the CLI grows a `--cacert`.
-    init(baseURL: URL, token: String?, timeout: TimeInterval, trustRootsFile: String) {
+    /// the system's roots (a remote node's `--control-plane-ca`, tests).
+    public init(baseURL: URL, token: String?, timeout: TimeInterval, trustRootsFile: String) {
         self.init(baseURL: baseURL, token: token, timeout: timeout)
         self.transport.trustRootsFile = trustRootsFile
     }

@@ -33,6 +33,21 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Gateway access log: off, stdout, or a file path (JSON lines).")
     var accessLog: String?
 
+    @Option(name: .long, help: "Run as a remote node of this control plane's ADS server, https://HOST[:15012] (data-plane roles only; docs/remote-nodes.md).")
+    var controlPlane: String?
+
+    @Option(name: .long, help: "Join token for the first start of a remote node (spent only when <data-dir>/node/ holds no valid node certificate).")
+    var joinToken: String?
+
+    @Option(name: .long, help: "The control plane's admin API for the join (default: the --control-plane host, port 15000).")
+    var controlPlaneAdmin: String?
+
+    @Option(name: .long, help: "PEM CA certificates the control plane's admin API must chain to (default: the system's roots).")
+    var controlPlaneCa: String?
+
+    @Option(name: .long, help: "Name the ADS server's certificate must carry (default: the --control-plane host; localhost for loopback).")
+    var controlPlaneServerName: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
@@ -44,13 +59,26 @@ struct Serve: AsyncParsableCommand {
         do {
             configuration = try ApplianceConfiguration.resolve(
                 file: config, roles: roles, dataDirectory: dataDir, consoleListen: consoleListen, logLevel: logLevel, logFormat: logFormat,
-                webRoot: webRoot, gatewayListen: gatewayListen, gatewayThreads: gatewayThreads, accessLog: accessLog)
+                webRoot: webRoot, gatewayListen: gatewayListen, gatewayThreads: gatewayThreads, accessLog: accessLog,
+                controlPlane: remoteNodeFlags)
         } catch let error as ApplianceError {
             throw ValidationError(error.description)
         }
         var withFiles = configuration
         withFiles.applyFiles = apply
         try await Appliance(configuration: withFiles).run()
+    }
+}
+
+extension Serve {
+    var remoteNodeFlags: RemoteNodeSettings {
+        var flags = RemoteNodeSettings()
+        flags.url = controlPlane
+        flags.joinToken = joinToken
+        flags.adminURL = controlPlaneAdmin
+        flags.caFile = controlPlaneCa
+        flags.serverName = controlPlaneServerName
+        return flags
     }
 }
 
