@@ -75,7 +75,7 @@ struct RemoteNodeAssembly {
             let why = stored == nil ? "holds no node certificate" : stored!.nodeName != nodeName
                 ? "holds the certificate of node \(stored!.nodeName), not \(nodeName)" : "holds an expired node certificate"
             throw ApplianceError(
-                "--join-token: \(files.directory) \(why); give a join token from the control plane (meshbox ca join-token create --node \(nodeName))")
+                "--join-token: \(files.directory) \(why); give a join token from the control plane (meshbox token create --node \(nodeName))")
         }
         let spiffeID = SPIFFEID.node(nodeName, trustDomain: configuration.trustDomain).description
         let (csr, key) = try CSRBuilder.make(spiffeID: spiffeID)

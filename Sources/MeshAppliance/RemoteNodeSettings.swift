@@ -9,7 +9,7 @@ import Yams
 public struct RemoteNodeSettings: Sendable, Hashable {
     /// The control plane's ADS server, `https://HOST[:PORT]` (port 15012 by default).
     public var url: String?
-    /// A join token (`meshbox ca join-token create --node NAME`), spent only when `<data-dir>/node/`
+    /// A join token (`meshbox token create --node NAME`), spent only when `<data-dir>/node/`
     /// holds no valid node certificate.
     public var joinToken: String?
     /// The control plane's admin API for the join (`POST /join/v1/node`); default the ADS host on

@@ -46,7 +46,7 @@ struct RemoteNodeThroughServerTests {
 
         func startNode(joinToken: String?) throws -> MeshboxProcess {
             var arguments = [
-                "serve", "--data-dir", nodeData, "--config", nodeConfig, "--roles", "gateway",
+                "serve", "--data-dir", nodeData, "--config", nodeConfig, "--roles", "gateway,console", "--console-listen", "127.0.0.1:0",
                 "--control-plane", "https://127.0.0.1:\(xdsPort)", "--control-plane-admin", control.consoleURL.absoluteString,
             ]
             if let joinToken { arguments += ["--join-token", joinToken] }
@@ -79,6 +79,16 @@ struct RemoteNodeThroughServerTests {
             let mode = (try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue
             #expect(mode == 0o600, "\(file)")
         }
+        // The node's console: ready once it serves a snapshot, and its client's metrics.
+        let nodeConsole = try #require(
+            URL(string: try String(contentsOfFile: nodeData + "/console.url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))?.port)
+        let ready = try await ProxyClient.request(port: nodeConsole, "GET", "/readyz", host: "127.0.0.1", group: group)
+        #expect(ready.status == 200, "\(ready.text)")
+        let nodeToken = try String(contentsOfFile: nodeData + "/admin-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let metrics = try await ProxyClient.request(
+            port: nodeConsole, "GET", "/metrics", host: "127.0.0.1", headers: [("authorization", "Bearer \(nodeToken)")], group: group)
+        #expect(metrics.text.contains("meshbox_xds_client_connected 1"), "\(metrics.text.prefix(3000))")
+        #expect(metrics.text.contains("meshbox_xds_client_resources_received_total"))
         let nodes = try await Self.xdsNodes(control, group: group)
         let edge = try #require(nodes.first { $0["nodeID"] as? String == "edge-1" }, "nodes: \(nodes)")
         #expect(edge["connected"] as? Bool == true)
