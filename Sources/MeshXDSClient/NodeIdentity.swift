@@ -11,6 +11,8 @@ public struct NodeIdentity: Sendable, Equatable, Codable {
     public var certificateChainPEM: String
     public var privateKeyPEM: String
     public var trustBundlePEM: String
+    /// When the node got the certificate (never before its own notBefore, which the CA backdates a
+    /// minute for clock skew): the renewal schedule counts from here.
     public var notBefore: Date
     public var notAfter: Date
 
@@ -32,7 +34,7 @@ public struct NodeIdentity: Sendable, Equatable, Codable {
         let leaf = issued.certificatePEM.hasSuffix("\n") ? issued.certificatePEM : issued.certificatePEM + "\n"
         self.init(
             nodeName: nodeName, spiffeID: issued.spiffeID, certificateChainPEM: leaf + issued.chainPEM,
-            privateKeyPEM: privateKeyPEM, trustBundlePEM: issued.trustBundlePEM, notBefore: issued.notBefore,
+            privateKeyPEM: privateKeyPEM, trustBundlePEM: issued.trustBundlePEM, notBefore: max(issued.notBefore, Date()),
             notAfter: issued.notAfter)
     }
 

@@ -20,8 +20,9 @@ struct XDSClientMutualTLSTests {
         let server: XDSServer.Security
         let node: NodeIdentity
 
-        init(directory: TemporaryDirectory) async throws {
-            ca = try CertificateAuthority(directory: directory.file("ca"), trustDomain: XDSClientMutualTLSTests.trustDomain)
+        init(directory: TemporaryDirectory, options: CertificateAuthority.Options = .init()) async throws {
+            ca = try CertificateAuthority(
+                directory: directory.file("ca"), trustDomain: XDSClientMutualTLSTests.trustDomain, options: options)
             let issued = try await ca.issueListenerCertificate(dnsNames: ["localhost"], ttl: .seconds(3600))
             var tls = XDSServer.TLS(
                 certificateChainPEM: issued.certificate.presentedChainPEM, privateKeyPEM: issued.privateKeyPEM,
@@ -98,6 +99,36 @@ struct XDSClientMutualTLSTests {
             try await F.running(next) {
                 _ = try await F.served(next) { $0.clusters.map(\.name) == ["b"] }
                 #expect(next.status.connected)
+            }
+        }
+    }
+
+    @Test("the running client renews on its own at half its certificate's life and keeps serving")
+    func scheduledRenewal() async throws {
+        let directory = try TemporaryDirectory(prefix: "xds-client-tls")
+        defer { directory.remove() }
+        // Node certificates for 4 s: the client renews about every 2 s.
+        let pki = try await PKI(directory: directory, options: .init(defaultLeafTTL: .seconds(4)))
+        #expect(pki.node.renewAt.timeIntervalSinceNow > 1 && pki.node.renewAt.timeIntervalSinceNow < 3)
+        let watch = Watch(F.snapshot(version: 1, clusters: ["a": ["10.0.0.1"]]))
+        try await F.serve(source: WatchSource(watch: watch), security: pki.server, translate: XDSServer.meshTranslation) { _, port in
+            let client = try F.client(
+                port: port, directory: directory, security: .mutualTLS(serverName: "localhost"), identity: pki.node,
+                makeCSR: Self.makeCSR)
+            try await F.running(client) {
+                _ = try await F.served(client) { !$0.clusters.isEmpty }
+                try await eventually("two renewals", timeout: .seconds(15)) {
+                    client.identity.notAfter.timeIntervalSince(pki.node.notAfter) >= 2
+                }
+                #expect(client.identity.privateKeyPEM != pki.node.privateKeyPEM)
+                // Past the first certificate's expiry: a change still arrives, and the node's
+                // secrets carry the newest certificate.
+                try await eventually("the joined certificate to expire", timeout: .seconds(10)) { Date() > pki.node.notAfter }
+                watch.send(F.snapshot(version: 2, clusters: ["b": ["10.0.0.2"]]))
+                let served = try await F.served(client) {
+                    $0.clusters.map(\.name) == ["b"] && $0.secret(named: "default")?.material?.privateKeyPEM == client.identity.privateKeyPEM
+                }
+                #expect(served.secret(named: "default")?.material?.privateKeyPEM != pki.node.privateKeyPEM)
             }
         }
     }
