@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "meshbox", targets: ["meshbox"]),
         // For Benchmarks/ (a separate package, so the main build never resolves it).
         .library(name: "MeshboxControlPlane", targets: ["MeshCore", "MeshModel", "MeshAPI", "MeshStore", "MeshRegistry", "MeshCA"]),
+        // For Benchmarks/' xDS benchmark: the compiler, the translation and the ADS server.
+        .library(name: "MeshboxXDS", targets: ["MeshCompiler", "MeshXDS", "MeshXDSProto", "MeshXDSServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

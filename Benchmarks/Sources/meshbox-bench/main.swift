@@ -1,6 +1,6 @@
 // meshbox control-plane benchmarks: config store apply throughput and apply-to-watcher latency,
 // a registry holding 10,000 services / 100,000 instances (RSS, full-snapshot delivery), and CA
-// issuance (--ca-only, CABench.swift).
+// issuance (--ca-only, CABench.swift), the xDS server (--xds-only, XDSBench.swift).
 // Results go to docs/benchmarks.md with the command that produced them.
 import Foundation
 import Logging
@@ -150,9 +150,16 @@ func benchRegistry() async throws {
     say("registry: full snapshot encoded as JSON (what a remote watcher receives): p50 \(String(format: "%.0f", percentile(encodings, 50))) ms")
 }
 
+if arguments.first == "xds-clients" {
+    // The xDS benchmark's simulated clients, in a process of their own (XDSBenchClients.swift).
+    try await XDSBenchClients.run(Array(arguments.dropFirst()))
+    exit(0)
+}
 say("meshbox-bench \(quick ? "(quick)" : "") on \(ProcessInfo.processInfo.processorCount) cores")
 if arguments.contains("--ca-only") {
     try await benchCA()
+} else if arguments.contains("--xds-only") {
+    try await benchXDS()
 } else {
     if !arguments.contains("--registry-only") {
         try await benchStore(durability: true)
