@@ -119,6 +119,10 @@ extension XDSClient {
 
     func makeTransport(identity: NodeIdentity) throws -> HTTP2ClientTransport.Posix {
         var config = HTTP2ClientTransport.Posix.Config.defaults
+        // A control plane that vanished without closing (its host lost power) is noticed by HTTP/2
+        // pings. grpc-swift's server counts pings closer than 5 minutes as strikes (and closes the
+        // connection after a few), even with a stream open: so just over that.
+        config.connection.keepalive = .init(time: .seconds(310), timeout: .seconds(20), allowWithoutCalls: false)
         let security: HTTP2ClientTransport.Posix.TransportSecurity
         switch configuration.security {
         case .mutualTLS(let serverName):
