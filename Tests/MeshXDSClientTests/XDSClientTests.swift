@@ -78,6 +78,9 @@ struct XDSClientTests {
                 #expect(rejection?.message.contains("broken") == true)
             }
         }
+        // What is persisted is the last good state: no broken cluster in it.
+        let persisted = try #require(try NodeFiles(dataDirectory: directory.path).loadResources())
+        #expect(persisted.versions(of: MeshboxTypeURL.cluster).keys.sorted() == ["a"])
     }
 
     @Test("with the control plane away the node starts from its persisted snapshot; back, it sends only what changed")
@@ -114,6 +117,16 @@ struct XDSClientTests {
                 #expect(restarted.status.catchUp == .init(received: 1, removed: 2))
             }
         }
+    }
+
+    @Test("a persisted snapshot that does not decode is not served; the node waits for the control plane")
+    func corruptPersisted() throws {
+        let directory = try TemporaryDirectory(prefix: "xds-client")
+        defer { directory.remove() }
+        let files = NodeFiles(dataDirectory: directory.path)
+        try FileManager.default.createDirectory(atPath: files.directory, withIntermediateDirectories: true)
+        try "{not json".write(toFile: files.snapshotPath, atomically: true, encoding: .utf8)
+        #expect(try F.client(port: 1, directory: directory).current == nil)
     }
 
     @Test("back-off: 0.5 s doubling to 30 s, each wait jittered between half and all of it")
