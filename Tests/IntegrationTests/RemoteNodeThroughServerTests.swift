@@ -80,8 +80,12 @@ struct RemoteNodeThroughServerTests {
             #expect(mode == 0o600, "\(file)")
         }
         // The node's console: ready once it serves a snapshot, and its client's metrics.
-        let nodeConsole = try #require(
-            URL(string: try String(contentsOfFile: nodeData + "/console.url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))?.port)
+        func consolePort() throws -> Int {
+            try #require(
+                URL(string: try String(contentsOfFile: nodeData + "/console.url", encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines))?.port)
+        }
+        let nodeConsole = try consolePort()
         let ready = try await ProxyClient.request(port: nodeConsole, "GET", "/readyz", host: "127.0.0.1", group: group)
         #expect(ready.status == 200, "\(ready.text)")
         let nodeToken = try String(contentsOfFile: nodeData + "/admin-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -106,6 +110,11 @@ struct RemoteNodeThroughServerTests {
         try await served(node, by: "a", "the restarted node to serve its persisted snapshot")
         #expect(node.stderr.contains("Serving the persisted snapshot"))
         #expect(!node.stderr.contains("Joined the control plane"))
+        try await eventually("the restarted node's console", timeout: .seconds(30)) {
+            FileManager.default.fileExists(atPath: nodeData + "/console.url")
+        }
+        let readyFromFile = try await ProxyClient.request(port: try consolePort(), "GET", "/readyz", host: "127.0.0.1", group: group)
+        #expect(readyFromFile.status == 200, "ready from the persisted snapshot: \(readyFromFile.text)")
         let restartedStatuses = try await requests(10)
         #expect(restartedStatuses.allSatisfy { $0 == 200 }, "\(restartedStatuses)")
 
