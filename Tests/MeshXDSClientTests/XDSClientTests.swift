@@ -119,6 +119,36 @@ struct XDSClientTests {
         }
     }
 
+    @Test("a control plane that has not compiled yet (version 0, empty) does not empty the node; its first compile sends the differences")
+    func notCompiledYet() async throws {
+        let directory = try TemporaryDirectory(prefix: "xds-client")
+        defer { directory.remove() }
+        let mesh = ["a": ["10.0.0.1"], "b": ["10.0.0.2"]]
+        let port = try await F.serve(source: WatchSource(watch: Watch(F.snapshot(version: 4, clusters: mesh)))) { _, port in
+            let client = try F.client(port: port, directory: directory)
+            try await F.running(client) { _ = try await F.served(client) { $0.clusters.count == 2 } }
+            return port
+        }
+        let restarted = try F.client(port: port, directory: directory)
+        let persisted = try #require(restarted.current)
+        // The restarted control plane's compiler publishes its empty version 0 first.
+        let watch = Watch(Snapshot.empty)
+        try await F.serve(source: WatchSource(watch: watch), port: port) { server, _ in
+            try await F.running(restarted) {
+                try await eventually("the server to answer every type", timeout: .seconds(10)) {
+                    (await server.status.node("edge-1")?.sentVersions.count ?? 0) == 5
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(restarted.current == persisted)
+                #expect(restarted.status.rejections == 0)
+                var compiled = mesh
+                compiled["b"] = nil
+                watch.send(F.snapshot(version: 1, clusters: compiled))
+                _ = try await F.served(restarted) { $0.clusters.map(\.name) == ["a"] && $0.endpoints.map(\.clusterName) == ["a"] }
+            }
+        }
+    }
+
     @Test("a persisted snapshot that does not decode is not served; the node waits for the control plane")
     func corruptPersisted() throws {
         let directory = try TemporaryDirectory(prefix: "xds-client")
