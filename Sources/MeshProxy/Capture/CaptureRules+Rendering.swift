@@ -25,6 +25,10 @@ extension CaptureRules {
         var input: [ServiceVIP] = []
         var rows: [ServiceVIP] = []
         var renderings: [Rendering] = []
+        /// Rows by the family of their address, for sizing each family's tables.
+        private var counts: [IPFamily: Int] = [:]
+
+        func count(of family: IPFamily) -> Int { counts[family] ?? 0 }
 
         /// `services` sorted by key and address, each with its rendering.
         mutating func rendered(_ services: [ServiceVIP], redirectPort: Int) -> (rows: [ServiceVIP], renderings: [Rendering]) {
@@ -49,6 +53,10 @@ extension CaptureRules {
             input = services
             rows = sorted
             renderings = fresh
+            counts = [:]
+            for index in fresh.indices {
+                if let family = fresh[index].address?.family { counts[family, default: 0] += 1 }
+            }
             return (sorted, fresh)
         }
     }

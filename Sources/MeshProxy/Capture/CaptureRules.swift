@@ -81,25 +81,29 @@ public struct CaptureRules: Sendable, Hashable {
             Self.canaryChain: ["-j RETURN"],
         ]
         let (rows, renderings) = cache.rendered(services, redirectPort: configuration.redirectPort)
+        let expected = cache.count(of: family)
         var vipOwner: [CanonicalAddress: String] = [:]
         var endpoints: [String: [String]] = [:]
         var jumps = chains[Self.servicesChain]!
-        vipOwner.reserveCapacity(rows.count)
-        chains.reserveCapacity(rows.count + 2)
-        endpoints.reserveCapacity(rows.count)
-        jumps.reserveCapacity(rows.count + 1)
+        vipOwner.reserveCapacity(expected)
+        chains.reserveCapacity(expected + 2)
+        endpoints.reserveCapacity(expected)
+        jumps.reserveCapacity(expected + 1)
         var udpTargets: [UDPForwarding.Target: [ServiceVIP.Endpoint]] = [:]
-        for (service, rendering) in zip(rows, renderings) {
-            guard let address = rendering.address else {
+        for index in rows.indices {
+            // The other family's rows leave after one field read, without a copy of row or rendering.
+            guard let address = renderings[index].address else {
                 // Reported once, with the IPv4 rules, not once per family.
                 if family == .ipv4 {
                     problems.append(
-                        Problem(service: service.key, reason: "VIP \(service.address) is not an IP address")
+                        Problem(service: rows[index].key, reason: "VIP \(rows[index].address) is not an IP address")
                     )
                 }
                 continue
             }
             guard address.family == family else { continue }
+            let service = rows[index]
+            let rendering = renderings[index]
             guard range.contains(address) else {
                 problems.append(
                     Problem(service: service.key, reason: "VIP \(service.address) is outside \(range.cidr)")
