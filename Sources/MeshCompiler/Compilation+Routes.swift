@@ -195,7 +195,7 @@ extension Compilation {
         if let delay = fault.delay, let text = delay.fixedDelay,
             let duration = parseDuration(text, owner: owner, path: path + ".delay.fixedDelay")
         {
-            result.delay = .init(duration: duration, percentage: delay.percentage?.value ?? 100)
+            result.delay = .init(duration: duration, percentage: delay.effectivePercentage ?? 100)
         }
         if let abort = fault.abort, let status = abort.httpStatus {
             result.abort = .init(httpStatus: UInt32(max(0, status)), percentage: abort.percentage?.value ?? 100)

@@ -6,7 +6,8 @@ import Testing
 
 @Suite("SnapshotCompiler: HTTP rule features")
 struct RouteMappingTests {
-    static let yaml = """
+    /// A gateway on port 80, the `shop` service and the start of its VirtualService, up to `http:`.
+    static let prelude = """
         apiVersion: networking.istio.io/v1
         kind: Gateway
         metadata: {name: edge, namespace: default}
@@ -28,6 +29,9 @@ struct RouteMappingTests {
           hosts: ["shop.example.com"]
           gateways: ["edge"]
           http:
+        """
+
+    static let yaml = prelude + "\n" + """
           - name: api
             match:
             - name: exact
@@ -149,5 +153,29 @@ struct RouteMappingTests {
         #expect(rewrite.retryPolicy?.numRetries == 2)
         #expect(routes[4].match == .all)
         #expect(routes[4].action == .directResponse(Snapshot.DirectResponseAction(status: 410, body: Data("gone".utf8))))
+    }
+}
+
+@Suite("SnapshotCompiler: fault.delay.percent")
+struct FaultDelayPercentCompilationTests {
+    func delayPercentage(_ fields: String) throws -> Double? {
+        let yaml = RouteMappingTests.prelude + "\n" + """
+              - fault: {delay: {fixedDelay: 2s, \(fields)}}
+                route: [{destination: {host: shop}}]
+            """
+        let snapshot = SnapshotCompiler.compile(config: try Fixtures.config(yaml), registry: .empty, version: 1)
+        let route = try #require(snapshot.routeConfiguration(named: "http.80")?.virtualHosts.first?.routes.first)
+        #expect(route.fault?.delay?.duration == .seconds(2))
+        return route.fault?.delay?.percentage
+    }
+
+    @Test("the deprecated integer percent becomes the route's delay fraction")
+    func percent() throws {
+        #expect(try delayPercentage("percent: 30") == 30)
+    }
+
+    @Test("percentage takes precedence over percent, as in Istio")
+    func percentageWins() throws {
+        #expect(try delayPercentage("percent: 30, percentage: {value: 2.5}") == 2.5)
     }
 }

@@ -194,6 +194,13 @@ extension Validator {
             if delay.fixedDelay == nil { issues.error(path + ".delay.fixedDelay", "missing required field") }
             issues.checkDuration(delay.fixedDelay, at: path + ".delay.fixedDelay")
             issues.checkPercent(delay.percentage, at: path + ".delay.percentage")
+            if let percent = delay.percent {
+                if !(0...100).contains(percent) {
+                    issues.error(path + ".delay.percent", "percent \(percent) must be in the range 0..100")
+                } else if delay.percentage != nil {
+                    issues.warning(path + ".delay.percent", "ignored: percentage is set and takes precedence, as in Istio")
+                }
+            }
         }
         if let abort = fault.abort {
             if let status = abort.httpStatus {

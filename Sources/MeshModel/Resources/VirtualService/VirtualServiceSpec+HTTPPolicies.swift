@@ -33,10 +33,19 @@ extension VirtualServiceSpec {
         public struct Delay: Sendable, Hashable, Codable {
             public var fixedDelay: String?
             public var percentage: Percent?
+            /// Istio's deprecated integer percent (0...100); `percentage` wins when both are set.
+            public var percent: Int32?
 
-            public init(fixedDelay: String? = nil, percentage: Percent? = nil) {
+            public init(fixedDelay: String? = nil, percentage: Percent? = nil, percent: Int32? = nil) {
                 self.fixedDelay = fixedDelay
                 self.percentage = percentage
+                self.percent = percent
+            }
+
+            /// The share of requests delayed, as Istio reads it: `percentage.value`, else the
+            /// deprecated `percent`, else nil (the caller's default).
+            public var effectivePercentage: Double? {
+                percentage?.value ?? percent.map(Double.init)
             }
         }
 
@@ -83,7 +92,7 @@ extension VirtualServiceSpec.HTTPRetry: UnsupportedFieldsDeclaring {
 }
 
 extension VirtualServiceSpec.HTTPFaultInjection.Delay: UnsupportedFieldsDeclaring {
-    static var unsupportedFields: Set<String> { ["percent", "exponentialDelay"] }
+    static var unsupportedFields: Set<String> { ["exponentialDelay"] }
 }
 
 extension VirtualServiceSpec.HTTPFaultInjection.Abort: UnsupportedFieldsDeclaring {
