@@ -136,8 +136,22 @@ extension XDSClient {
         case .plaintextLoopbackForTesting:
             security = .plaintext
         }
-        return try .http2NIOPosix(target: target, transportSecurity: security, config: config)
+        return try .http2NIOPosix(
+            target: target, transportSecurity: security, config: config, serviceConfig: Self.serviceConfig)
     }
+
+    /// gRPC's default limit is 4 MiB per message, and one response of a large mesh is more (the
+    /// 10,000-service mesh of the xDS benchmark); Envoy's client has no such limit. The client
+    /// transport applies the call's *request* limit to what it reads too, so both are raised. The
+    /// node trusts its control plane (mutual TLS), so the bound is there against runaways only.
+    static let serviceConfig = ServiceConfig(methodConfig: [
+        MethodConfig(
+            names: [
+                MethodConfig.Name(service: "envoy.service.discovery.v3.AggregatedDiscoveryService"),
+                MethodConfig.Name(service: "meshbox.v1.NodeCertificates"),
+            ],
+            maxRequestMessageBytes: 256 << 20, maxResponseMessageBytes: 256 << 20)
+    ])
 
     var target: any ResolvableTarget {
         let host = configuration.host

@@ -141,7 +141,10 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
                             )
                             let snapshots = source.snapshots(for: node)
                             group.addTask {
-                                for await snapshot in snapshots where latest.put(snapshot) {
+                                // Version 0 is the compiler's empty placeholder before its first
+                                // compile (a control plane just restarted): served, it would empty
+                                // a reconnecting node's config. Requests wait for a real one.
+                                for await snapshot in snapshots where snapshot.version > 0 && latest.put(snapshot) {
                                     continuation.yield(.snapshotChanged)
                                 }
                             }
