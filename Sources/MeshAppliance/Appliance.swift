@@ -102,7 +102,7 @@ public struct Appliance: Sendable {
                     proxy: .init(
                         outboundAddress: configuration.proxy.outboundAddress(serviceCIDRv6: configuration.serviceCIDRv6),
                         outboundPort: UInt32(configuration.proxy.outboundPort)),
-                    domain: configuration.proxy.clusterDomain))
+                    domain: configuration.proxy.clusterDomain, rootNamespace: configuration.rootNamespace))
             publisher = compiler
         }
 

@@ -54,6 +54,7 @@ extension ApplianceConfiguration {
             "trustDomain: \(trustDomain)",
             "serviceCIDR: \(serviceCIDR)",
             "serviceCIDRv6: \(serviceCIDRv6)",
+            "mesh.rootNamespace: \(rootNamespace)",
             "log.level: \(logLevel.rawValue)",
             "log.format: \(logFormat.rawValue)",
             "console.listen: \(consoleListen)",

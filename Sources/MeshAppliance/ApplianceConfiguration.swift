@@ -21,6 +21,9 @@ public struct ApplianceConfiguration: Sendable, Equatable {
     /// auto-allocation ranges by default); an empty `serviceCIDRv6` allocates no IPv6 VIPs.
     public var serviceCIDR: String = "240.240.0.0/16"
     public var serviceCIDRv6: String = "2001:2::/48"
+    /// `mesh.rootNamespace`: where mesh-wide PeerAuthentication and AuthorizationPolicy live
+    /// (Istio's `istio-system` by default).
+    public var rootNamespace: String = ObjectMeta.defaultRootNamespace
     public var logLevel: LogLevel = .info
     public var logFormat: LogFormat = .text
     public var consoleHost: String = "127.0.0.1"
@@ -146,6 +149,15 @@ extension ApplianceConfiguration {
                     throw reader.error(path, "invalid CIDR '\(cidr)' (an IPv6 block, e.g. 2001:2::/48, or \"\" for none)")
                 }
                 config.serviceCIDRv6 = cidr
+            case "mesh":
+                try reader.object(value, path: path) { key, value, path in
+                    guard key == "rootNamespace" else { throw reader.unknown(path) }
+                    let namespace = try reader.string(value, path: path)
+                    guard ObjectMeta.isValidNamespace(namespace) else {
+                        throw reader.error(path, "invalid namespace '\(namespace)' (lower-case letters, digits and '-', at most 63)")
+                    }
+                    config.rootNamespace = namespace
+                }
             case "log":
                 try reader.object(value, path: path) { key, value, path in
                     switch key {

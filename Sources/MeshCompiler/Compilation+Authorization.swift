@@ -2,11 +2,6 @@ import MeshAPI
 import MeshModel
 
 extension Compilation {
-    /// Istio's root namespace for meshbox: an `AuthorizationPolicy` here applies to every workload
-    /// its selector matches, in any namespace (as `PeerAuthenticationResolver` and
-    /// `AuthorizationEvaluator` assume).
-    static let authorizationRootNamespace = "meshbox-system"
-
     /// The policies an HTTP filter chain serving `servers` enforces; nil when none applies.
     ///
     /// The gateway has no pod, so each Gateway resource stands for its workload: its namespace, and
@@ -32,7 +27,7 @@ extension Compilation {
         var chosen: Set<ResourceKey> = []
         var sets: [Set<ResourceKey>] = []
         for workload in workloads {
-            let applicable = Set(candidates.filter { Self.applies($0.spec, key: $0.key, to: workload) }.map(\.key))
+            let applicable = Set(candidates.filter { Self.applies($0.spec, key: $0.key, to: workload, rootNamespace: options.rootNamespace) }.map(\.key))
             sets.append(applicable)
             chosen.formUnion(applicable)
         }
@@ -55,13 +50,15 @@ extension Compilation {
         return policies.isEmpty ? nil : Snapshot.Authorization(workloads: workloads, policies: policies)
     }
 
-    /// Whether a policy applies to a workload: root namespace or the workload's, and a matching selector.
+    /// Whether a policy applies to a workload: the root namespace (`Options.rootNamespace`) or the
+    /// workload's, and a matching selector.
     static func applies(
         _ spec: AuthorizationPolicySpec,
         key: ResourceKey,
-        to workload: Snapshot.AuthorizationWorkload
+        to workload: Snapshot.AuthorizationWorkload,
+        rootNamespace: String
     ) -> Bool {
-        guard key.namespace == authorizationRootNamespace || key.namespace == workload.namespace else { return false }
+        guard key.namespace == rootNamespace || key.namespace == workload.namespace else { return false }
         return spec.selector?.matches(workload.labels) ?? true
     }
 

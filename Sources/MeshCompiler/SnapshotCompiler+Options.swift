@@ -1,4 +1,4 @@
-import MeshModel
+public import MeshModel
 
 extension SnapshotCompiler {
     /// What one data plane serves and how it binds.
@@ -14,16 +14,21 @@ extension SnapshotCompiler {
         /// The DNS domain of Services (`reviews.default.svc.<domain>`): the names the node proxy
         /// routes by (and the proxy's DNS answers).
         public var domain: String
+        /// Istio's root namespace: an AuthorizationPolicy here applies to every workload its
+        /// selector matches, in any namespace (`istio-system` by default, as in Istio).
+        public var rootNamespace: String
 
         public init(
             gateways: GatewaySelection = .all, listenerAddress: String = "0.0.0.0", portOffset: Int? = nil,
-            proxy: ProxyListeners = ProxyListeners(), domain: String = "cluster.local"
+            proxy: ProxyListeners = ProxyListeners(), domain: String = "cluster.local",
+            rootNamespace: String = ObjectMeta.defaultRootNamespace
         ) {
             self.gateways = gateways
             self.listenerAddress = listenerAddress
             self.portOffset = portOffset
             self.proxy = proxy
             self.domain = domain
+            self.rootNamespace = rootNamespace
         }
     }
 

@@ -26,6 +26,12 @@ public struct ObjectMeta: Sendable, Hashable, Codable {
     public var annotations: [String: String]
 
     public static let defaultNamespace = "default"
+    /// Istio's root namespace by default: mesh-wide PeerAuthentication and AuthorizationPolicy
+    /// live here (`mesh.rootNamespace` in the appliance's config file changes it).
+    public static let defaultRootNamespace = "istio-system"
+
+    /// Whether `text` can name a namespace (a DNS label: lower-case letters, digits and '-', at most 63).
+    public static func isValidNamespace(_ text: String) -> Bool { Syntax.isDNSLabel(text) }
 
     public init(
         name: String,

@@ -23,12 +23,31 @@ private func key(_ namespace: String, _ name: String) -> ResourceKey {
 
 @Suite("SnapshotCompiler: AuthorizationPolicy on gateway chains")
 struct AuthorizationCompilationTests {
-    static func compile(_ yaml: String) throws -> Snapshot {
+    static func compile(_ yaml: String, options: SnapshotCompiler.Options = .init()) throws -> Snapshot {
         SnapshotCompiler.compile(
             config: try Fixtures.config(yaml),
             registry: Fixtures.registry(Fixtures.reviewsInstances()),
-            version: 1
+            version: 1,
+            options: options
         )
+    }
+
+    /// The keys of the policies on the first chain of the bookinfo gateway's port 8080.
+    static func policyKeys(_ yaml: String, options: SnapshotCompiler.Options = .init()) throws -> [ResourceKey] {
+        let snapshot = try compile(yaml, options: options)
+        let chain = try #require(snapshot.listener(named: "0.0.0.0_8080")?.filterChains.first)
+        return chain.authorization?.policies.map(\.key) ?? []
+    }
+
+    @Test("a policy in istio-system applies to a Gateway of another namespace by default; with the root namespace set, the configured namespace's does")
+    func rootNamespaceSetting() throws {
+        let yaml =
+            try Fixtures.bookinfo()
+            + policy("istio-wide", in: "istio-system", "{action: DENY, rules: [{to: [{operation: {paths: [\"/a\"]}}]}]}")
+            + policy("custom-wide", in: "mesh-root", "{action: DENY, rules: [{to: [{operation: {paths: [\"/b\"]}}]}]}")
+        #expect(try Self.policyKeys(yaml) == [key("istio-system", "istio-wide")])
+        #expect(
+            try Self.policyKeys(yaml, options: .init(rootNamespace: "mesh-root")) == [key("mesh-root", "custom-wide")])
     }
 
     @Test("without policies no chain carries an authorization")
@@ -44,10 +63,10 @@ struct AuthorizationCompilationTests {
             try Fixtures.bookinfo()
             + policy(
                 "mesh-deny",
-                in: "meshbox-system",
+                in: "istio-system",
                 "{action: DENY, rules: [{to: [{operation: {paths: [\"/admin*\"]}}]}]}"
             )
-            + policy("mesh-other", in: "meshbox-system", "{selector: {matchLabels: {app: other}}, rules: [{}]}")
+            + policy("mesh-other", in: "istio-system", "{selector: {matchLabels: {app: other}}, rules: [{}]}")
             + policy(
                 "allow-get",
                 "{selector: {matchLabels: {istio: ingressgateway}}, rules: [{to: [{operation: {methods: [GET]}}]}]}"
@@ -62,7 +81,7 @@ struct AuthorizationCompilationTests {
             #expect(authorization.workloads == [.init(namespace: "default", labels: ["istio": "ingressgateway"])])
             #expect(
                 authorization.policies.map(\.key) == [
-                    key("default", "allow-get"), key("default", "audit"), key("meshbox-system", "mesh-deny"),
+                    key("default", "allow-get"), key("default", "audit"), key("istio-system", "mesh-deny"),
                 ]
             )
             #expect(authorization.policies.map(\.action) == [.allow, .audit, .deny])

@@ -186,7 +186,7 @@ struct GatewayAuthorizationTests {
                 )
                 + Self.policy(
                     "mesh",
-                    in: "meshbox-system",
+                    in: "istio-system",
                     "{action: DENY, rules: [{to: [{operation: {paths: [\"/y\"]}}]}]}"
                 ),
             backends: backends

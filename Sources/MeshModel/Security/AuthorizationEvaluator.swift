@@ -15,7 +15,7 @@ public enum AuthorizationEvaluator {
     public static func evaluate(
         _ request: AuthorizationRequest,
         policies: [Resource],
-        rootNamespace: String = "meshbox-system"
+        rootNamespace: String = ObjectMeta.defaultRootNamespace
     ) -> AuthorizationDecision {
         let applicable = applicablePolicies(for: request, in: policies, rootNamespace: rootNamespace)
         let audited = applicable.filter { $0.spec.action == .audit && firstMatchingRule($0.spec, request) != nil }

@@ -15,7 +15,7 @@ public enum PeerAuthenticationResolver {
         labels: [String: String],
         port: Int,
         policies: [Resource],
-        rootNamespace: String = "meshbox-system"
+        rootNamespace: String = ObjectMeta.defaultRootNamespace
     ) -> EffectiveMTLS {
         let all = policies.compactMap { resource -> (key: ResourceKey, spec: PeerAuthenticationSpec)? in
             guard case .peerAuthentication(let spec) = resource.spec else { return nil }

@@ -334,12 +334,12 @@ struct AuthorizationEvaluatorTests {
             name: "root-namespace policy applies to every namespace",
             policies: policy(
                 "deny-admin",
-                in: "meshbox-system",
+                in: "istio-system",
                 "{action: DENY, rules: [{to: [{operation: {paths: [\"/admin*\"]}}]}]}"
             ),
             request: request(namespace: "shop", path: "/admin"),
             allowed: false,
-            reason: "denied by DENY policy meshbox-system/deny-admin rule 0"
+            reason: "denied by DENY policy istio-system/deny-admin rule 0"
         ),
         .init(
             name: "other namespace's policy does not apply",

@@ -23,7 +23,7 @@ struct MTLSCase: CustomTestStringConvertible, Sendable {
     var testDescription: String { name }
 }
 
-private let meshStrict = peerAuthentication("default", in: "meshbox-system", "{mtls: {mode: STRICT}}")
+private let meshStrict = peerAuthentication("default", in: "istio-system", "{mtls: {mode: STRICT}}")
 private let namespacePermissive = peerAuthentication("default", in: "default", "{mtls: {mode: PERMISSIVE}}")
 private let dbPolicy = peerAuthentication(
     "db",
@@ -39,7 +39,7 @@ struct PeerAuthenticationResolverTests {
             name: "mesh-wide STRICT",
             policies: meshStrict,
             mode: .strict,
-            source: "PeerAuthentication meshbox-system/default"
+            source: "PeerAuthentication istio-system/default"
         ),
         .init(
             name: "namespace overrides mesh",
@@ -52,7 +52,7 @@ struct PeerAuthenticationResolverTests {
             policies: meshStrict + namespacePermissive,
             namespace: "shop",
             mode: .strict,
-            source: "PeerAuthentication meshbox-system/default"
+            source: "PeerAuthentication istio-system/default"
         ),
         .init(
             name: "port-level DISABLE beats the workload mode",
@@ -93,7 +93,7 @@ struct PeerAuthenticationResolverTests {
             name: "UNSET namespace inherits mesh",
             policies: meshStrict + peerAuthentication("ns", in: "default", "{mtls: {mode: UNSET}}"),
             mode: .strict,
-            source: "PeerAuthentication meshbox-system/default"
+            source: "PeerAuthentication istio-system/default"
         ),
         .init(
             name: "several selector policies: first by name wins",
@@ -123,5 +123,28 @@ struct PeerAuthenticationResolverTests {
         )
         #expect(effective.mode == testCase.mode)
         #expect(effective.source == testCase.source)
+    }
+
+    @Test("Istio's mesh-wide STRICT snippet in istio-system applies to every namespace by default")
+    func istioSystemIsTheDefaultRoot() throws {
+        let resources = try ResourceDecoder.decode(meshStrict)
+        for namespace in ["default", "shop", "istio-system"] {
+            let effective = PeerAuthenticationResolver.mode(for: namespace, labels: [:], port: 80, policies: resources)
+            #expect(effective.mode == .strict, "\(namespace)")
+        }
+    }
+
+    @Test("with another root namespace, its policy is mesh-wide and istio-system's is one namespace's")
+    func configuredRoot() throws {
+        let resources = try ResourceDecoder.decode(
+            meshStrict + peerAuthentication("default", in: "mesh-root", "{mtls: {mode: DISABLE}}"))
+        let shop = PeerAuthenticationResolver.mode(
+            for: "shop", labels: [:], port: 80, policies: resources, rootNamespace: "mesh-root")
+        #expect(shop.mode == .disable)
+        #expect(shop.source == "PeerAuthentication mesh-root/default")
+        let istio = PeerAuthenticationResolver.mode(
+            for: "istio-system", labels: [:], port: 80, policies: resources, rootNamespace: "mesh-root")
+        #expect(istio.mode == .strict)
+        #expect(istio.source == "PeerAuthentication istio-system/default")
     }
 }
