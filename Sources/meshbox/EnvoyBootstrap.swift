@@ -37,6 +37,13 @@ struct EnvoyBootstrap {
             admin:
               address:
                 socket_address: { address: 127.0.0.1, port_value: \(adminPort) }
+            layered_runtime:
+              layers:
+              # Envoy refuses a regex whose RE2 program is over 100 instructions; meshbox (as
+              # Istio) accepts up to 32,768, so a route it serves must not be rejected for it.
+              - name: meshbox
+                static_layer:
+                  re2.max_program_size.error_level: 32768
             dynamic_resources:
               ads_config:
                 api_type: \(delta ? "DELTA_GRPC" : "GRPC")
