@@ -179,3 +179,21 @@ struct FaultDelayPercentCompilationTests {
         #expect(try delayPercentage("percent: 30, percentage: {value: 2.5}") == 2.5)
     }
 }
+
+@Suite("SnapshotCompiler: exportTo")
+struct ExportToCompilationTests {
+    @Test("a VirtualService with exportTo [\"*\"] still routes")
+    func starRoutes() throws {
+        let yaml = RouteMappingTests.prelude + "\n" + """
+              - route: [{destination: {host: shop}}]
+              exportTo: ["*"]
+            """
+        let snapshot = SnapshotCompiler.compile(config: try Fixtures.config(yaml), registry: .empty, version: 1)
+        let route = try #require(snapshot.routeConfiguration(named: "http.80")?.virtualHosts.first?.routes.first)
+        guard case .route(let action) = route.action else {
+            Issue.record("expected a route action")
+            return
+        }
+        #expect(action.weightedClusters.map(\.name) == ["outbound|8000||shop.default.svc.cluster.local"])
+    }
+}

@@ -236,7 +236,7 @@ struct ValidatorTests {
             .virtualService,
             "{hosts: [a], exportTo: [\"*\", \".\"], http: [{\(route)}]}",
             [
-                "spec.exportTo: * cannot be combined with other namespaces"
+                "spec.exportTo[1]: \".\" is not supported: meshbox exports to every namespace, only \"*\" is accepted"
             ]
         ),
     ]

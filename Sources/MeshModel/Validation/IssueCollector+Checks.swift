@@ -70,16 +70,19 @@ extension IssueCollector {
         }
     }
 
-    /// `exportTo`: `.` (this namespace), `*` (all) or namespace names; `*` stands alone.
+    /// `exportTo`: meshbox makes every VirtualService, DestinationRule and ServiceEntry visible to
+    /// every namespace, so only `*` (Istio's default) is accepted; `.` and namespace names would
+    /// narrow visibility, which meshbox does not do, so they are refused rather than ignored.
     mutating func checkExportTo(_ exportTo: [String], at path: String) {
-        var seen: Set<String> = []
+        var starSeen = false
         for (index, namespace) in exportTo.enumerated() {
-            if !seen.insert(namespace).inserted { error("\(path)[\(index)]", "duplicate entry \"\(namespace)\"") }
-            if namespace != "." && namespace != "*" && !Syntax.isDNSLabel(namespace) {
-                error("\(path)[\(index)]", "\"\(namespace)\" is not ., * or a namespace name")
+            if namespace == "*" {
+                if starSeen { error("\(path)[\(index)]", "duplicate entry \"*\"") }
+                starSeen = true
+            } else {
+                error("\(path)[\(index)]", "\"\(namespace)\" is not supported: meshbox exports to every namespace, only \"*\" is accepted")
             }
         }
-        if exportTo.contains("*") && exportTo.count > 1 { error(path, "* cannot be combined with other namespaces") }
     }
 
     mutating func checkIPOrCIDR(_ values: [String], at path: String) {
