@@ -54,6 +54,8 @@ struct ApplianceConfigurationTests {
             ("serviceCIDRv6: 240.240.0.0/16\n", "t.yaml: serviceCIDRv6: invalid CIDR '240.240.0.0/16' (an IPv6 block"),
             ("registry:\n  healthCheck:\n    denyCIDRs: [10.0.0.0/8, 300.0.0.0/8]\n", "t.yaml: registry.healthCheck.denyCIDRs[1]: invalid CIDR '300.0.0.0/8'"),
             ("registry:\n  healthChecks: {}\n", "t.yaml: registry.healthChecks: unknown key"),
+            ("mesh:\n  rootNamespace: Istio_System\n", "t.yaml: mesh.rootNamespace: invalid namespace 'Istio_System'"),
+            ("mesh:\n  root: x\n", "t.yaml: mesh.root: unknown key"),
             ("- a\n- b\n", "t.yaml: (top level): expected a map"),
             ("log: [\n", "t.yaml: invalid YAML"),
         ])
@@ -64,6 +66,14 @@ struct ApplianceConfigurationTests {
         } catch {
             #expect("\(error)".hasPrefix(expected), "got: \(error)")
         }
+    }
+
+    @Test("mesh.rootNamespace is istio-system unless set, and the summary shows it")
+    func rootNamespace() throws {
+        #expect(ApplianceConfiguration().rootNamespace == "istio-system")
+        let configuration = try ApplianceConfiguration.parse(yaml: "mesh:\n  rootNamespace: meshbox-system\n", source: "t.yaml")
+        #expect(configuration.rootNamespace == "meshbox-system")
+        #expect(configuration.summary.contains("mesh.rootNamespace: meshbox-system"))
     }
 
     @Test("registry.healthCheck.denyCIDRs takes a list of IPv4 and IPv6 CIDRs and addresses")
