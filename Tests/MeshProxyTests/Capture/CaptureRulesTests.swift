@@ -168,4 +168,31 @@ struct CaptureRulesTests {
         #expect(twelve.chains.chains[chain] == ["-p tcp -m tcp --dport 8443 -j REDIRECT --to-ports 15001"])
         #expect(twelve.problems.map(\.reason).contains("same key or chain hash as default/svc-0"))
     }
+
+    @Test("rows changed in place are patched where they sit, and match a fresh rendering, moved or not")
+    func renderingCachePatch() {
+        var cache = CaptureRules.RenderingCache()
+        var services = Self.services(300)
+        _ = CaptureRules(services: services, family: .ipv4, configuration: Self.configuration, cache: &cache)
+        services[150].ports = [.init(number: 8443)]  // stays where it sorts
+        services[100].address = "240.240.9.9"
+        var steps = [services]
+        services[20].key = "zzz/moved"  // sorts elsewhere now: the cache sorts again
+        steps.append(services)
+        services[7] = ServiceVIP(key: services[8].key, address: services[8].address, ports: [.init(number: 1)])  // a tie
+        steps.append(services)
+        services[200].ports = []
+        steps.append(services)
+        // Sorted: the first pass, the moved key, the tie; patched: the others.
+        for (step, sorts) in zip(steps, [1, 2, 3, 3]) {
+            let cached = CaptureRules(services: step, family: .ipv4, configuration: Self.configuration, cache: &cache)
+            let fresh = CaptureRules(services: step, family: .ipv4, configuration: Self.configuration)
+            #expect(cached == fresh)
+            #expect(cache.rows == step.sorted { ($0.key, $0.address) < ($1.key, $1.address) })
+            #expect(cache.sorts == sorts)
+        }
+        let patched = CaptureRules(services: services, family: .ipv4, configuration: Self.configuration, cache: &cache)
+        #expect(patched.chains.chains[CaptureRules.chainName(forService: "zzz/moved")] != nil)
+        #expect(patched.chains.chains[CaptureRules.chainName(forService: "default/svc-200")] == nil)
+    }
 }

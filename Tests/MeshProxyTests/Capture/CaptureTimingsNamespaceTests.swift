@@ -37,6 +37,14 @@ struct CaptureTimingsNamespaceTests {
             let generate = ContinuousClock().measure {
                 _ = CaptureRules(services: services, family: .ipv4, configuration: CaptureConfiguration())
             }
+            // The Swift share of a one-service change: the rules through the reconciler's cache.
+            var cache = CaptureRules.RenderingCache()
+            _ = CaptureRules(services: services, family: .ipv4, configuration: CaptureConfiguration(), cache: &cache)
+            var edited = services
+            edited[count / 2].ports = [.init(number: 8080)]
+            let rulesChange = ContinuousClock().measure {
+                _ = CaptureRules(services: edited, family: .ipv4, configuration: CaptureConfiguration(), cache: &cache)
+            }
             let full = try await reconciler.reconcile(services)[0]
             services[count / 2].ports = [.init(number: 8080)]
             let change = try await reconciler.reconcile(services)[0]
@@ -59,6 +67,7 @@ struct CaptureTimingsNamespaceTests {
             print(
                 """
                 capture timings, \(count) services (\(full.ruleCount) rules): generate \(generate), \
+                rules of a one-service change (cached) \(rulesChange), \
                 full install \(full.duration) (\(full.plan?.input.utf8.count ?? 0) bytes), \
                 one service's ports changed \(change.duration) (\(change.plan?.input.utf8.count ?? 0) bytes), \
                 one VIP changed \(vipChange.duration), no-op pass \(noop.duration), \
