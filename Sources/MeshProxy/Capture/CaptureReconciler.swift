@@ -5,7 +5,8 @@ public import MeshCore
 /// atomic transaction per family, writing only what changed since the last pass.
 ///
 /// The first pass reads the table (adopting what a crashed run left), later passes diff against
-/// what was applied. Each pass checks the canary chain, inside its transaction when it writes:
+/// what was applied. Each pass checks the canary chain, inside its transaction when it writes
+/// (a family with nothing to write, in a pass that wrote another family, skips its check):
 /// gone or flushed means someone flushed the table, and the pass reads it again and reinstalls
 /// what is missing. Passes never overlap (a second caller waits).
 public actor CaptureReconciler {
@@ -43,7 +44,11 @@ public actor CaptureReconciler {
         try await exclusively {
             var reports: [CaptureReport] = []
             for family in families {
-                reports.append(try await reconcile(services, family: family))
+                // A family with nothing to write in a pass that wrote another's leaves its canary
+                // to the periodic check (`ProxyRole`'s canaryInterval), as between passes: in a
+                // dual-stack one-change pass that is one `ip6tables` process fewer.
+                let checksIdleCanary = !reports.contains { $0.plan != nil }
+                reports.append(try await reconcile(services, family: family, checksIdleCanary: checksIdleCanary))
             }
             return reports
         }
@@ -91,7 +96,7 @@ public actor CaptureReconciler {
         return output.status == 0 && output.standardOutput.contains("-A \(CaptureRules.canaryChain) -j RETURN")
     }
 
-    private func reconcile(_ services: [ServiceVIP], family: IPFamily) async throws -> CaptureReport {
+    private func reconcile(_ services: [ServiceVIP], family: IPFamily, checksIdleCanary: Bool) async throws -> CaptureReport {
         let clock = ContinuousClock()
         let start = clock.now
         let rules = CaptureRules(services: services, family: family, configuration: configuration, cache: &renderings)
@@ -105,6 +110,8 @@ public actor CaptureReconciler {
         if sync.trustsMemory {
             if case .apply(let plan) = next, plan.probingCanary() != nil {
                 probing = true
+            } else if next == .upToDate, !checksIdleCanary {
+                // checked by the next pass with nothing to write, or the periodic check
             } else if !(try await canaryIsPresent(family)) {
                 sync.canaryMissing()
                 canaryMissing = true

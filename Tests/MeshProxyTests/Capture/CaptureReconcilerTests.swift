@@ -80,6 +80,20 @@ struct CaptureReconcilerTests {
         #expect(report[0].plan == nil && !report[0].canaryMissing)
     }
 
+    @Test("dual stack: a pass that writes IPv4 skips IPv6's idle canary check; a pass with nothing to write checks both")
+    func idleFamilyCanary() async throws {
+        let runner = ScriptedRunner()
+        let reconciler = CaptureReconciler(configuration: CaptureRulesTests.configuration, runner: runner)
+        _ = try await reconciler.reconcile(CaptureRulesTests.services(3))
+        runner.reset()
+        let change = try await reconciler.reconcile(CaptureRulesTests.services(4))
+        #expect(runner.executables == ["iptables-restore"])
+        #expect(change.count == 2 && change[0].plan != nil && change[1].plan == nil)
+        runner.reset()
+        _ = try await reconciler.reconcile(CaptureRulesTests.services(4))
+        #expect(runner.executables == ["iptables", "ip6tables"])
+    }
+
     @Test("a pass that writes into a flushed table fails its canary probe, reads the table and repairs")
     func probeFindsFlush() async throws {
         let runner = ScriptedRunner()

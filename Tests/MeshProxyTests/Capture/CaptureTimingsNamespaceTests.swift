@@ -55,6 +55,16 @@ struct CaptureTimingsNamespaceTests {
             let repair = try await reconciler.reconcile(services)[0]
             let uninstall = try await reconciler.uninstall()[0]
 
+            // Dual stack (an IPv6 range, no IPv6 VIPs): a one-change pass, and the IPv6 canary
+            // check it leaves out, as a no-op pass makes it.
+            let dual = CaptureReconciler(
+                configuration: CaptureConfiguration(ipv6ServiceRange: "fd00:f0f0::/112"), runner: namespace.runner)
+            _ = try await dual.reconcile(services)
+            services[count / 4].ports = [.init(number: 8081)]
+            let dualChange = try await dual.reconcile(services)
+            let dualNoop = try await dual.reconcile(services)
+            _ = try await dual.uninstall()
+
             // The same rows for the nftables backend.
             var nftServices = Self.services(count)
             let nft = NFTCaptureReconciler(configuration: CaptureConfiguration(), runner: namespace.runner)
@@ -72,6 +82,8 @@ struct CaptureTimingsNamespaceTests {
                 one service's ports changed \(change.duration) (\(change.plan?.input.utf8.count ?? 0) bytes), \
                 one VIP changed \(vipChange.duration), no-op pass \(noop.duration), \
                 repair after iptables -t nat -F \(repair.duration), uninstall \(uninstall.duration); \
+                dual stack one change: IPv4 \(dualChange[0].duration) + IPv6 \(dualChange[1].duration), \
+                IPv6 canary check of a no-op pass \(dualNoop[1].duration); \
                 nftables: full install \(nftFull.duration), one service's ports changed \(nftChange.duration), \
                 no-op pass \(nftNoop.duration), repair after nft flush ruleset \(nftRepair.duration)
                 """
