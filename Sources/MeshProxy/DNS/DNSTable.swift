@@ -61,33 +61,36 @@ public struct DNSTable: Sendable, Hashable {
     /// Adds `addresses` (IPv4 or IPv6 text, or `/32` and `/128` blocks; anything else is skipped) to `name`, first writer's
     /// order kept and duplicates dropped.
     public mutating func add(_ name: DNSName, addresses: [String]) {
-        var entry = entries[name] ?? Entry()
-        for text in addresses {
-            // A ServiceEntry's `addresses` may hold CIDR blocks: only single addresses are answers.
-            guard let address = CanonicalAddress(text), address.prefixLength == address.family.addressBits else {
-                continue
-            }
-            switch address.family {
-            case .ipv4: if !entry.ipv4.contains(address.bytes) { entry.ipv4.append(address.bytes) }
-            case .ipv6: if !entry.ipv6.contains(address.bytes) { entry.ipv6.append(address.bytes) }
+        update(name) { entry in
+            for text in addresses {
+                // A ServiceEntry's `addresses` may hold CIDR blocks: only single addresses are answers.
+                guard let address = CanonicalAddress(text), address.prefixLength == address.family.addressBits else {
+                    continue
+                }
+                switch address.family {
+                case .ipv4: if !entry.ipv4.contains(address.bytes) { entry.ipv4.append(address.bytes) }
+                case .ipv6: if !entry.ipv6.contains(address.bytes) { entry.ipv6.append(address.bytes) }
+                }
             }
         }
-        insert(entry, for: name)
     }
 
     /// Adds the SRV data of one named port at `name` (`_http._tcp.reviews.default.svc.cluster.local`).
     public mutating func add(_ name: DNSName, service: ServiceLocation) {
-        var entry = entries[name] ?? Entry()
-        if !entry.services.contains(service) { entry.services.append(service) }
-        insert(entry, for: name)
+        update(name) { entry in
+            if !entry.services.contains(service) { entry.services.append(service) }
+        }
     }
 
-    private mutating func insert(_ entry: Entry, for name: DNSName) {
-        entries[name] = entry
-        guard isAuthoritative(for: name) else { return }
+    /// Changes `name`'s entry in place (one hash of the name), creating it and its parents when new.
+    private mutating func update(_ name: DNSName, _ change: (inout Entry) -> Void) {
+        let count = entries.count
+        change(&entries[name, default: Entry()])
+        guard entries.count != count, isAuthoritative(for: name) else { return }
+        // A parent already there has its own parents there too: 10,000 services under
+        // `default.svc.<domain>` stop at it instead of inserting it 10,000 times.
         var parent = name.droppingFirst()
-        while parent.labels.count > domain.labels.count {
-            interior.insert(parent)
+        while parent.labels.count > domain.labels.count, interior.insert(parent).inserted {
             parent = parent.droppingFirst()
         }
     }
