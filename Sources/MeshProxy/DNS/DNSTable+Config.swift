@@ -24,7 +24,14 @@ extension DNSTable {
                 addPorts(spec.ports.map { ($0.name, $0.number, $0.protocol) }, names: [host], target: host)
             }
         }
-        for stored in config.resources(of: .service) {
+        let services = config.resources(of: .service)
+        // Three names a service, an SRV name per port at each, and the parents of the first's.
+        var names = entries.count
+        for stored in services {
+            if case .service(let spec) = stored.resource.spec { names += 3 + 3 * spec.ports.count }
+        }
+        reserveCapacity(names: names, parents: names / 2)
+        for stored in services {
             guard case .service(let spec) = stored.resource.spec else { continue }
             let key = stored.key
             guard let short = DNSName("\(key.name).\(key.namespace)"),

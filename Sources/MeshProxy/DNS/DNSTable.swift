@@ -82,6 +82,13 @@ public struct DNSTable: Sendable, Hashable {
         }
     }
 
+    /// Room for `names` entries and `parents` interior names, so a table of 10,000 services is
+    /// not rehashed as it grows.
+    mutating func reserveCapacity(names: Int, parents: Int) {
+        entries.reserveCapacity(names)
+        interior.reserveCapacity(parents)
+    }
+
     /// Changes `name`'s entry in place (one hash of the name), creating it and its parents when new.
     private mutating func update(_ name: DNSName, _ change: (inout Entry) -> Void) {
         let count = entries.count
