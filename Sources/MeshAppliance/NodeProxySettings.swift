@@ -47,16 +47,8 @@ public struct NodeProxySettings: Sendable, Hashable {
             try reader.object(node, path: base) { key, value, path in
                 switch key {
                 case "enabled": enabled = try reader.bool(value, path: path)
-                case "listen":
-                    let host = try reader.string(value, path: path)
-                    guard XDSSettings.isIPLiteral(host) else {
-                        throw reader.error(path, "must be an IP address to bind (e.g. 127.0.0.1 or ::1), got '\(host)'")
-                    }
-                    listen = host
-                case "port":
-                    let port = try reader.int(value, path: path)
-                    guard (1...65535).contains(port) else { throw reader.error(path, "must be 1-65535, got \(port)") }
-                    self.port = port
+                case "listen": listen = try reader.bindAddress(value, path: path, examples: "127.0.0.1 or ::1")
+                case "port": port = try reader.port(value, path: path)
                 case "upstreams":
                     guard case .sequence(let list) = value else {
                         throw reader.error(path, "expected a list of ADDRESS or ADDRESS:PORT")
@@ -94,10 +86,7 @@ public struct NodeProxySettings: Sendable, Hashable {
                     throw reader.error(path, "must be iptables, nftables or none, got '\(text)'")
                 }
                 self.capture = capture
-            case "outboundPort":
-                let port = try reader.int(value, path: path)
-                guard (1...65535).contains(port) else { throw reader.error(path, "must be 1-65535, got \(port)") }
-                outboundPort = port
+            case "outboundPort": outboundPort = try reader.port(value, path: path)
             case "mark":
                 let text = try reader.string(value, path: path)
                 guard let mark = Self.parseMark(text) else {

@@ -17,23 +17,11 @@ public struct XDSSettings: Sendable, Hashable {
         try reader.object(node, path: base) { key, value, path in
             switch key {
             case "enabled": enabled = try reader.bool(value, path: path)
-            case "listen":
-                let host = try reader.string(value, path: path)
-                guard Self.isIPLiteral(host) else {
-                    throw reader.error(path, "must be an IP address to bind (e.g. 0.0.0.0, 127.0.0.1 or ::), got '\(host)'")
-                }
-                listen = host
-            case "port":
-                let port = try reader.int(value, path: path)
-                guard (0...65535).contains(port) else { throw reader.error(path, "must be 0-65535, got \(port)") }
-                self.port = port
+            case "listen": listen = try reader.bindAddress(value, path: path, examples: "0.0.0.0, 127.0.0.1 or ::")
+            case "port": port = try reader.port(value, path: path, allowZero: true)
             default: throw reader.unknown(path)
             }
         }
-    }
-
-    static func isIPLiteral(_ text: String) -> Bool {
-        !text.contains("/") && IPBlock(text) != nil
     }
 
     var summary: [String] {
