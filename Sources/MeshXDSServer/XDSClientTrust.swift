@@ -38,6 +38,7 @@ final class XDSClientTrust: Sendable {
         let intermediates = presented.dropFirst().compactMap { try? certificate($0) }
         var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
             RFC5280Policy()
+            IssuerKeyUsagePolicy()
             MeshClientLeafPolicy()
         }
         guard case .validCertificate(let chain) = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
@@ -83,6 +84,28 @@ struct MeshClientLeafPolicy: VerifierPolicy {
         else { return .failsToMeetPolicy(reason: "the client certificate has no URI name") }
         if let usage = try? leaf.extensions.extendedKeyUsage, !usage.contains(.clientAuth) {
             return .failsToMeetPolicy(reason: "the client certificate is not for client authentication")
+        }
+        return .meetsPolicy
+    }
+}
+
+/// RFC 5280 §4.2.1.3, which swift-certificates' `RFC5280Policy` leaves out: a certificate that
+/// signed another must, when it states its key usage, allow certificate signing (`keyCertSign`).
+/// BoringSSL's own chain check, which `XDSClientTrust` replaces, enforced it.
+struct IssuerKeyUsagePolicy: VerifierPolicy {
+    let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = []
+
+    func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
+        for issuer in chain.dropFirst() {
+            let usage: KeyUsage?
+            do {
+                usage = try issuer.extensions.keyUsage
+            } catch {
+                return .failsToMeetPolicy(reason: "the key usage of \(issuer.subject) does not parse: \(error)")
+            }
+            if let usage, !usage.keyCertSign {
+                return .failsToMeetPolicy(reason: "\(issuer.subject) signed a certificate but its key usage excludes keyCertSign")
+            }
         }
         return .meetsPolicy
     }
