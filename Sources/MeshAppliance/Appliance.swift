@@ -185,7 +185,7 @@ public struct Appliance: Sendable {
                 connectionBudget: descriptors.consoleConnections)
             let console = AdminConsole(
                 configuration: consoleConfiguration,
-                config: store, registry: registry, ca: authority, snapshots: publisher, explainer: RouteExplainer(), trafficStats: dataPlane, proxyStatus: proxy?.board, xdsStatus: xds?.nodes, token: token,
+                config: store, registry: registry, ca: authority, snapshots: publisher, explainer: RouteExplainer(rootNamespace: configuration.rootNamespace), trafficStats: dataPlane, proxyStatus: proxy?.board, xdsStatus: xds?.nodes, token: token,
                 metricsText: { metricsRegistry.emitToString() },
                 status: {
                     let uptime = (ContinuousClock.now - started).seconds

@@ -58,7 +58,7 @@ extension ExplainRun {
             headers: isHTTP ? headers : [:],
             serverName: serverName
         )
-        let decision = AuthorizationEvaluator.evaluate(authorizationRequest, policies: policies)
+        let decision = AuthorizationEvaluator.evaluate(authorizationRequest, policies: policies, rootNamespace: rootNamespace)
         answer.authorization = Explanation.Authorization(
             decision: decision,
             workloadNamespace: workload.namespace,

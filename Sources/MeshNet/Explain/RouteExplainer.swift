@@ -14,7 +14,12 @@ import NIOHTTP1
 /// answer.route?.summary.name   // "default/shop/0"
 /// ```
 public struct RouteExplainer: RequestExplainer {
-    public init() {}
+    /// Where mesh-wide AuthorizationPolicies live (`mesh.rootNamespace`), as the compiler was told.
+    public let rootNamespace: String
+
+    public init(rootNamespace: String = ObjectMeta.defaultRootNamespace) {
+        self.rootNamespace = rootNamespace
+    }
 
     public func explain(
         _ request: ExplainRequest,
@@ -22,16 +27,17 @@ public struct RouteExplainer: RequestExplainer {
         policies: [Resource],
         gateways: [Resource]
     ) -> Explanation {
-        Self.explain(request, in: snapshot, policies: policies, gateways: gateways)
+        Self.explain(request, in: snapshot, policies: policies, gateways: gateways, rootNamespace: rootNamespace)
     }
 
     public static func explain(
         _ request: ExplainRequest,
         in snapshot: Snapshot,
         policies: [Resource] = [],
-        gateways: [Resource] = []
+        gateways: [Resource] = [],
+        rootNamespace: String = ObjectMeta.defaultRootNamespace
     ) -> Explanation {
-        var run = ExplainRun(request: request, snapshot: snapshot)
+        var run = ExplainRun(request: request, snapshot: snapshot, rootNamespace: rootNamespace)
         run.explain(policies: policies, gateways: gateways)
         return run.answer
     }
@@ -41,11 +47,13 @@ public struct RouteExplainer: RequestExplainer {
 struct ExplainRun {
     let request: ExplainRequest
     let snapshot: Snapshot
+    let rootNamespace: String
     var answer: Explanation
 
-    init(request: ExplainRequest, snapshot: Snapshot) {
+    init(request: ExplainRequest, snapshot: Snapshot, rootNamespace: String = ObjectMeta.defaultRootNamespace) {
         self.request = request
         self.snapshot = snapshot
+        self.rootNamespace = rootNamespace
         answer = Explanation(snapshotVersion: snapshot.version, verdict: .noListener, summary: "")
     }
 

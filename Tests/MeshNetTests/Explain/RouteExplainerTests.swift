@@ -230,6 +230,18 @@ struct RouteExplainerTests {
         #expect(explain(snapshot, method: "GET", policies: deny, gateways: gateways).verdict == .forwarded)
     }
 
+    @Test("a mesh-wide policy applies from the root namespace the explainer is given (mesh.rootNamespace)")
+    func rootNamespace() throws {
+        let snapshot = Self.snapshot(routes: [Self.forward()])
+        let gateways = try ResourceDecoder.decode(Self.gateway)
+        let denyAll = try ResourceDecoder.decode(Self.policy("  action: DENY\n  rules: [{}]", namespace: "mesh-root"))
+        let request = ExplainRequest(listenerPort: 8080, method: "GET", host: "app.example.com", path: "/")
+        // Istio's default root (istio-system): mesh-root is an ordinary namespace.
+        #expect(RouteExplainer().explain(request, in: snapshot, policies: denyAll, gateways: gateways).verdict == .forwarded)
+        let configured = RouteExplainer(rootNamespace: "mesh-root")
+        #expect(configured.explain(request, in: snapshot, policies: denyAll, gateways: gateways).verdict == .denied)
+    }
+
     @Test("the gateway workload: same port and host first, then host on any port, then the only Gateway")
     func gatewayWorkload() throws {
         let gateways = try ResourceDecoder.decode(
