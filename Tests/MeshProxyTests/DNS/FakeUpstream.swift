@@ -21,31 +21,42 @@ final class FakeUpstream: Sendable {
         address: [UInt8] = [192, 0, 2, 7], silent: Bool = false, truncating: Bool = false, spoofing: Bool = false
     ) async throws {
         let received = self.received
-        channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        Responder(
-                            address: address, silent: silent, truncating: truncating, spoofing: spoofing,
-                            received: received))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        guard truncating, let port = channel.localAddress?.port else {
-            tcp = nil
-            return
-        }
-        do {
-            tcp = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .childChannelInitializer { child in
-                    child.eventLoop.makeCompletedFuture {
-                        try child.pipeline.syncOperations.addHandler(TCPResponder(address: address, received: received))
+        // A truncating upstream answers TCP on its UDP port. The kernel picks the UDP port, and
+        // another test may hold that number in TCP, so a busy TCP port means another UDP port.
+        var attempts = 0
+        while true {
+            attempts += 1
+            let udp = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            Responder(
+                                address: address, silent: silent, truncating: truncating, spoofing: spoofing,
+                                received: received))
                     }
                 }
-                .bind(host: "127.0.0.1", port: port).get()
-        } catch {
-            try? await channel.close()
-            throw error
+                .bind(host: "127.0.0.1", port: 0).get()
+            guard truncating, let port = udp.localAddress?.port else {
+                channel = udp
+                tcp = nil
+                return
+            }
+            do {
+                tcp = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .childChannelInitializer { child in
+                        child.eventLoop.makeCompletedFuture {
+                            try child.pipeline.syncOperations.addHandler(TCPResponder(address: address, received: received))
+                        }
+                    }
+                    .bind(host: "127.0.0.1", port: port).get()
+                channel = udp
+                return
+            } catch let error as IOError where error.errnoCode == EADDRINUSE && attempts < 20 {
+                try? await udp.close()
+            } catch {
+                try? await udp.close()
+                throw error
+            }
         }
     }
 
