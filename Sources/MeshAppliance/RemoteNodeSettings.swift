@@ -90,9 +90,8 @@ public struct RemoteNodeSettings: Sendable, Hashable {
         return Resolved(host: host, port: port, serverName: name, adminURL: admin)
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        host == "::1" || host == "localhost" || host.hasPrefix("127.")
-    }
+    /// A loopback address or `localhost` (not a name that merely starts with `127.`).
+    static func isLoopback(_ host: String) -> Bool { ConsoleSettings.isLoopback(host) }
 
     var summary: [String] {
         [

@@ -45,6 +45,7 @@ struct RemoteNodeSettingsTests {
             ("url: ''", "t.yaml: controlPlane.url: must not be empty"),
             ("url: https://10.0.0.5", "t.yaml: controlPlane.serverName: the ADS server's certificate names localhost and the control plane's node name, not an IP address; give the name to check (--control-plane-server-name)"),
             ("{url: 'https://cp', adminURL: 'http://cp:15000'}", "t.yaml: controlPlane.adminURL: plain http only to a loopback address (the join sends a token and gets a key's certificate); use https, got 'http://cp:15000'"),
+            ("{url: 'https://cp', adminURL: 'http://127.evil.example:15000'}", "t.yaml: controlPlane.adminURL: plain http only to a loopback address (the join sends a token and gets a key's certificate); use https, got 'http://127.evil.example:15000'"),
             ("{url: 'https://cp', ca: /nonexistent/ca.pem}", "t.yaml: controlPlane.ca: /nonexistent/ca.pem: cannot read it"),
             ("joinToken: t", "t.yaml: controlPlane.joinToken: needs controlPlane.url (--control-plane)"),
             ("token: t", "t.yaml: controlPlane.token: unknown key (see docs/configuration.md)"),
