@@ -112,6 +112,10 @@ public struct NodeProxySettings: Sendable, Hashable {
             default: throw reader.unknown(path)
             }
         }
+        if installRoutes && capture == .none {
+            // The routes are kept by the capture loop, which `none` does not run.
+            throw reader.error(base + ".installRoutes", "needs proxy.capture iptables or nftables (none touches no host networking)")
+        }
     }
 
     /// `0x4d42` or `19778`; zero and anything past 32 bits are refused (mark 0 marks nothing).

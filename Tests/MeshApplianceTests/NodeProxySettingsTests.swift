@@ -46,6 +46,7 @@ struct NodeProxySettingsTests {
             ("removeRulesOnStop: maybe", "t.yaml: proxy.removeRulesOnStop: must be true or false, got 'maybe'"),
             ("clusterDomain: Cluster..Local", "t.yaml: proxy.clusterDomain: invalid domain 'Cluster..Local' (lower-case DNS name, e.g. cluster.local)"),
             ("captur: iptables", "t.yaml: proxy.captur: unknown key (see docs/configuration.md)"),
+            ("capture: none\n  installRoutes: true", "t.yaml: proxy.installRoutes: needs proxy.capture iptables or nftables (none touches no host networking)"),
         ])
     func badValue(line: String, message: String) {
         #expect {
