@@ -42,8 +42,8 @@ public struct HeldResources: Sendable, Equatable, Codable {
     }
 
     /// The resources of one delta response applied: `resources` added or replaced, `removed` gone.
-    /// Each resource must carry the response's type; the whole must still decode into a snapshot,
-    /// else the error names the type and resource and nothing changes.
+    /// Each resource must carry the response's type and decode into its model value, else the
+    /// error names the type and resource and nothing changes.
     public mutating func apply(
         typeURL: String, resources: [(name: String, version: String, resource: Google_Protobuf_Any)],
         removed: [String]
@@ -61,9 +61,11 @@ public struct HeldResources: Sendable, Equatable, Codable {
             }
             entries[name] = Entry(version: version, value: resource.value)
         }
+        // Each new resource must decode; what was held already did when it arrived.
+        let arrived = Dictionary(resources.map { ($0.name, $0.resource) }, uniquingKeysWith: { $1 })
+        _ = try MeshboxResources.snapshot(from: [typeURL: arrived], version: 0)
         candidate.byType[typeURL] = entries
         candidate.answeredTypes.insert(typeURL)
-        _ = try candidate.snapshot(version: 0)
         self = candidate
     }
 

@@ -191,8 +191,8 @@ public final class XDSClient: SnapshotSource, Service {
         }
         metrics.resourcesReceived.increment(by: resources.count)
         if let number = Double(systemVersion) { metrics.appliedVersion.record(number) }
-        guard held.isComplete else { return }
-        if changed || watch.current == nil { publish(held: held, version: version, identity: identity) }
+        guard held.isComplete, changed || watch.current == nil else { return }
+        publish(held: held, version: version, identity: identity)
         do {
             try configuration.files.saveResources(held)
         } catch {
