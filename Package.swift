@@ -165,6 +165,18 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // DNS on the wire (RFC 1035 codec) and an async stub resolver on NIO (UDP, TCP on truncation,
+        // TTLs): shared by the proxy's DNS server and ServiceEntry `resolution: DNS`. Not a role.
+        .target(
+            name: "MeshDNS",
+            dependencies: [
+                "MeshCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
         // gateway role: serves the Snapshot's listeners with the MeshNet engine (north-south).
         .target(
             name: "MeshGateway",
@@ -182,7 +194,7 @@ let package = Package(
         .target(
             name: "MeshProxy",
             dependencies: [
-                "MeshCore", "MeshModel", "MeshAPI",
+                "MeshCore", "MeshModel", "MeshAPI", "MeshDNS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 // DNS server (DNS/): UDP and TCP listeners and upstream forwarding.
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -281,7 +293,7 @@ let package = Package(
             name: "MeshAppliance",
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI", "MeshStore", "MeshRegistry", "MeshCA", "MeshCompiler", "MeshConsole",
-                "MeshGateway", "MeshNet", "MeshProxy", "MeshXDSServer", "MeshXDSClient", "MeshRemote",
+                "MeshGateway", "MeshNet", "MeshProxy", "MeshDNS", "MeshXDSServer", "MeshXDSClient", "MeshRemote",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -307,7 +319,7 @@ let package = Package(
         .target(
             name: "MeshFuzzTargets",
             dependencies: [
-                "MeshCore", "MeshModel", "MeshNet", "MeshCA", "MeshProxy",
+                "MeshCore", "MeshModel", "MeshNet", "MeshCA", "MeshProxy", "MeshDNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -418,9 +430,19 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(
+            name: "MeshDNSTests",
+            dependencies: [
+                "MeshCore", "MeshDNS", "MeshTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
             name: "MeshProxyTests",
             dependencies: [
-                "MeshCore", "MeshModel", "MeshAPI", "MeshProxy", "MeshTesting",
+                "MeshCore", "MeshModel", "MeshAPI", "MeshProxy", "MeshDNS", "MeshTesting",
                 // The engine and the compiler: the outbound data path in a namespace (Outbound/).
                 "MeshNet", "MeshCompiler",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Logging
+import MeshDNS
 import MeshModel
 import MeshNet
 import MeshProxy

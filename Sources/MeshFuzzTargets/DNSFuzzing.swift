@@ -1,3 +1,4 @@
+import MeshDNS
 import MeshProxy
 
 /// The proxy's DNS server on arbitrary datagrams. Besides "no crash": a message that reads is

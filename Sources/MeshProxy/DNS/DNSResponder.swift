@@ -1,3 +1,5 @@
+public import MeshDNS
+
 /// Decides each query without I/O: an answer from the table, or a forward to the upstreams.
 /// The server owns the sockets; this is the part tested query by query.
 public struct DNSResponder: Sendable {

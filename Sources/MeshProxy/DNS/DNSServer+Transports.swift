@@ -1,3 +1,4 @@
+import MeshDNS
 import NIOCore
 import NIOPosix
 import Synchronization

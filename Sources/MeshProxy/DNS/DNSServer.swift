@@ -1,4 +1,5 @@
 public import Logging
+import MeshDNS
 public import NIOCore
 public import NIOPosix
 public import ServiceLifecycle

@@ -1,3 +1,5 @@
+public import MeshDNS
+
 /// How the proxy role's DNS server listens, which names it owns and where it forwards the rest.
 ///
 /// ```swift

@@ -1,4 +1,5 @@
 public import MeshAPI
+public import MeshDNS
 import MeshModel
 
 extension DNSTable {

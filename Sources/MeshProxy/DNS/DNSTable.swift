@@ -1,3 +1,5 @@
+public import MeshDNS
+
 /// The names the proxy's DNS server answers itself: mesh Services and ServiceEntry hosts with
 /// their VIPs and the SRV records of their named ports. A value; the server swaps in a new one
 /// each time the config changes and keeps the last one while the control plane is away.

@@ -1,4 +1,5 @@
 import MeshAPI
+import MeshDNS
 import MeshProxy
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import MeshAPI
+import MeshDNS
 import MeshModel
 import MeshProxy
 

@@ -1,3 +1,4 @@
+import MeshDNS
 import MeshProxy
 import NIOCore
 import NIOPosix

@@ -47,7 +47,7 @@ public struct DNSHeader: Sendable, Hashable {
     }
 
     /// The header of the response to a query with this header: same ID, opcode, RD and CD.
-    func response(code: DNSResponseCode, authoritative: Bool) -> DNSHeader {
+    public func response(code: DNSResponseCode, authoritative: Bool) -> DNSHeader {
         var header = DNSHeader(id: id, flags: flags & (0xF << 11 | 1 << 8 | 1 << 4))
         header.isResponse = true
         header.isAuthoritative = authoritative

@@ -10,7 +10,7 @@ public struct DNSName: Sendable, CustomStringConvertible {
 
     public private(set) var labels: [[UInt8]]
 
-    init(uncheckedLabels labels: [[UInt8]]) {
+    package init(uncheckedLabels labels: [[UInt8]]) {
         self.labels = labels
     }
 

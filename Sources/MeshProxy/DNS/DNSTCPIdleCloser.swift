@@ -1,19 +1,5 @@
 import NIOCore
 
-/// Splits a TCP stream into DNS messages by their two-octet length prefix (RFC 1035 §4.2.2).
-struct DNSTCPFrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self),
-            let message = buffer.getSlice(at: buffer.readerIndex + 2, length: Int(length))
-        else { return .needMoreData }
-        buffer.moveReaderIndex(forwardBy: 2 + Int(length))
-        context.fireChannelRead(wrapInboundOut(message))
-        return .continue
-    }
-}
-
 /// Closes a TCP connection that has had no complete query read and no answer written for the
 /// timeout. Behind the frame decoder, it sees whole queries only: bytes of an unfinished query
 /// do not reset the clock, so a client dribbling a byte now and then cannot hold one of the

@@ -1,4 +1,5 @@
-import MeshProxy
+import MeshDNS
+import MeshTesting
 import Testing
 
 @Suite("DNS wire format")
@@ -172,18 +173,5 @@ struct DNSMessageTests {
         #expect(cut.additionals.map(\.type) == [.opt])
         #expect(cut.questions == Self.response.questions)
         #expect(try Self.response.encoded(limit: whole.count) == whole)
-    }
-}
-
-/// A small deterministic generator, so a failing corruption repeats.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

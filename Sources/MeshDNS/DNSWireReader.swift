@@ -1,33 +1,33 @@
 /// Reads a DNS message's fields with every access bounds-checked: hostile bytes end in a
 /// `DNSWireError`, never a trap.
-struct DNSWireReader {
-    let bytes: [UInt8]
-    private(set) var offset: Int
+package struct DNSWireReader {
+    package let bytes: [UInt8]
+    package private(set) var offset: Int
 
-    init(_ bytes: [UInt8], offset: Int = 0) {
+    package init(_ bytes: [UInt8], offset: Int = 0) {
         self.bytes = bytes
         self.offset = offset
     }
 
-    var remaining: Int { bytes.count - offset }
+    package var remaining: Int { bytes.count - offset }
 
-    mutating func readUInt8() throws(DNSWireError) -> UInt8 {
+    package mutating func readUInt8() throws(DNSWireError) -> UInt8 {
         guard offset < bytes.count else { throw DNSWireError(.truncated, at: offset) }
         defer { offset += 1 }
         return bytes[offset]
     }
 
-    mutating func readUInt16() throws(DNSWireError) -> UInt16 {
+    package mutating func readUInt16() throws(DNSWireError) -> UInt16 {
         guard remaining >= 2 else { throw DNSWireError(.truncated, at: offset) }
         defer { offset += 2 }
         return UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
     }
 
-    mutating func readUInt32() throws(DNSWireError) -> UInt32 {
+    package mutating func readUInt32() throws(DNSWireError) -> UInt32 {
         UInt32(try readUInt16()) << 16 | UInt32(try readUInt16())
     }
 
-    mutating func readBytes(_ count: Int) throws(DNSWireError) -> [UInt8] {
+    package mutating func readBytes(_ count: Int) throws(DNSWireError) -> [UInt8] {
         guard count >= 0, remaining >= count else { throw DNSWireError(.truncated, at: offset) }
         defer { offset += count }
         return Array(bytes[offset..<offset + count])
@@ -40,9 +40,9 @@ struct DNSWireReader {
     /// chain of backward pointers adds nothing to its length, and every name pointing at the end of
     /// a long chain would walk all of it again (thousands of hops per name, per record).
     /// A legal name (at most 255 octets) has at most 127 labels, so it needs no more pointers.
-    static let maxPointers = 127
+    package static let maxPointers = 127
 
-    mutating func readName(limit: Int? = nil) throws(DNSWireError) -> DNSName {
+    package mutating func readName(limit: Int? = nil) throws(DNSWireError) -> DNSName {
         let end = min(limit ?? bytes.count, bytes.count)
         var labels: [[UInt8]] = []
         var position = offset
