@@ -14,10 +14,12 @@ extension Compilation {
     /// passed through by SNI. UDP ports get no listener (kernel DNAT).
     mutating func compileMesh() {
         // No chain: a captured connection whose original destination is no VIP listener is closed.
+        // It carries the services (names, VIPs, ports) the proxy's capture rules and DNS are made from.
         listeners.append(
             Snapshot.Listener(
                 name: Self.virtualOutboundName, address: options.proxy.outboundAddress, port: options.proxy.outboundPort,
-                protocol: .tcp, filterChains: [], role: .proxy, useOriginalDestination: true, direction: .outbound))
+                protocol: .tcp, filterChains: [], role: .proxy, useOriginalDestination: true, direction: .outbound,
+                services: config.meshServices(registry: registry)))
         var served = Set(listeners.map(\.name))
         for target in catalog.withVIPs {
             guard let owner = target.resource else { continue }

@@ -17,11 +17,15 @@ extension Snapshot {
         public var useOriginalDestination: Bool
         /// Envoy's `traffic_direction`.
         public var direction: TrafficDirection
+        /// On the node proxy's `virtualOutbound` listener only: every mesh service with its names,
+        /// VIPs and ports, which the proxy's capture rules and DNS table are made from (meshbox
+        /// nodes read it; Envoy's translation leaves it out). Nil on every other listener.
+        public var services: [MeshService]?
 
         public init(
             name: String, address: String, port: UInt32, protocol: ListenerProtocol, filterChains: [FilterChain],
             role: DataPlaneRole = .gateway, bindToPort: Bool = true, useOriginalDestination: Bool = false,
-            direction: TrafficDirection = .unspecified
+            direction: TrafficDirection = .unspecified, services: [MeshService]? = nil
         ) {
             self.name = name
             self.address = address
@@ -32,6 +36,7 @@ extension Snapshot {
             self.bindToPort = bindToPort
             self.useOriginalDestination = useOriginalDestination
             self.direction = direction
+            self.services = services
         }
 
         /// `0.0.0.0_8080`.

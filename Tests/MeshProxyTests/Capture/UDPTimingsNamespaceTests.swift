@@ -1,5 +1,6 @@
 import Foundation
 import MeshModel
+import MeshTesting
 import Testing
 
 @testable import MeshProxy

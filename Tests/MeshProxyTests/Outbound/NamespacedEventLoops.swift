@@ -1,4 +1,5 @@
 import Foundation
+import MeshTesting
 import NIOPosix
 
 #if canImport(Glibc)

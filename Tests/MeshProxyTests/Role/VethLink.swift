@@ -1,3 +1,5 @@
+import MeshTesting
+
 /// A veth pair between two of a test's namespaces, deleted with them.
 extension NetworkNamespace {
     /// Links this namespace (a host running the proxy) to `client` with a veth pair,
