@@ -52,6 +52,15 @@ struct XDSAssembly {
             throw ApplianceError("xds: the CA did not issue the ADS server's certificate: \(error)")
         }
         let trustDomain = configuration.trustDomain
+        // An Envoy node's own mesh identity (`default` for ISTIO_MUTUAL): its node identity, with a
+        // key made here, the CA's leaf lifetime, requester `node:<id>` in the issued log.
+        let envoyIdentity: XDSEnvoyIdentityIssue = { nodeID in
+            let (csr, key) = try CSRBuilder.make(spiffeID: SPIFFEID.node(nodeID, trustDomain: trustDomain).description)
+            let issued = try await authority.sign(csrPEM: csr, ttl: nil, requester: .node(nodeID))
+            return XDSWorkloadCertificate(
+                certificateChainPEM: issued.presentedChainPEM, privateKeyPEM: key, trustBundlePEM: issued.trustBundlePEM,
+                serialNumber: issued.serialNumber, notBefore: issued.notBefore, notAfter: issued.notAfter)
+        }
         let server: XDSServer
         do {
             server = try XDSServer(
@@ -64,7 +73,7 @@ struct XDSAssembly {
                             nodeIdentity: { SPIFFEID.node($0, trustDomain: trustDomain).description },
                             renewNodeCertificate: { peer, csr in try await authority.renewNode(peerIdentity: peer, csrPEM: csr) },
                             renewCertificate: issue, trustBundleUpdates: authority.trustBundleUpdates.updates()))),
-                source: publisher, translate: XDSServer.meshTranslation, logger: logger)
+                source: publisher, translate: XDSServer.meshTranslation, envoyIdentity: envoyIdentity, logger: logger)
         } catch {
             throw ApplianceError(error.description)
         }

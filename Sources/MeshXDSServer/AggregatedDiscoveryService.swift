@@ -20,6 +20,8 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
     let board: XDSNodeStatusBoard
     /// nil: no mTLS (the loopback test setting).
     let peerIdentity: XDSPeerIdentity?
+    /// Each Envoy node's own workload certificate (`default`); nil: Envoy nodes get none.
+    let identities: XDSEnvoyIdentities?
     let logger: Logger
 
     /// Requests a stream may have read but not handled: the reader reads ahead of the writer (which
@@ -57,20 +59,21 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
     private enum Event<Request: Sendable>: Sendable {
         case request(Request)
         case snapshotChanged
+        case identityChanged
         case requestsEnded((any Error)?)
     }
 
-    /// The newest snapshot not yet handled; a burst of snapshots is handled once.
-    private final class Latest: Sendable {
-        private let value = Mutex<Snapshot?>(nil)
+    /// The newest value not yet handled; a burst of values is handled once.
+    private final class Latest<Value: Sendable>: Sendable {
+        private let value = Mutex<Value?>(nil)
         /// Whether a wake-up is already queued for the stored value.
-        func put(_ snapshot: Snapshot) -> Bool {
+        func put(_ new: Value) -> Bool {
             value.withLock { stored in
-                defer { stored = snapshot }
+                defer { stored = new }
                 return stored == nil
             }
         }
-        func take() -> Snapshot? {
+        func take() -> Value? {
             value.withLock { stored in
                 defer { stored = nil }; return stored
             }
@@ -84,7 +87,8 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
         _ context: ServerContext
     ) async throws {
         let (events, continuation) = AsyncStream.makeStream(of: Event<Machine.Request>.self)
-        let latest = Latest()
+        let latest = Latest<Snapshot>()
+        let latestIdentity = Latest<XDSWorkloadCertificate>()
         let depth = QueueDepth()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -110,6 +114,15 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
             do {
                 var machine = Machine()
                 var resources: XDSServedResources?
+                // For an Envoy node with its own identity: the translation without it, the names
+                // of the secrets that carry it, and the node's newest certificate.
+                var translated: XDSServedResources?
+                var identityNames = XDSServedResources.IdentitySecrets()
+                var identity: XDSWorkloadCertificate?
+                func served() -> XDSServedResources? {
+                    guard let identity, let translated else { return translated }
+                    return translated.withWorkloadIdentity(identity, secrets: identityNames)
+                }
                 var waiting: [Machine.Request] = []
                 // The names the waiting requests subscribe (an upper bound), counted before they are taken.
                 var waitingNames = 0
@@ -148,6 +161,19 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
                                     continuation.yield(.snapshotChanged)
                                 }
                             }
+                            if let identities, node.xdsFormat == .envoy {
+                                group.addTask {
+                                    var serial: String?
+                                    while !Task.isCancelled {
+                                        let (certificate, wait) = await identities.current(for: node.id)
+                                        if let certificate, certificate.serialNumber != serial {
+                                            serial = certificate.serialNumber
+                                            if latestIdentity.put(certificate) { continuation.yield(.identityChanged) }
+                                        }
+                                        do { try await Task.sleep(for: wait) } catch { return }
+                                    }
+                                }
+                            }
                         }
                         let subscribed = machine.subscribedNames(after: request) + waitingNames
                         guard subscribed <= Self.maxSubscribedNames else {
@@ -169,7 +195,9 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
                         try await apply(machine.receive(request, resources: current), writer, stream)
                     case .snapshotChanged:
                         guard let snapshot = latest.take(), let connected = stream else { continue }
-                        let new = translations.resources(for: snapshot, node: connected.node)
+                        translated = translations.resources(for: snapshot, node: connected.node)
+                        identityNames = XDSServedResources.IdentitySecrets(in: snapshot)
+                        guard let new = served() else { continue }
                         if resources == nil {
                             for request in waiting {
                                 try await apply(machine.receive(request, resources: new), writer, stream)
@@ -179,6 +207,12 @@ struct AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscover
                         } else {
                             try await apply(machine.update(resources: new), writer, stream)
                         }
+                        resources = new
+                    case .identityChanged:
+                        identity = latestIdentity.take() ?? identity
+                        // Before the first snapshot the certificate waits for it.
+                        guard resources != nil, let new = served() else { continue }
+                        try await apply(machine.update(resources: new), writer, stream)
                         resources = new
                     case .requestsEnded(let error):
                         if let error { throw error }

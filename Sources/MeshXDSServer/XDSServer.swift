@@ -14,6 +14,11 @@ public import ServiceLifecycle
 /// With `sharedTranslations` (the default) nodes that run the same roles and take the same format
 /// share one translation of each snapshot: right for a `translate` that depends on the snapshot,
 /// the node's roles and its format (`DataPlaneNode.xdsFormat`) only.
+///
+/// With `envoyIdentity`, each Envoy node (not a meshbox node, which has its own node certificate)
+/// also gets its own mesh workload certificate as the secrets its snapshot names for the data
+/// plane's identity (Istio's `default`), issued when it connects and renewed at half-life
+/// (`XDSEnvoyIdentities`). Meant for mutual TLS, where a node id is the one its certificate names.
 public final class XDSServer: Service {
     /// Every node's status: connected, versions acknowledged, the last rejection.
     public let status: XDSNodeStatusBoard
@@ -31,6 +36,7 @@ public final class XDSServer: Service {
         source: any SnapshotSource,
         translate: @escaping XDSTranslate,
         sharedTranslations: Bool = true,
+        envoyIdentity: XDSEnvoyIdentityIssue? = nil,
         status: XDSNodeStatusBoard = XDSNodeStatusBoard(),
         logger: Logger
     ) throws(MeshError) {
@@ -75,6 +81,7 @@ public final class XDSServer: Service {
             translations: XDSTranslationCache(capacity: sharedTranslations ? 8 : 0, translate: translate),
             board: status,
             peerIdentity: peerIdentity,
+            identities: envoyIdentity.map { XDSEnvoyIdentities(issue: $0, logger: logger) },
             logger: logger
         )
         self.nodeCertificates = nodeCertificates

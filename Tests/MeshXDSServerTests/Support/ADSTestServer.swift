@@ -57,6 +57,7 @@ final class ADSTestServer: SnapshotSource {
         translate: @escaping XDSTranslate,
         security: XDSServer.Security = .plaintextLoopbackForTesting,
         maxConcurrentStreams: Int = 100,
+        envoyIdentity: XDSEnvoyIdentityIssue? = nil,
         _ body: (XDSServer, Int) async throws -> R
     ) async throws -> R {
         var logger = Logger(label: "xds-test")
@@ -66,6 +67,7 @@ final class ADSTestServer: SnapshotSource {
                 host: "127.0.0.1", port: 0, security: security, maxConcurrentStreams: maxConcurrentStreams),
             source: source,
             translate: translate,
+            envoyIdentity: envoyIdentity,
             logger: logger
         )
         return try await withThrowingTaskGroup(of: Void.self) { group in
