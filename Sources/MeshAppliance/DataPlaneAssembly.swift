@@ -39,7 +39,8 @@ struct DataPlaneAssembly {
             group: eventLoops, settings: settings,
             accessLog: try configuration.gateway.accessLogTarget(), reporter: roles.contains(.gateway) ? "gateway" : "proxy",
             roles: roles, logger: Logger(label: label))
-        let node = DataPlaneNode.local(roles: roles)
+        // Named as the registry names this host, so the proxy gets the inbound workloads registered here.
+        let node = DataPlaneNode.local(roles: roles, nodeName: configuration.nodeName)
         // GatewayRole is the loop over a node's snapshots; given both roles it serves both.
         let role = GatewayRole(dataPlane: plane, snapshots: snapshots, node: node, logger: Logger(label: label)) { report in
             onApplied(report, snapshots.current)

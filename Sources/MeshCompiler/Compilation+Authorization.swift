@@ -63,7 +63,7 @@ extension Compilation {
     }
 
     /// Every AuthorizationPolicy in the config, in key order.
-    private func authorizationPolicies() -> [(key: ResourceKey, spec: AuthorizationPolicySpec)] {
+    func authorizationPolicies() -> [(key: ResourceKey, spec: AuthorizationPolicySpec)] {
         config.resources(of: .authorizationPolicy).compactMap { stored in
             guard case .authorizationPolicy(let spec) = stored.resource.spec else { return nil }
             return (stored.key, spec)

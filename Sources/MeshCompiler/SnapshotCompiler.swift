@@ -35,7 +35,8 @@ public enum SnapshotCompiler {
             clusters: clusters,
             endpoints: endpoints,
             secrets: compilation.secrets.values.sorted { $0.name < $1.name },
-            warnings: compilation.warnings
+            warnings: compilation.warnings,
+            workloads: compilation.compileInbound()
         )
     }
 }

@@ -10,16 +10,20 @@ public struct DataPlaneNode: Sendable, Hashable, Codable {
     public var roles: Set<DataPlaneRole>
     /// The node's labels (xDS `Node.metadata`), for later per-node selection.
     public var labels: [String: String]
+    /// The name instances on this host register with (`Instance.node`), when it is not `id` (the
+    /// roles in this process have id `local`): the workloads whose inbound policy it enforces.
+    public var nodeName: String?
 
-    public init(id: String, roles: Set<DataPlaneRole>, labels: [String: String] = [:]) {
+    public init(id: String, roles: Set<DataPlaneRole>, labels: [String: String] = [:], nodeName: String? = nil) {
         self.id = id
         self.roles = roles
         self.labels = labels
+        self.nodeName = nodeName
     }
 
-    /// The data-plane roles of this process.
-    public static func local(roles: Set<DataPlaneRole>) -> DataPlaneNode {
-        DataPlaneNode(id: "local", roles: roles)
+    /// The data-plane roles of this process, on the node named `nodeName` in the registry.
+    public static func local(roles: Set<DataPlaneRole>, nodeName: String? = nil) -> DataPlaneNode {
+        DataPlaneNode(id: "local", roles: roles, nodeName: nodeName)
     }
 
     /// Every listener of the mesh: what the console explains and shows.
@@ -38,11 +42,17 @@ public enum DataPlaneRole: String, Sendable, Hashable, Codable, CaseIterable, Co
 
 extension Snapshot {
     /// The part of the snapshot a node serves: the listeners of its roles and the route
-    /// configurations they name. Clusters, endpoints and secrets stay whole (a cluster no listener
-    /// uses costs nothing but its entry), so the version and revisions are unchanged.
+    /// configurations they name, and, for a proxy node, the inbound workloads registered on it
+    /// (`nodeName`, else `id`; the whole mesh keeps every one). Clusters, endpoints and secrets stay
+    /// whole (a cluster no listener uses costs nothing but its entry), so the version and revisions
+    /// are unchanged.
     public func scoped(to node: DataPlaneNode) -> Snapshot {
-        if listeners.allSatisfy({ node.roles.contains($0.role) }) { return self }
         var scoped = self
+        if node.id != DataPlaneNode.wholeMesh.id {
+            let name = node.nodeName ?? node.id
+            scoped.workloads = node.roles.contains(.proxy) ? workloads.filter { $0.node == name } : []
+        }
+        if listeners.allSatisfy({ node.roles.contains($0.role) }) { return scoped }
         scoped.listeners = listeners.filter { node.roles.contains($0.role) }
         var routeNames = Set<String>()
         for listener in scoped.listeners {

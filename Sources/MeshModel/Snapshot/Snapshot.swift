@@ -19,6 +19,10 @@ public struct Snapshot: Sendable, Hashable, Codable {
     public var secrets: [SecretReference]
     /// What the compiler could not honour (unknown hosts, subsets, conflicting servers, …).
     public var warnings: [FieldIssue]
+    /// The registered instances with their inbound policy (PeerAuthentication per port, the
+    /// AuthorizationPolicies that select them), sorted by instance id: what a proxy node enforces
+    /// for the workloads registered on it.
+    public var workloads: [InboundWorkload]
 
     public init(
         version: UInt64 = 0,
@@ -29,7 +33,8 @@ public struct Snapshot: Sendable, Hashable, Codable {
         clusters: [Cluster] = [],
         endpoints: [ClusterLoadAssignment] = [],
         secrets: [SecretReference] = [],
-        warnings: [FieldIssue] = []
+        warnings: [FieldIssue] = [],
+        workloads: [InboundWorkload] = []
     ) {
         self.version = version
         self.configRevision = configRevision
@@ -40,6 +45,7 @@ public struct Snapshot: Sendable, Hashable, Codable {
         self.endpoints = endpoints
         self.secrets = secrets
         self.warnings = warnings
+        self.workloads = workloads
     }
 
     /// Nothing to serve: the value a data plane holds before its first snapshot.
@@ -70,6 +76,6 @@ public struct Snapshot: Sendable, Hashable, Codable {
     public func hasSameContent(as other: Snapshot) -> Bool {
         listeners == other.listeners && routeConfigurations == other.routeConfigurations
             && clusters == other.clusters && endpoints == other.endpoints && secrets == other.secrets
-            && warnings == other.warnings
+            && warnings == other.warnings && workloads == other.workloads
     }
 }
