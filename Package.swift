@@ -347,6 +347,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
+                // TestJWTIssuer: test keys and signed tokens for RequestAuthentication.
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             swiftSettings: settings
         ),
         .testTarget(

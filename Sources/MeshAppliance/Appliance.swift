@@ -8,6 +8,7 @@ import MeshConsole
 import MeshModel
 import MeshNet
 import MeshRegistry
+import MeshRemote
 import MeshStore
 import Metrics
 import NIOCore
@@ -144,11 +145,17 @@ public struct Appliance: Sendable {
             services.append(.init(service: made, serviceName: "gateway-identity"))
         }
         if let publisher, let store, let registry {
+            // RequestAuthentication jwksUri key sets, fetched here and inlined into snapshots.
+            let fetcher = HTTPDocumentFetcher()
+            let jwks = JWKSFetcher(
+                configUpdates: store.watch(), refreshInterval: configuration.jwksRefreshInterval,
+                logger: Logger(label: "meshbox.jwks"), fetch: { try await fetcher.get($0, timeout: $1) })
+            services.append(.init(service: jwks, serviceName: "jwks"))
             services.append(
                 .init(
                     service: CompilerRole(
                         publisher: publisher, configUpdates: store.watch(), registryUpdates: registry.watch(),
-                        caUpdates: identity?.material.updates()),
+                        caUpdates: identity?.material.updates(), jwksUpdates: jwks.documents()),
                     serviceName: "compiler"))
         }
         // One data plane for the gateway and proxy roles; the proxy's capture loop stops first

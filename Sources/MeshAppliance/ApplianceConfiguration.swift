@@ -24,6 +24,9 @@ public struct ApplianceConfiguration: Sendable, Equatable {
     /// `mesh.rootNamespace`: where mesh-wide PeerAuthentication and AuthorizationPolicy live
     /// (Istio's `istio-system` by default).
     public var rootNamespace: String = ObjectMeta.defaultRootNamespace
+    /// `mesh.jwksRefreshInterval`: how often RequestAuthentication `jwksUri` key sets are fetched
+    /// again (Istio's `PILOT_JWT_PUB_KEY_REFRESH_INTERVAL`, 20m by default).
+    public var jwksRefreshInterval: Duration = .seconds(20 * 60)
     public var logLevel: LogLevel = .info
     public var logFormat: LogFormat = .text
     public var consoleHost: String = "127.0.0.1"
@@ -151,6 +154,10 @@ extension ApplianceConfiguration {
                 config.serviceCIDRv6 = cidr
             case "mesh":
                 try reader.object(value, path: path) { key, value, path in
+                    if key == "jwksRefreshInterval" {
+                        config.jwksRefreshInterval = try reader.duration(value, path: path)
+                        return
+                    }
                     guard key == "rootNamespace" else { throw reader.unknown(path) }
                     let namespace = try reader.string(value, path: path)
                     guard ObjectMeta.isValidNamespace(namespace) else {

@@ -71,7 +71,7 @@ extension Compilation {
     }
 
     /// The Gateway's `spec.selector`: the labels its workload stands for.
-    private func gatewaySelector(_ key: ResourceKey) -> [String: String] {
+    func gatewaySelector(_ key: ResourceKey) -> [String: String] {
         guard case .gateway(let spec)? = config.resources[key]?.resource.spec else { return [:] }
         return spec.selector
     }

@@ -56,13 +56,11 @@ extension Compilation {
         let name = "http.\(port)"
         routeConfigurations.append(
             Snapshot.RouteConfiguration(name: name, virtualHosts: virtualHosts(servers: servers, port: port)))
-        addListener(
-            port: port, protocol: .http,
-            chains: [
-                Snapshot.FilterChain(
-                    name: name, destination: .http(routeConfigurationName: name),
-                    authorization: httpAuthorization(for: servers, port: port))
-            ])
+        var chain = Snapshot.FilterChain(
+            name: name, destination: .http(routeConfigurationName: name),
+            authorization: httpAuthorization(for: servers, port: port))
+        chain.requestAuthentication = httpRequestAuthentication(for: servers)
+        addListener(port: port, protocol: .http, chains: [chain])
     }
 
     private mutating func compileTCPListener(port: UInt32, servers: [GatewayServer]) {
@@ -88,20 +86,23 @@ extension Compilation {
                 let name = "https.\(port).\(server.label).\(server.gateway.name).\(server.gateway.namespace)"
                 let destination: Snapshot.FilterChain.Destination
                 var authorization: Snapshot.Authorization?
+                var requestAuthentication: Snapshot.RequestAuthentication?
                 if server.kind == .terminatedHTTPS {
                     routeConfigurations.append(
                         Snapshot.RouteConfiguration(name: name, virtualHosts: virtualHosts(servers: [server], port: port)))
                     destination = .http(routeConfigurationName: name)
                     authorization = httpAuthorization(for: [server], port: port)
+                    requestAuthentication = httpRequestAuthentication(for: [server])
                 } else if let clusters = tcpClusters(servers: [server]) {
                     destination = .tcp(clusters)
                 } else {
                     warn(server.gateway, server.path, "no VirtualService tcp route is bound to this server; ignored")
                     continue
                 }
-                chains.append(
-                    Snapshot.FilterChain(
-                        name: name, serverNames: names, tls: tls, destination: destination, authorization: authorization))
+                var chain = Snapshot.FilterChain(
+                    name: name, serverNames: names, tls: tls, destination: destination, authorization: authorization)
+                chain.requestAuthentication = requestAuthentication
+                chains.append(chain)
             case .passthrough:
                 chains += passthroughChains(server: server, claimed: &claimed)
             case .plainHTTP, .tcp:

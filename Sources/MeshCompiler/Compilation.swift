@@ -42,6 +42,8 @@ struct Compilation {
     /// The ca role's material (mesh identity, trust bundle, mesh-CA server certificates); nil when
     /// the ca role is not reachable from this compiler.
     var ca: MeshCAMaterial?
+    /// JSON Web Key Sets fetched from RequestAuthentication `jwksUri`s, by URI (`JWKSFetcher`).
+    var jwks: [String: String] = [:]
 
     var warnings: [FieldIssue] = []
     private var warned: Set<FieldIssue> = []

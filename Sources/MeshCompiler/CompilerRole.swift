@@ -13,18 +13,23 @@ public struct CompilerRole: Service {
     private let configUpdates: AsyncStream<ConfigState>
     private let registryUpdates: AsyncStream<RegistryState>
     private let caUpdates: AsyncStream<MeshCAMaterial?>?
+    private let jwksUpdates: AsyncStream<[String: String]>?
 
-    /// - Parameter caUpdates: the ca role's material when it runs in this process (`GatewayIdentity.material`).
+    /// - Parameters:
+    ///   - caUpdates: the ca role's material when it runs in this process (`GatewayIdentity.material`).
+    ///   - jwksUpdates: key sets fetched for RequestAuthentication `jwksUri`s (`JWKSFetcher.documents`).
     public init(
         publisher: SnapshotPublisher,
         configUpdates: AsyncStream<ConfigState>,
         registryUpdates: AsyncStream<RegistryState>,
-        caUpdates: AsyncStream<MeshCAMaterial?>? = nil
+        caUpdates: AsyncStream<MeshCAMaterial?>? = nil,
+        jwksUpdates: AsyncStream<[String: String]>? = nil
     ) {
         self.publisher = publisher
         self.configUpdates = configUpdates
         self.registryUpdates = registryUpdates
         self.caUpdates = caUpdates
+        self.jwksUpdates = jwksUpdates
     }
 
     public func run() async throws {
@@ -32,8 +37,9 @@ public struct CompilerRole: Service {
         let config = configUpdates
         let registry = registryUpdates
         let ca = caUpdates
+        let jwks = jwksUpdates
         await cancelWhenGracefulShutdown {
-            await publisher.run(config: config, registry: registry, ca: ca)
+            await publisher.run(config: config, registry: registry, ca: ca, jwks: jwks)
         }
     }
 }

@@ -19,10 +19,12 @@ public enum SnapshotCompiler {
         registry: RegistryState,
         version: UInt64,
         options: Options = Options(),
-        ca: MeshCAMaterial? = nil
+        ca: MeshCAMaterial? = nil,
+        jwks: [String: String] = [:]
     ) -> Snapshot {
         var compilation = Compilation(config: config, registry: registry, options: options)
         compilation.ca = ca
+        compilation.jwks = jwks
         compilation.compileGateways()
         compilation.compileMesh()
         let (clusters, endpoints) = compilation.compileClusters()

@@ -29,6 +29,8 @@ public actor SnapshotPublisher: SnapshotSource {
         var registry: RegistryState?
         /// nil: no CA stream; `.some(nil)`: the stream said the ca role has no material yet.
         var ca: MeshCAMaterial??
+        /// Key sets fetched for RequestAuthentication `jwksUri`s (`JWKSFetcher`), by URI.
+        var jwks: [String: String] = [:]
         /// Grows with every input change, so a pending wake-up after a compile that already
         /// saw the newest inputs is skipped.
         var generation: UInt64 = 0
@@ -65,7 +67,7 @@ public actor SnapshotPublisher: SnapshotSource {
     /// for its first value too, and every new material (a renewal, a root rotation) compiles again.
     public func run(
         config: AsyncStream<ConfigState>, registry: AsyncStream<RegistryState>,
-        ca: AsyncStream<MeshCAMaterial?>? = nil
+        ca: AsyncStream<MeshCAMaterial?>? = nil, jwks: AsyncStream<[String: String]>? = nil
     ) async {
         let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         // Children say whether they were config or registry: those two decide when the run ends.
@@ -102,6 +104,18 @@ public actor SnapshotPublisher: SnapshotSource {
                     return false
                 }
             }
+            if let jwks {
+                group.addTask { [inputs] in
+                    for await documents in jwks {
+                        inputs.withLock {
+                            $0.jwks = documents
+                            $0.generation += 1
+                        }
+                        wake.yield()
+                    }
+                    return false
+                }
+            }
             group.addTask { [self] in
                 await self.compileLoop(wakeups, waitsForCA: ca != nil)
                 return false
@@ -122,21 +136,23 @@ public actor SnapshotPublisher: SnapshotSource {
         var compiledGeneration: UInt64 = 0
         for await _ in wakeups {
             do { try await clock.sleep(for: debounce) } catch { return }
-            let (config, registry, ca, generation) = inputs.withLock { ($0.config, $0.registry, $0.ca, $0.generation) }
+            let (config, registry, ca, jwks, generation) = inputs.withLock {
+                ($0.config, $0.registry, $0.ca, $0.jwks, $0.generation)
+            }
             // Wait for the first value of every input so the first snapshot is not missing endpoints
             // or the gateway's mesh identity.
             guard let config, let registry, generation != compiledGeneration else { continue }
             if waitsForCA, ca == nil { continue }
             compiledGeneration = generation
-            publish(config: config, registry: registry, ca: ca ?? nil)
+            publish(config: config, registry: registry, ca: ca ?? nil, jwks: jwks)
         }
     }
 
-    private func publish(config: ConfigState, registry: RegistryState, ca: MeshCAMaterial?) {
+    private func publish(config: ConfigState, registry: RegistryState, ca: MeshCAMaterial?, jwks: [String: String]) {
         let previous = watch.current
         let start = ContinuousClock.now
         let compiled = SnapshotCompiler.compile(
-            config: config, registry: registry, version: previous.version + 1, options: options, ca: ca)
+            config: config, registry: registry, version: previous.version + 1, options: options, ca: ca, jwks: jwks)
         compilations += 1
         metrics.recordCompilation(ContinuousClock.now - start)
         guard !compiled.hasSameContent(as: previous) || previous.version == 0 else { return }

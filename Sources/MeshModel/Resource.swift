@@ -72,6 +72,7 @@ public enum ResourceSpec: Sendable, Hashable {
     case serviceEntry(ServiceEntrySpec)
     case peerAuthentication(PeerAuthenticationSpec)
     case authorizationPolicy(AuthorizationPolicySpec)
+    case requestAuthentication(RequestAuthenticationSpec)
     case service(ServiceSpec)
     /// A Secret has no `spec`: its fields sit beside `metadata`.
     case secret(SecretSpec)
@@ -84,6 +85,7 @@ public enum ResourceSpec: Sendable, Hashable {
         case .serviceEntry: .serviceEntry
         case .peerAuthentication: .peerAuthentication
         case .authorizationPolicy: .authorizationPolicy
+        case .requestAuthentication: .requestAuthentication
         case .service: .service
         case .secret: .secret
         }
@@ -134,6 +136,10 @@ public struct Resource: Sendable, Hashable, Codable {
             spec = .authorizationPolicy(
                 try container.decodeIfPresent(AuthorizationPolicySpec.self, forKey: .spec) ?? AuthorizationPolicySpec()
             )
+        case .requestAuthentication:
+            spec = .requestAuthentication(
+                try container.decodeIfPresent(RequestAuthenticationSpec.self, forKey: .spec) ?? RequestAuthenticationSpec()
+            )
         case .service: spec = .service(try container.decode(ServiceSpec.self, forKey: .spec))
         case .secret:
             spec = .secret(
@@ -156,6 +162,7 @@ public struct Resource: Sendable, Hashable, Codable {
         case .serviceEntry(let value): try container.encode(value, forKey: .spec)
         case .peerAuthentication(let value): try container.encode(value, forKey: .spec)
         case .authorizationPolicy(let value): try container.encode(value, forKey: .spec)
+        case .requestAuthentication(let value): try container.encode(value, forKey: .spec)
         case .service(let value): try container.encode(value, forKey: .spec)
         case .secret(let value):
             let shown = encoder.userInfo[.redactSecrets] as? Bool == true ? value.redacted() : value

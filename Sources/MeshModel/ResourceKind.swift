@@ -6,6 +6,7 @@ public enum ResourceKind: String, Sendable, Hashable, Codable, CaseIterable, Com
     case serviceEntry = "ServiceEntry"
     case peerAuthentication = "PeerAuthentication"
     case authorizationPolicy = "AuthorizationPolicy"
+    case requestAuthentication = "RequestAuthentication"
     case service = "Service"
     /// A TLS credential (Kubernetes' `v1` `Secret`) for `credentialName`.
     case secret = "Secret"
@@ -16,7 +17,7 @@ public enum ResourceKind: String, Sendable, Hashable, Codable, CaseIterable, Com
     public var group: String {
         switch self {
         case .gateway, .virtualService, .destinationRule, .serviceEntry: "networking.istio.io"
-        case .peerAuthentication, .authorizationPolicy: "security.istio.io"
+        case .peerAuthentication, .authorizationPolicy, .requestAuthentication: "security.istio.io"
         case .service: "meshbox.io"
         case .secret: ""
         }
@@ -30,7 +31,7 @@ public enum ResourceKind: String, Sendable, Hashable, Codable, CaseIterable, Com
         switch self {
         case .gateway, .virtualService, .destinationRule, .serviceEntry:
             [group + "/v1", group + "/v1beta1", group + "/v1alpha3"]
-        case .peerAuthentication, .authorizationPolicy:
+        case .peerAuthentication, .authorizationPolicy, .requestAuthentication:
             [group + "/v1", group + "/v1beta1"]
         case .service:
             [group + "/v1"]
@@ -54,6 +55,7 @@ public enum ResourceKind: String, Sendable, Hashable, Codable, CaseIterable, Com
         case .serviceEntry: ["se"]
         case .peerAuthentication: ["pa"]
         case .authorizationPolicy: ["ap"]
+        case .requestAuthentication: ["ra"]
         case .service: ["svc"]
         case .secret: []
         }

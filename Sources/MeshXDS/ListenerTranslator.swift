@@ -92,6 +92,12 @@ public enum ListenerTranslator {
                     notes: &notes
                 )
             )
+            if chain.requestAuthentication != nil {
+                notes.add(
+                    "\(field).requestAuthentication",
+                    "RequestAuthentication is not translated to Envoy's jwt_authn filter: Envoy does not check tokens on this chain"
+                )
+            }
         case .tcp(let clusters):
             filter.name = tcpProxyName
             filter.typedConfig = XDSAny.pack(

@@ -210,7 +210,7 @@ struct ResourceDecoderTests {
         #expect(
             issues(text) == [
                 "Service default/a: apiVersion: apiVersion \"networking.istio.io/v1\" is not served for Service, expected one of meshbox.io/v1",
-                "document 2: kind: unknown kind \"Widget\", expected one of Gateway, VirtualService, DestinationRule, ServiceEntry, PeerAuthentication, AuthorizationPolicy, Service, Secret",
+                "document 2: kind: unknown kind \"Widget\", expected one of Gateway, VirtualService, DestinationRule, ServiceEntry, PeerAuthentication, AuthorizationPolicy, RequestAuthentication, Service, Secret",
                 "document 3: status: not supported",
                 "document 3: apiVersion: missing required field",
                 "document 3: metadata.name: missing required field",

@@ -482,17 +482,17 @@ struct ValidatorTests {
         ),
         .init(
             .authorizationPolicy,
-            "{rules: [{when: [{key: \"request.auth.claims[iss]\", values: [x]}, {key: source.ip}]}]}",
+            "{rules: [{when: [{key: \"request.auth.claims[]\", values: [x]}, {key: source.ip}]}]}",
             [
-                "spec.rules[0].when[0].key: not supported (request.auth.claims[iss] needs request authentication)",
+                "spec.rules[0].when[0].key: invalid key \"request.auth.claims[]\", expected request.auth.claims[<name>] or claims[<name>][<name>]…",
                 "spec.rules[0].when[1]: at least one of values or notValues must be set",
             ]
         ),
         .init(
             .authorizationPolicy,
-            "{rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]}",
+            "{rules: [{from: [{source: {requestPrincipals: [\"*\"], notRequestPrincipals: [\"\"]}}]}]}",
             [
-                "spec.rules[0].from[0].source.requestPrincipals: not supported"
+                "spec.rules[0].from[0].source.notRequestPrincipals[0]: request principal must not be empty"
             ]
         ),
         .init(

@@ -114,7 +114,7 @@ enum DocumentDecoder {
     ) -> ResourceSpec? {
         var value = spec ?? .null
         if value == .null {
-            guard kind == .peerAuthentication || kind == .authorizationPolicy else {
+            guard kind == .peerAuthentication || kind == .authorizationPolicy || kind == .requestAuthentication else {
                 add("spec", "missing required field")
                 return nil
             }
@@ -132,6 +132,8 @@ enum DocumentDecoder {
         case .serviceEntry: return strict(ServiceEntrySpec.self).map(ResourceSpec.serviceEntry)
         case .peerAuthentication: return strict(PeerAuthenticationSpec.self).map(ResourceSpec.peerAuthentication)
         case .authorizationPolicy: return strict(AuthorizationPolicySpec.self).map(ResourceSpec.authorizationPolicy)
+        case .requestAuthentication:
+            return strict(RequestAuthenticationSpec.self).map(ResourceSpec.requestAuthentication)
         case .service: return strict(ServiceSpec.self).map(ResourceSpec.service)
         case .secret: return nil  // decoded by decodeSecret
         }

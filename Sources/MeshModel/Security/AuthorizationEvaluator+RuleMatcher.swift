@@ -23,6 +23,10 @@ extension AuthorizationEvaluator {
                 && notField(source.notIpBlocks) { Self.matchesIP($0, request.sourceIP) }
                 && field(source.remoteIpBlocks) { Self.matchesIP($0, request.remoteIP) }
                 && notField(source.notRemoteIpBlocks) { Self.matchesIP($0, request.remoteIP) }
+                && httpField(source.requestPrincipals, negated: false) { Self.matchesPattern($0, request.requestPrincipal) }
+                && httpField(source.notRequestPrincipals, negated: true) {
+                    Self.matchesPattern($0, request.requestPrincipal)
+                }
         }
 
         func matches(_ operation: AuthorizationPolicySpec.Operation) -> Bool {
@@ -44,6 +48,20 @@ extension AuthorizationEvaluator {
                 guard request.isHTTP else { return dropsHTTPOnlyFields }
                 let name = key.dropFirst("request.headers[".count).dropLast().lowercased()
                 test = { Self.matchesPattern($0, request.headers[name]) }
+            } else if let claim = AuthorizationClaimPath(key: key) {
+                guard request.isHTTP else { return dropsHTTPOnlyFields }
+                let values = request.claimValues(claim.names)
+                test = { pattern in values.contains { Self.matchesPattern(pattern, $0) } }
+            } else if key.hasPrefix("request.auth.") {
+                guard request.isHTTP else { return dropsHTTPOnlyFields }
+                switch key {
+                case "request.auth.principal": test = { Self.matchesPattern($0, request.requestPrincipal) }
+                case "request.auth.audiences":
+                    let audiences = request.claimValues(["aud"])
+                    test = { pattern in audiences.contains { Self.matchesPattern(pattern, $0) } }
+                case "request.auth.presenter": test = { Self.matchesPattern($0, request.requestClaims?["azp"]?.stringValue) }
+                default: return false
+                }
             } else {
                 switch key {
                 case "source.ip": test = { Self.matchesIP($0, request.sourceIP) }
@@ -53,7 +71,7 @@ extension AuthorizationEvaluator {
                 case "source.principal": test = { Self.matchesPrincipal($0, request.sourcePrincipal) }
                 case "destination.port": test = { $0 == request.destinationPort.map(String.init) }
                 case "connection.sni": test = { Self.matchesPattern($0, request.serverName) }
-                // request.auth.* (JWT) and unknown keys: meshbox cannot evaluate them, so they never match.
+                // Unknown keys: meshbox cannot evaluate them, so they never match.
                 default: return false
                 }
             }

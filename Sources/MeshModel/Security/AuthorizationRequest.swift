@@ -26,6 +26,10 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
     public var headers: [String: String]
     /// The TLS server name the client asked for, if any.
     public var serverName: String?
+    /// The verified JWT's `iss/sub` (RequestAuthentication); nil without a token.
+    public var requestPrincipal: String?
+    /// The verified JWT's claims (`aud`, `azp` and the rest), read by `request.auth.*` conditions.
+    public var requestClaims: JSONValue?
 
     public init(
         workloadNamespace: String,
@@ -40,7 +44,9 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
         method: String? = nil,
         path: String? = nil,
         headers: [String: String] = [:],
-        serverName: String? = nil
+        serverName: String? = nil,
+        requestPrincipal: String? = nil,
+        requestClaims: JSONValue? = nil
     ) {
         self.workloadNamespace = workloadNamespace
         self.workloadLabels = workloadLabels
@@ -59,6 +65,22 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
             uniquingKeysWith: { first, _ in first }
         )
         self.serverName = serverName
+        self.requestPrincipal = requestPrincipal
+        self.requestClaims = requestClaims
+    }
+
+    /// The strings a `request.auth.claims[a][b]` condition compares: a string claim, each string of
+    /// a list, a boolean's or integer's text.
+    public func claimValues(_ names: [String]) -> [String] {
+        var value = requestClaims
+        for name in names { value = value?[name] }
+        switch value {
+        case .string(let text)?: return [text]
+        case .array(let values)?: return values.compactMap(\.stringValue)
+        case .bool(let flag)?: return [flag ? "true" : "false"]
+        case .int(let number)?: return [String(number)]
+        default: return []
+        }
     }
 
     /// Whether HTTP attributes are known; false for a plain TCP connection.

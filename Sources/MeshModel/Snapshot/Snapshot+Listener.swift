@@ -77,6 +77,9 @@ extension Snapshot {
         /// AuthorizationPolicies enforced on the chain's HTTP requests (Envoy's RBAC HTTP filters);
         /// nil when none applies.
         public var authorization: Authorization?
+        /// RequestAuthentications checked on the chain's HTTP requests before authorization (Envoy's
+        /// jwt_authn HTTP filter); nil when none applies.
+        public var requestAuthentication: RequestAuthentication? = nil
 
         public init(
             name: String, serverNames: [String] = [], tls: ServerTLS? = nil, destination: Destination,

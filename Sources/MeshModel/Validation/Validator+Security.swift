@@ -57,6 +57,7 @@ extension Validator {
         let all = [
             source.principals, source.notPrincipals, source.namespaces, source.notNamespaces,
             source.ipBlocks, source.notIpBlocks, source.remoteIpBlocks, source.notRemoteIpBlocks,
+            source.requestPrincipals, source.notRequestPrincipals,
         ]
         if all.allSatisfy(\.isEmpty) { issues.error(path, "source must set at least one field") }
         issues.checkNotEmpty(source.principals, at: path + ".principals", what: "principal")
@@ -67,6 +68,8 @@ extension Validator {
         issues.checkIPOrCIDR(source.notIpBlocks, at: path + ".notIpBlocks")
         issues.checkIPOrCIDR(source.remoteIpBlocks, at: path + ".remoteIpBlocks")
         issues.checkIPOrCIDR(source.notRemoteIpBlocks, at: path + ".notRemoteIpBlocks")
+        issues.checkNotEmpty(source.requestPrincipals, at: path + ".requestPrincipals", what: "request principal")
+        issues.checkNotEmpty(source.notRequestPrincipals, at: path + ".notRequestPrincipals", what: "request principal")
     }
 
     private static func validateOperation(
@@ -109,10 +112,10 @@ extension Validator {
         return !core.isEmpty && !core.contains("*") && (value.hasPrefix("/") || value.hasPrefix("*"))
     }
 
-    /// Condition keys meshbox evaluates; `request.auth.*` and JWT claims need `requestPrincipals`.
+    /// Condition keys meshbox evaluates, besides `request.headers[…]` and `request.auth.claims[…]`.
     private static let conditionKeys: Set<String> = [
         "source.ip", "remote.ip", "source.namespace", "source.principal", "destination.ip", "destination.port",
-        "connection.sni",
+        "connection.sni", "request.auth.principal", "request.auth.audiences", "request.auth.presenter",
     ]
 
     private static func validateCondition(
@@ -121,15 +124,17 @@ extension Validator {
         into issues: inout IssueCollector
     ) {
         let key = condition.key
-        if key.hasPrefix("request.auth.") {
-            issues.error(path + ".key", "not supported (\(key) needs request authentication)")
+        if key.hasPrefix("request.auth.claims") {
+            if AuthorizationClaimPath(key: key) == nil {
+                issues.error(path + ".key", "invalid key \"\(key)\", expected request.auth.claims[<name>] or claims[<name>][<name>]…")
+            }
         } else if key.hasPrefix("request.headers[") {
             let name = key.dropFirst("request.headers[".count)
             if !name.hasSuffix("]") || !Syntax.isHeaderName(String(name.dropLast())) {
                 issues.error(path + ".key", "invalid key \"\(key)\", expected request.headers[<header name>]")
             }
         } else if !conditionKeys.contains(key) {
-            let known = (conditionKeys.sorted() + ["request.headers[<name>]"]).joined(separator: ", ")
+            let known = (conditionKeys.sorted() + ["request.headers[<name>]", "request.auth.claims[<name>]"]).joined(separator: ", ")
             issues.error(path + ".key", "unknown key \"\(key)\", expected one of \(known)")
         }
         if condition.values.isEmpty && condition.notValues.isEmpty {

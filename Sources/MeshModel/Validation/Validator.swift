@@ -16,6 +16,7 @@ public enum Validator {
         case .serviceEntry(let spec): validateServiceEntry(spec, into: &issues)
         case .peerAuthentication(let spec): validatePeerAuthentication(spec, into: &issues)
         case .authorizationPolicy(let spec): validateAuthorizationPolicy(spec, into: &issues)
+        case .requestAuthentication(let spec): validateRequestAuthentication(spec, into: &issues)
         case .service(let spec): validateService(spec, into: &issues)
         case .secret(let spec): validateSecret(spec, now: now, into: &issues)
         }

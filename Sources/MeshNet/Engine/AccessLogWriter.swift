@@ -77,6 +77,10 @@ final class AccessLogWriter {
         line += head.version.major == 2 ? ",\"protocol\":\"HTTP/2\"" : ",\"protocol\":\"HTTP/\(head.version.major).\(head.version.minor)\""
         line += ",\"response_code\":\(status)"
         line += ",\"response_flags\":\"\(exchange.flags.text)\""
+        if let details = exchange.responseDetails {
+            line += ",\"response_code_details\":"
+            Self.appendJSONString(details, to: &line)
+        }
         line += ",\"bytes_received\":\(exchange.bytesReceived),\"bytes_sent\":\(exchange.bytesSent)"
         line += ",\"duration\":\(duration.nanoseconds / 1_000_000)"
         if let time = exchange.upstreamServiceTime {

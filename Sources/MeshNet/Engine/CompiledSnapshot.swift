@@ -35,11 +35,17 @@ public final class CompiledSnapshot: Sendable {
     let servedURIs: [String: [String]]
     /// The AuthorizationPolicies of HTTP filter chains, compiled (empty when none applies).
     public let authorizations: AuthorizationTable
+    /// The RequestAuthentications of HTTP filter chains, with their keys (empty when none applies).
+    public let requestAuthentications: RequestAuthenticationTable
 
     /// - Parameters:
     ///   - tls: builds the contexts of TLS-terminating chains (nil: such chains refuse).
     ///   - upstreamTLS: builds the client contexts of clusters with upstream TLS (nil: they refuse).
-    public init(_ snapshot: Snapshot, tls: ServerTLSContexts? = nil, upstreamTLS: UpstreamTLSContexts? = nil) {
+    ///   - requestAuthentications: `RequestAuthenticationTable.prepare(snapshot)` (it awaits jwt-kit).
+    public init(
+        _ snapshot: Snapshot, tls: ServerTLSContexts? = nil, upstreamTLS: UpstreamTLSContexts? = nil,
+        requestAuthentications: RequestAuthenticationTable = .empty
+    ) {
         version = snapshot.version
         var problems: [String] = []
         var contexts: [String: NIOSSLContext] = [:]
@@ -114,7 +120,8 @@ public final class CompiledSnapshot: Sendable {
         self.listeners = listeners
         let authorizations = AuthorizationTable(snapshot)
         self.authorizations = authorizations
-        self.problems = problems + authorizations.problems
+        self.requestAuthentications = requestAuthentications
+        self.problems = problems + authorizations.problems + requestAuthentications.problems
     }
 
     public static let empty = CompiledSnapshot(.empty)

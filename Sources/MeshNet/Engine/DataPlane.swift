@@ -82,7 +82,9 @@ public actor DataPlane {
 
     @discardableResult
     public func apply(_ snapshot: Snapshot) async -> ApplyReport {
-        let compiled = CompiledSnapshot(snapshot, tls: tls, upstreamTLS: upstreamTLS)
+        let authentications = await RequestAuthenticationTable.prepare(snapshot)
+        let compiled = CompiledSnapshot(
+            snapshot, tls: tls, upstreamTLS: upstreamTLS, requestAuthentications: authentications)
         tls.sweep()
         upstreamTLS.sweep()
         // Make: every loop gets the new clusters and routes before any new listener accepts.

@@ -32,6 +32,9 @@ final class ProxyExchange {
     /// The client's field lines as received (nil when the head came in pieces or over HTTP/2).
     let requestFields: FieldLines.Block?
     var hash: UInt64?
+    /// The request's verified JWT (RequestAuthentication), and what it changes in the forwarded head.
+    var jwtIdentity: JWTIdentity?
+    var jwtEdits: JWTHeaderEdits?
 
     // Request body
     /// Body parts waiting for a connection (an array: no storage is allocated until one waits).
@@ -70,6 +73,8 @@ final class ProxyExchange {
     var switchingHead: HTTPResponseHead?
     var finished = false
     var requestID = ""
+    /// Envoy's `%RESPONSE_CODE_DETAILS%` where the proxy says more than the flags (a refused JWT).
+    var responseDetails: String?
 
     init(
         handler: HTTPProxyHandler, head: HTTPRequestHead, upgrade: Bool = false, requestFields: FieldLines.Block? = nil
@@ -90,6 +95,8 @@ final class ProxyExchange {
     // MARK: Routing
 
     func start() {
+        // RequestAuthentication (Envoy's jwt_authn filter): 401 and false for an invalid token.
+        guard authenticate() else { return }
         // AuthorizationPolicy (Envoy's RBAC filter, before the router): 403 and false when denied.
         guard authorize() else { return }
         guard let table = handler.routeTable(in: config) else {
@@ -195,7 +202,7 @@ final class ProxyExchange {
         let uri = matched.rewrittenPath(facts) ?? downstreamHead.uri
         // Nothing edits the fields: the client's lines are copied, minus the ones dropped by
         // name, and the proxy's fields follow them.
-        if let requestFields, !upgrade, !matched.editsRequests, matched.hostRewrite == nil,
+        if let requestFields, !upgrade, !matched.editsRequests, matched.hostRewrite == nil, jwtEdits == nil,
             source != nil || !state.settings.addForwardedHeaders,
             let scan = HopByHopHeaders.scanForCopy(downstreamHead.headers, dropForwarded: source != nil),
             scan.requestID?.isEmpty != true
@@ -219,6 +226,7 @@ final class ProxyExchange {
         proxyFields(scan: scan, source: source).append(to: &fields)
         var head = HTTPRequestHead(version: .http1_1, method: downstreamHead.method, uri: uri, headers: HTTPHeaders(fields))
         if let host = matched.hostRewrite { head.headers.replaceOrAdd(name: "host", value: host) }
+        jwtEdits?.apply(to: &head.headers)
         if source == nil && state.settings.addForwardedHeaders {
             head.headers.replaceOrAdd(name: "x-forwarded-proto", value: facts.scheme)
         }

@@ -25,6 +25,8 @@ struct AuthorizationAttributes {
     var destinationIP: [UInt8]?
     var destinationPort: Int?
     var serverName: String?
+    /// The request's JWT, verified by RequestAuthentication; nil without one (`requestPrincipals`, `request.auth.*`).
+    var requestAuth: JWTIdentity?
 
     var isHTTP: Bool { method != nil || path != nil || host != nil }
 

@@ -26,6 +26,8 @@ struct CompiledAuthorizationRule: Sendable {
         let namespaces: AuthorizationValues<AuthorizationPattern>
         let ipBlocks: AuthorizationValues<AuthorizationIPBlock?>
         let remoteIPBlocks: AuthorizationValues<AuthorizationIPBlock?>
+        /// JWT `iss/sub` (HTTP only).
+        let requestPrincipals: AuthorizationValues<AuthorizationPattern>
     }
 
     struct Operation: Sendable {
@@ -45,7 +47,12 @@ struct CompiledAuthorizationRule: Sendable {
         case sourcePrincipal(AuthorizationValues<AuthorizationPattern>)
         case destinationPort(AuthorizationValues<Int>)
         case serverName(AuthorizationValues<AuthorizationPattern>)
-        /// `request.auth.*` and unknown keys: meshbox cannot evaluate them, so they never match.
+        /// `request.auth.principal`, `.audiences`, `.presenter`, `.claims[a][b]…`: the verified JWT's (HTTP only).
+        case requestPrincipal(AuthorizationValues<AuthorizationPattern>)
+        case requestAudiences(AuthorizationValues<AuthorizationPattern>)
+        case requestPresenter(AuthorizationValues<AuthorizationPattern>)
+        case requestClaim([String], AuthorizationValues<AuthorizationPattern>)
+        /// Unknown keys: meshbox cannot evaluate them, so they never match.
         case never
     }
 
@@ -61,13 +68,18 @@ struct CompiledAuthorizationRule: Sendable {
 
     /// - Parameter dropsHTTPOnlyFields: DENY rules on a connection without HTTP attributes.
     func matches(_ request: AuthorizationAttributes, dropsHTTPOnlyFields: Bool) -> Bool {
-        (from.isEmpty || from.contains { $0.map { matches($0, request) } ?? true })
+        (from.isEmpty || from.contains { $0.map { matches($0, request, dropsHTTPOnlyFields) } ?? true })
             && (to.isEmpty || to.contains { $0.map { matches($0, request, dropsHTTPOnlyFields) } ?? true })
             && when.allSatisfy { matches($0, request, dropsHTTPOnlyFields) }
     }
 
-    private func matches(_ source: Source, _ request: AuthorizationAttributes) -> Bool {
-        source.principals.matches { $0.matches(request.principal) }
+    private func matches(_ source: Source, _ request: AuthorizationAttributes, _ drops: Bool) -> Bool {
+        let requestPrincipals =
+            request.isHTTP
+            ? source.requestPrincipals.matches { $0.matches(request.requestAuth?.principal) }
+            : source.requestPrincipals.matchesWithoutHTTP(dropped: drops)
+        return requestPrincipals
+            && source.principals.matches { $0.matches(request.principal) }
             && source.namespaces.matches { $0.matches(request.namespace) }
             && source.ipBlocks.matches { $0?.contains(request.sourceIP) ?? false }
             && source.remoteIPBlocks.matches { $0?.contains(request.remoteIP) ?? false }
@@ -99,6 +111,20 @@ struct CompiledAuthorizationRule: Sendable {
         case .sourcePrincipal(let values): return values.matches { $0.matches(request.principal) }
         case .destinationPort(let values): return values.matches { $0 == request.destinationPort }
         case .serverName(let values): return values.matches { $0.matches(request.serverName) }
+        case .requestPrincipal(let values):
+            guard request.isHTTP else { return drops }
+            return values.matches { $0.matches(request.requestAuth?.principal) }
+        case .requestAudiences(let values):
+            guard request.isHTTP else { return drops }
+            let audiences = request.requestAuth?.audiences ?? []
+            return values.matches { pattern in audiences.contains { pattern.matches($0) } }
+        case .requestPresenter(let values):
+            guard request.isHTTP else { return drops }
+            return values.matches { $0.matches(request.requestAuth?.presenter) }
+        case .requestClaim(let names, let values):
+            guard request.isHTTP else { return drops }
+            let claims = request.requestAuth?.claimValues(names) ?? []
+            return values.matches { pattern in claims.contains { pattern.matches($0) } }
         case .never: return false
         }
     }
@@ -125,7 +151,8 @@ struct CompiledAuthorizationRule: Sendable {
             ),
             namespaces: patterns(source.namespaces, source.notNamespaces),
             ipBlocks: blocks(source.ipBlocks, source.notIpBlocks),
-            remoteIPBlocks: blocks(source.remoteIpBlocks, source.notRemoteIpBlocks)
+            remoteIPBlocks: blocks(source.remoteIpBlocks, source.notRemoteIpBlocks),
+            requestPrincipals: patterns(source.requestPrincipals, source.notRequestPrincipals)
         )
     }
 
@@ -161,7 +188,14 @@ struct CompiledAuthorizationRule: Sendable {
             )
         case "destination.port": return .destinationPort(ports(condition.values, condition.notValues))
         case "connection.sni": return .serverName(patterns(condition.values, condition.notValues))
-        default: return .never
+        case "request.auth.principal": return .requestPrincipal(patterns(condition.values, condition.notValues))
+        case "request.auth.audiences": return .requestAudiences(patterns(condition.values, condition.notValues))
+        case "request.auth.presenter": return .requestPresenter(patterns(condition.values, condition.notValues))
+        default:
+            if let claim = AuthorizationClaimPath(key: key) {
+                return .requestClaim(claim.names, patterns(condition.values, condition.notValues))
+            }
+            return .never
         }
     }
 

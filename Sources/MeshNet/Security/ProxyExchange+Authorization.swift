@@ -53,6 +53,7 @@ extension ProxyExchange {
         attributes.path = AuthorizationPath.normalized(facts.path)
         attributes.host = facts.authority
         attributes.destinationPort = facts.listenerPort
+        attributes.requestAuth = jwtIdentity
         if needs.contains(.headers) { attributes.headers = downstreamHead.headers }
         if needs.contains(.sourceIP) { attributes.sourceIP = AuthorizationIPBlock.address(facts.sourceAddress) }
         if needs.contains(.remoteIP) {

@@ -34,6 +34,8 @@ struct AuthorizationFuzzer {
     static let methods = ["GET", "POST", "G*", "*"]
     static let paths = ["/", "/admin*", "*.png", "/a/b", "*"]
     static let tokens = ["abc", "a*", "*", "*c"]
+    static let requestPrincipals = ["https://issuer/alice", "https://issuer/*", "*", "*/bob"]
+    static let claimValues = ["admin", "ad*", "*", "shop"]
 
     mutating func policies() -> [Resource] {
         (0..<int(4)).map { index in
@@ -57,7 +59,9 @@ struct AuthorizationFuzzer {
                         ipBlocks: some(Self.blocks),
                         notIpBlocks: some(Self.blocks, percent: 10),
                         remoteIpBlocks: some(Self.blocks, percent: 15),
-                        notRemoteIpBlocks: some(Self.blocks, percent: 10)
+                        notRemoteIpBlocks: some(Self.blocks, percent: 10),
+                        requestPrincipals: some(Self.requestPrincipals, percent: 15),
+                        notRequestPrincipals: some(Self.requestPrincipals, percent: 10)
                     )
             )
         }
@@ -87,6 +91,9 @@ struct AuthorizationFuzzer {
             ("source.ip", Self.blocks), ("remote.ip", Self.blocks), ("destination.ip", Self.blocks),
             ("source.namespace", Self.namespaces), ("source.principal", Self.principals),
             ("destination.port", Self.ports), ("connection.sni", Self.hosts), ("request.auth.claims[iss]", ["*"]),
+            ("request.auth.principal", Self.requestPrincipals), ("request.auth.audiences", Self.claimValues),
+            ("request.auth.presenter", Self.claimValues), ("request.auth.claims[realm][roles]", Self.claimValues),
+            ("request.auth.claims[groups]", Self.claimValues),
         ])
         var values = some(vocabulary, percent: 70)
         let notValues = some(vocabulary, percent: 30)
@@ -96,6 +103,17 @@ struct AuthorizationFuzzer {
 
     mutating func request() -> AuthorizationRequest {
         let tcp = chance(15)
+        let jwt: (String, JSONValue)? =
+            chance(40)
+            ? (
+                pick(["https://issuer/alice", "https://issuer/bob", "https://other/bob", "https://issuer/"]),
+                .object([
+                    "aud": pick([.string("shop"), .array([.string("admin"), .string("x")]), .null]),
+                    "azp": pick([.string("admin"), .string("web"), .null]),
+                    "groups": pick([.string("admin"), .array([.string("shop"), .string("ops")]), .bool(true)]),
+                    "realm": pick([.object(["roles": .array([.string("admin")])]), .string("admin"), .null]),
+                ])
+            ) : nil
         return AuthorizationRequest(
             workloadNamespace: "default",
             sourcePrincipal: pick([nil, "cluster.local/ns/default/sa/web", "spiffe://cluster.local/ns/shop/sa/admin"]),
@@ -107,7 +125,9 @@ struct AuthorizationFuzzer {
             method: tcp ? nil : pick(["GET", "POST", "DELETE"]),
             path: tcp ? nil : pick(["/", "/admin/x", "/img/a.png", "/a/b?x=1", "/a/b"]),
             headers: tcp ? [:] : pick([[:], ["x-token": "abc"], ["x-token": ""], ["X-Token": "zzc"]]),
-            serverName: pick([nil, "web.default"])
+            serverName: pick([nil, "web.default"]),
+            requestPrincipal: jwt?.0,
+            requestClaims: jwt?.1
         )
     }
 }

@@ -36,6 +36,12 @@ struct CompiledAuthorizationTests {
         attributes.destinationIP = AuthorizationIPBlock.address(request.destinationIP)
         attributes.destinationPort = request.destinationPort
         attributes.serverName = request.serverName
+        if let principal = request.requestPrincipal {
+            let claims = request.requestClaims ?? .object([:])
+            attributes.requestAuth = JWTIdentity(
+                principal: principal, audiences: request.claimValues(["aud"]), presenter: claims["azp"]?.stringValue,
+                claims: claims)
+        }
         return attributes
     }
 

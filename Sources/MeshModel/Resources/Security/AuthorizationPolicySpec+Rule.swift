@@ -41,6 +41,9 @@ extension AuthorizationPolicySpec {
         /// Original client IPs or CIDRs (from `X-Forwarded-For`, per the gateway's trust settings).
         public var remoteIpBlocks: [String]
         public var notRemoteIpBlocks: [String]
+        /// JWT principals (`iss/sub`) from a RequestAuthentication-verified token.
+        public var requestPrincipals: [String]
+        public var notRequestPrincipals: [String]
 
         public init(
             principals: [String] = [],
@@ -50,7 +53,9 @@ extension AuthorizationPolicySpec {
             ipBlocks: [String] = [],
             notIpBlocks: [String] = [],
             remoteIpBlocks: [String] = [],
-            notRemoteIpBlocks: [String] = []
+            notRemoteIpBlocks: [String] = [],
+            requestPrincipals: [String] = [],
+            notRequestPrincipals: [String] = []
         ) {
             self.principals = principals
             self.notPrincipals = notPrincipals
@@ -60,6 +65,8 @@ extension AuthorizationPolicySpec {
             self.notIpBlocks = notIpBlocks
             self.remoteIpBlocks = remoteIpBlocks
             self.notRemoteIpBlocks = notRemoteIpBlocks
+            self.requestPrincipals = requestPrincipals
+            self.notRequestPrincipals = notRequestPrincipals
         }
     }
 
@@ -107,8 +114,4 @@ extension AuthorizationPolicySpec {
             self.notValues = notValues
         }
     }
-}
-
-extension AuthorizationPolicySpec.Source: UnsupportedFieldsDeclaring {
-    static var unsupportedFields: Set<String> { ["requestPrincipals", "notRequestPrincipals"] }
 }
