@@ -12,9 +12,12 @@ public enum MeshboxTypeURL {
     public static let cluster = XDSTypeURL.url(of: Meshbox_V1_Cluster.self)
     public static let clusterLoadAssignment = XDSTypeURL.url(of: Meshbox_V1_ClusterLoadAssignment.self)
     public static let secret = XDSTypeURL.url(of: Meshbox_V1_Secret.self)
+    /// The node's inbound workloads (`Snapshot.workloads`, scoped to the node).
+    public static let workload = XDSTypeURL.url(of: Meshbox_V1_Workload.self)
 
-    /// Make-before-break, as `XDSTypeURL.pushOrder`: secrets, clusters, endpoints, listeners, routes.
-    public static let pushOrder = [secret, cluster, clusterLoadAssignment, listener, routeConfiguration]
+    /// Make-before-break, as `XDSTypeURL.pushOrder`: secrets, clusters, endpoints, then the inbound
+    /// policy before the listeners that enforce it, listeners, routes.
+    public static let pushOrder = [secret, cluster, clusterLoadAssignment, workload, listener, routeConfiguration]
 }
 
 /// A snapshot as meshbox-native ADS resources, and back: what the control plane serves a meshbox
@@ -39,6 +42,9 @@ public enum MeshboxResources {
             add(
                 MeshboxTypeURL.clusterLoadAssignment, assignment.clusterName,
                 pack(assignment, as: Meshbox_V1_ClusterLoadAssignment.self))
+        }
+        for workload in snapshot.workloads {
+            add(MeshboxTypeURL.workload, workload.instanceID, pack(workload, as: Meshbox_V1_Workload.self))
         }
         for listener in snapshot.listeners {
             add(MeshboxTypeURL.listener, listener.name, pack(listener, as: Meshbox_V1_Listener.self))
@@ -69,7 +75,8 @@ public enum MeshboxResources {
             routeConfigurations: try decode(MeshboxTypeURL.routeConfiguration, Snapshot.RouteConfiguration.self),
             clusters: try decode(MeshboxTypeURL.cluster, Snapshot.Cluster.self),
             endpoints: try decode(MeshboxTypeURL.clusterLoadAssignment, Snapshot.ClusterLoadAssignment.self),
-            secrets: try decode(MeshboxTypeURL.secret, Snapshot.SecretReference.self))
+            secrets: try decode(MeshboxTypeURL.secret, Snapshot.SecretReference.self),
+            workloads: try decode(MeshboxTypeURL.workload, Snapshot.InboundWorkload.self))
     }
 
     /// One resource's model value; its `json` field must hold it.
@@ -116,3 +123,4 @@ extension Meshbox_V1_RouteConfiguration: MeshboxJSONCarrier {}
 extension Meshbox_V1_Cluster: MeshboxJSONCarrier {}
 extension Meshbox_V1_ClusterLoadAssignment: MeshboxJSONCarrier {}
 extension Meshbox_V1_Secret: MeshboxJSONCarrier {}
+extension Meshbox_V1_Workload: MeshboxJSONCarrier {}

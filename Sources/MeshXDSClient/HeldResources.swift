@@ -30,8 +30,12 @@ public struct HeldResources: Sendable, Equatable, Codable {
 
     public init() {}
 
-    /// Every meshbox type has been answered: the resources make a whole snapshot.
-    public var isComplete: Bool { MeshboxTypeURL.pushOrder.allSatisfy(answeredTypes.contains) }
+    /// Every meshbox type has been answered: the resources make a whole snapshot. Workloads may be
+    /// missing from resources a node persisted before it knew that type: the node then serves the
+    /// rest and refuses inbound connections until the control plane sends them.
+    public var isComplete: Bool {
+        MeshboxTypeURL.pushOrder.allSatisfy { answeredTypes.contains($0) || $0 == MeshboxTypeURL.workload }
+    }
 
     /// The number of resources held, over all types.
     public var count: Int { byType.values.reduce(0) { $0 + $1.count } }

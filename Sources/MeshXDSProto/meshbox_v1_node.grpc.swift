@@ -5,7 +5,7 @@
 /// resource is one value of meshbox's snapshot model (MeshModel `Snapshot.Listener`, …), so the node
 /// runs exactly what a co-located gateway would, including what Envoy's types cannot say. A node
 /// asks for them by subscribing to these type URLs; nothing else about the stream differs (push
-/// order secrets, clusters, endpoints, listeners, routes; warming; nonces; ACK/NACK).
+/// order secrets, clusters, endpoints, workloads, listeners, routes; warming; nonces; ACK/NACK).
 ///
 /// The node certificate itself is renewed over the same mutual-TLS channel (NodeCertificates.Renew);
 /// the first certificate comes from spending a join token (`POST /join/v1/node` on the admin API),

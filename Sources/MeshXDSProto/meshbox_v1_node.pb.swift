@@ -15,7 +15,7 @@
 /// resource is one value of meshbox's snapshot model (MeshModel `Snapshot.Listener`, …), so the node
 /// runs exactly what a co-located gateway would, including what Envoy's types cannot say. A node
 /// asks for them by subscribing to these type URLs; nothing else about the stream differs (push
-/// order secrets, clusters, endpoints, listeners, routes; warming; nonces; ACK/NACK).
+/// order secrets, clusters, endpoints, workloads, listeners, routes; warming; nonces; ACK/NACK).
 ///
 /// The node certificate itself is renewed over the same mutual-TLS channel (NodeCertificates.Renew);
 /// the first certificate comes from spending a join token (`POST /join/v1/node` on the admin API),
@@ -92,6 +92,21 @@ public nonisolated struct Meshbox_V1_ClusterLoadAssignment: Sendable {
 
 /// `Snapshot.SecretReference`, as JSON, with its material. Resource name: the secret's name.
 public nonisolated struct Meshbox_V1_Secret: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var json: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// `Snapshot.InboundWorkload`, as JSON: a workload registered on the node, with the mutual-TLS mode
+/// of each port and the AuthorizationPolicies that select it (ztunnel's `istio.workload.Workload`).
+/// Only a proxy node gets them, only its own. Resource name: the instance id.
+public nonisolated struct Meshbox_V1_Workload: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -283,6 +298,36 @@ nonisolated extension Meshbox_V1_Secret: SwiftProtobuf.Message, SwiftProtobuf._M
   }
 
   public static func ==(lhs: Meshbox_V1_Secret, rhs: Meshbox_V1_Secret) -> Bool {
+    if lhs.json != rhs.json {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Meshbox_V1_Workload: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Workload"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}json\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.json) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.json.isEmpty {
+      try visitor.visitSingularBytesField(value: self.json, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Meshbox_V1_Workload, rhs: Meshbox_V1_Workload) -> Bool {
     if lhs.json != rhs.json {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
