@@ -160,7 +160,7 @@ public struct Appliance: Sendable {
         }
         // One data plane for the gateway and proxy roles; the proxy's capture loop stops first
         // (services stop in reverse), so no connection is redirected to a closed listener.
-        let proxy = try ProxyAssembly.make(configuration, store: store, registry: registry) { readiness.markReady(.proxy) }
+        let proxy = try ProxyAssembly.make(configuration, source: remote?.client ?? publisher) { readiness.markReady(.proxy) }
         if let remote { services.append(remote.service) }
         let data = try DataPlaneAssembly.make(configuration, source: remote?.client ?? publisher, descriptors: descriptors) { report, snapshot in
             readiness.markReady(.gateway)

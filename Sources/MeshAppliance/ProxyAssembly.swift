@@ -1,29 +1,30 @@
 import Logging
+import MeshAPI
 import MeshDNS
 import MeshModel
 import MeshNet
 import MeshProxy
-import MeshRegistry
-import MeshStore
 import ServiceLifecycle
 
-/// The proxy role's part of the process: the capture loop over the config store's VIPs, the DNS
-/// server answering mesh names from the same config states, and the status board the console
-/// reads. The listeners are the shared data plane's (`DataPlaneAssembly`). Built only when
-/// `proxy` is named.
+/// The proxy role's part of the process: the capture loop over the VIPs of the snapshots this
+/// node serves, the DNS server answering mesh names from the same snapshots, and the status board
+/// the console reads. The snapshots come from the compiler in this process or, on a remote node,
+/// from the control plane over xDS (and its persisted copy while that is away): one way either
+/// side. The listeners are the shared data plane's (`DataPlaneAssembly`). Built only when `proxy`
+/// is named.
 struct ProxyAssembly {
     let board: ProxyStatusBoard
     /// The DNS server, then the capture loop (which stops first: services stop in reverse).
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
 
     static func make(
-        _ configuration: ApplianceConfiguration, store: ConfigStore?, registry: Registry?,
+        _ configuration: ApplianceConfiguration, source: (any SnapshotSource)?,
         onReconciled: @escaping @Sendable () -> Void
     ) throws -> ProxyAssembly? {
         guard configuration.roles.contains(.proxy) else { return nil }
-        guard let store else {
+        guard let source else {
             throw ApplianceError(
-                "the proxy role needs the config role in the same process (remote config over xDS is not built yet)")
+                "the proxy role needs the config and registry roles in the same process, or a control plane to follow (--control-plane)")
         }
         let settings = configuration.proxy
         let logger = Logger(label: "meshbox.proxy")
@@ -31,9 +32,11 @@ struct ProxyAssembly {
         let board = ProxyStatusBoard(capture: settings.capture.rawValue)
         let dns = try dnsServer(settings, marked: capture != nil)
         let role = ProxyRole(
-            configUpdates: store.watch(), registryUpdates: registry?.watch(), capture: capture, board: board,
+            snapshots: source.snapshots(for: .local(roles: [.proxy])), capture: capture, board: board,
             options: .init(removeRulesOnStop: settings.removeRulesOnStop), logger: logger, onReconciled: onReconciled,
-            onConfig: { state in dns.map { $0.server.update(DNSTable(config: state, domain: $0.domain)) } })
+            onServices: { snapshot, services in
+                dns.map { $0.server.update(DNSTable(services: services, domain: $0.domain, revision: snapshot.configRevision)) }
+            })
         let dnsService = dns.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0.server, serviceName: "proxy-dns")] }
         return ProxyAssembly(board: board, services: (dnsService ?? []) + [.init(service: role, serviceName: "proxy")])
     }

@@ -11,8 +11,8 @@ import Synchronization
 /// ```swift
 /// let settings = try DNSSettings()                        // 127.0.0.1:15053, cluster.local
 /// let dns = DNSServer(settings: settings, logger: logger)
-/// // in the role's config loop, for each ConfigState:
-/// dns.update(DNSTable(config: state, domain: settings.clusterDomain))
+/// // in the proxy role's loop, for each snapshot's mesh services:
+/// dns.update(DNSTable(services: services, domain: settings.clusterDomain))
 /// // in the ServiceGroup: dns (a Service) runs until graceful shutdown
 /// ```
 ///

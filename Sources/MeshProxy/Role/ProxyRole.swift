@@ -1,14 +1,15 @@
 import Foundation
 public import Logging
-public import MeshAPI
+public import MeshModel
 public import ServiceLifecycle
 import Synchronization
 
 /// The proxy role's control loop: keeps the host's capture rules equal to the VIP table of the
-/// config store, and puts them back when someone flushes them.
+/// snapshots it serves, and puts them back when someone flushes them.
 ///
-/// Each config state (with the registry's, for the endpoints of UDP ports) becomes a VIP table
-/// (`ServiceVIP.table(from:registry:)`); a changed table is
+/// Each snapshot's mesh services (`Snapshot.meshServices`, compiled from the config store and the
+/// registry, in this process or on the control plane a remote node follows) become a VIP table
+/// (`ServiceVIP.table(from:)`); a snapshot without the proxy's listener is skipped. A changed table is
 /// reconciled after `debounce` (a burst of applies makes one pass). Every `canaryInterval` the
 /// canary is checked, as kube-proxy does: gone means an external flush, and a pass reinstalls the
 /// rules. A failed pass is retried on the same tick. The first pass adopts rules a crashed run
@@ -16,8 +17,9 @@ import Synchronization
 /// original destination) is the shared data plane's; this role only steers traffic to it.
 ///
 /// ```swift
-/// let role = ProxyRole(configUpdates: store.watch(), capture: CaptureReconciler(configuration: capture,
-///     runner: SpawnCommandRunner()), board: ProxyStatusBoard(capture: "iptables"), logger: logger)
+/// let role = ProxyRole(snapshots: source.snapshots(for: .local(roles: [.proxy])),
+///     capture: CaptureReconciler(configuration: capture, runner: SpawnCommandRunner()),
+///     board: ProxyStatusBoard(capture: "iptables"), logger: logger)
 /// ```
 public struct ProxyRole: Service {
     public struct Options: Sendable {
@@ -35,61 +37,52 @@ public struct ProxyRole: Service {
         }
     }
 
-    private let configUpdates: AsyncStream<ConfigState>
-    private let registryUpdates: AsyncStream<RegistryState>?
+    private let snapshots: AsyncStream<Snapshot>
     private let capture: (any CaptureBackend)?
     private let board: ProxyStatusBoard
     private let options: Options
     private let metrics: ProxyMetrics
     private let logger: Logger
     private let onReconciled: @Sendable () -> Void
-    private let onConfig: @Sendable (ConfigState) -> Void
+    private let onServices: @Sendable (Snapshot, [Snapshot.MeshService]) -> Void
 
     /// - Parameters:
-    ///   - registryUpdates: the registry's states; nil gives UDP ports no endpoints (no DNAT rules).
+    ///   - snapshots: the node's snapshots (`SnapshotSource.snapshots(for:)`).
     ///   - capture: nil captures nothing (`proxy.capture: none`): the role only reports VIPs.
     ///   - onReconciled: called after each successful pass (readiness, tests).
-    ///   - onConfig: each config state as it comes, before the VIP table is made from it (the DNS
-    ///     server's table is made from the same states).
+    ///   - onServices: each snapshot's mesh services as they come, before the VIP table is made
+    ///     from them (the DNS server's table is made from the same services).
     public init(
-        configUpdates: AsyncStream<ConfigState>, registryUpdates: AsyncStream<RegistryState>? = nil,
-        capture: (any CaptureBackend)?, board: ProxyStatusBoard,
+        snapshots: AsyncStream<Snapshot>, capture: (any CaptureBackend)?, board: ProxyStatusBoard,
         options: Options = Options(), logger: Logger, onReconciled: @escaping @Sendable () -> Void = {},
-        onConfig: @escaping @Sendable (ConfigState) -> Void = { _ in }
+        onServices: @escaping @Sendable (Snapshot, [Snapshot.MeshService]) -> Void = { _, _ in }
     ) {
-        self.configUpdates = configUpdates
-        self.registryUpdates = registryUpdates
+        self.snapshots = snapshots
         self.capture = capture
         self.board = board
         self.options = options
         self.metrics = ProxyMetrics(backend: capture?.name ?? "none")
         self.logger = logger
         self.onReconciled = onReconciled
-        self.onConfig = onConfig
+        self.onServices = onServices
     }
 
     public func run() async throws {
         let pending = PendingTable()
-        let inputs = Inputs(waitsForRegistry: registryUpdates != nil)
         let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let offer: @Sendable ((ConfigState, RegistryState)?) -> Void = { both in
-            guard let (config, registry) = both else { return }
-            let table = ServiceVIP.table(from: config, registry: registry)
-            board.setVIPCount(table.count)
-            metrics.recordVIPs(table.count)
-            if pending.offer(table) { wake.yield() }
-        }
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask {
-                    for await state in configUpdates {
-                        onConfig(state)
-                        offer(inputs.set(config: state))
-                    }
-                }
-                if let registryUpdates {
-                    group.addTask {
-                        for await state in registryUpdates { offer(inputs.set(registry: state)) }
+                    // A snapshot without the proxy's listener (the empty one before the first
+                    // compile) says nothing about services: a pass over it would drop the rules
+                    // (and UDP flows) a restart adopts.
+                    for await snapshot in snapshots {
+                        guard let services = snapshot.meshServices else { continue }
+                        onServices(snapshot, services)
+                        let table = ServiceVIP.table(from: services)
+                        board.setVIPCount(table.count)
+                        metrics.recordVIPs(table.count)
+                        if pending.offer(table) { wake.yield() }
                     }
                 }
                 if let capture {
@@ -197,30 +190,6 @@ public struct ProxyRole: Service {
     }
 }
 
-/// The newest config and registry states. With a registry, nothing is offered before both came:
-/// a first pass without endpoints would drop the UDP rules (and their flows) a restart adopts.
-final class Inputs: Sendable {
-    private let state: Mutex<(config: ConfigState?, registry: RegistryState?)>
-
-    init(waitsForRegistry: Bool) {
-        state = Mutex((nil, waitsForRegistry ? nil : .empty))
-    }
-
-    func set(config: ConfigState) -> (ConfigState, RegistryState)? {
-        state.withLock { state in
-            state.config = config
-            return state.registry.map { (config, $0) }
-        }
-    }
-
-    func set(registry: RegistryState) -> (ConfigState, RegistryState)? {
-        state.withLock { state in
-            state.registry = registry
-            return state.config.map { ($0, registry) }
-        }
-    }
-}
-
 /// The newest VIP table not yet reconciled, and the last one that was.
 final class PendingTable: Sendable {
     private struct State {
@@ -230,7 +199,7 @@ final class PendingTable: Sendable {
     }
     private let state = Mutex(State())
 
-    /// Takes a table from the config store; true when it differs from what is applied or waiting.
+    /// Takes a table from a snapshot; true when it differs from what is applied or waiting.
     func offer(_ table: [ServiceVIP]) -> Bool {
         state.withLock { state in
             guard table != (state.next ?? state.applied) || state.applied == nil else { return false }

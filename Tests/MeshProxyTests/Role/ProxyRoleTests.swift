@@ -14,7 +14,7 @@ struct ProxyRoleTests {
     func debounced() async throws {
         let capture = RecordingCapture()
         try await Self.withRole(capture, debounce: .milliseconds(300)) { configs, _ in
-            for count in 1...3 { configs.yield(Self.state(services: count)) }
+            for count in 1...3 { configs.yield(Self.snapshot(Self.state(services: count))) }
             try await eventually("the first pass") { await capture.passes.count == 1 }
             try await Task.sleep(for: .milliseconds(400))
             #expect(await capture.passes.count == 1)
@@ -26,14 +26,14 @@ struct ProxyRoleTests {
     func unchangedTable() async throws {
         let capture = RecordingCapture()
         try await Self.withRole(capture) { configs, _ in
-            configs.yield(Self.state(services: 1))
+            configs.yield(Self.snapshot(Self.state(services: 1)))
             try await eventually("the first pass") { await capture.passes.count == 1 }
             var other = Self.state(services: 1)
             other.revision = 9
-            configs.yield(other)
+            configs.yield(Self.snapshot(other))
             try await Task.sleep(for: .milliseconds(300))
             #expect(await capture.passes.count == 1)
-            configs.yield(Self.state(services: 2))
+            configs.yield(Self.snapshot(Self.state(services: 2)))
             try await eventually("a pass for the new service") { await capture.passes.count == 2 }
         }
     }
@@ -42,7 +42,7 @@ struct ProxyRoleTests {
     func repair() async throws {
         let capture = RecordingCapture()
         try await Self.withRole(capture) { configs, board in
-            configs.yield(Self.state(services: 1))
+            configs.yield(Self.snapshot(Self.state(services: 1)))
             try await eventually("the first pass") { await capture.passes.count == 1 }
             #expect(board.current.repairs == 0)
             await capture.flush()
@@ -56,7 +56,7 @@ struct ProxyRoleTests {
     func retry() async throws {
         let capture = RecordingCapture(failures: 2)
         try await Self.withRole(capture) { configs, board in
-            configs.yield(Self.state(services: 2))
+            configs.yield(Self.snapshot(Self.state(services: 2)))
             try await eventually("a failure on the board") { board.current.lastError != nil }
             #expect(board.current.lastError?.contains("iptables-restore exploded") == true)
             try await eventually("a successful pass") { await capture.passes.count == 1 }
@@ -70,7 +70,7 @@ struct ProxyRoleTests {
     func removalOnStop(remove: Bool) async throws {
         let capture = RecordingCapture()
         try await Self.withRole(capture, removeRulesOnStop: remove) { configs, _ in
-            configs.yield(Self.state(services: 1))
+            configs.yield(Self.snapshot(Self.state(services: 1)))
             try await eventually("the first pass") { await capture.passes.count == 1 }
         }
         #expect(await capture.removals == (remove ? 1 : 0))
@@ -80,7 +80,7 @@ struct ProxyRoleTests {
     func board() async throws {
         let capture = RecordingCapture()
         try await Self.withRole(capture) { configs, board in
-            configs.yield(Self.state(services: 3, firstAddress: "10.0.0.1"))
+            configs.yield(Self.snapshot(Self.state(services: 3, firstAddress: "10.0.0.1")))
             try await eventually("the first pass") { board.current.lastReconcile != nil }
             let status = board.current
             #expect(status.vipCount == 3)
@@ -90,18 +90,17 @@ struct ProxyRoleTests {
         }
     }
 
-    @Test("with a registry, the first pass waits for its state; a health change re-passes a UDP port's endpoints")
+    @Test("a snapshot without the proxy's listener makes no pass; a health change re-passes a UDP port's endpoints")
     func registryEndpoints() async throws {
         let capture = RecordingCapture()
-        let (registry, states) = AsyncStream.makeStream(of: RegistryState.self, bufferingPolicy: .bufferingNewest(1))
-        try await Self.withRole(capture, registry: registry) { configs, _ in
-            configs.yield(Self.udpState())
+        try await Self.withRole(capture) { configs, _ in
+            configs.yield(.empty)
             try await Task.sleep(for: .milliseconds(200))
-            #expect(await capture.passes.isEmpty, "no pass before the registry's first state")
-            states.yield(Self.registry(healthy: true))
+            #expect(await capture.passes.isEmpty, "no pass before a snapshot with the proxy's listener")
+            configs.yield(Self.snapshot(Self.udpState(), registry: Self.registry(healthy: true)))
             try await eventually("the first pass") { await capture.passes.count == 1 }
             #expect(await capture.passes.last?.first?.ports.first?.endpoints == [.init(address: "10.0.0.5", port: 5353)])
-            states.yield(Self.registry(healthy: false))
+            configs.yield(Self.snapshot(Self.udpState(), registry: Self.registry(healthy: false)))
             try await eventually("a pass for the health change") { await capture.passes.count == 2 }
             #expect(await capture.passes.last?.first?.ports.first?.endpoints == [])
         }
@@ -109,15 +108,15 @@ struct ProxyRoleTests {
 
     // MARK: helpers
 
-    /// Runs a role over a config stream the body feeds, then stops it gracefully.
+    /// Runs a role over a snapshot stream the body feeds, then stops it gracefully.
     static func withRole(
         _ capture: RecordingCapture, debounce: Duration = .milliseconds(20), removeRulesOnStop: Bool = true,
-        registry: AsyncStream<RegistryState>? = nil, _ body: (AsyncStream<ConfigState>.Continuation, ProxyStatusBoard) async throws -> Void
+        _ body: (AsyncStream<Snapshot>.Continuation, ProxyStatusBoard) async throws -> Void
     ) async throws {
-        let (configs, continuation) = AsyncStream.makeStream(of: ConfigState.self, bufferingPolicy: .bufferingNewest(1))
+        let (snapshots, continuation) = AsyncStream.makeStream(of: Snapshot.self, bufferingPolicy: .bufferingNewest(1))
         let board = ProxyStatusBoard(capture: "fake")
         let role = ProxyRole(
-            configUpdates: configs, registryUpdates: registry, capture: capture, board: board,
+            snapshots: snapshots, capture: capture, board: board,
             options: .init(debounce: debounce, canaryInterval: .milliseconds(50), removeRulesOnStop: removeRulesOnStop),
             logger: Logger(label: "test"))
         let group = ServiceGroup(configuration: .init(services: [.init(service: role)], logger: Logger(label: "test")))
@@ -151,6 +150,18 @@ struct ProxyRoleTests {
 }
 
 extension ProxyRoleTests {
+    /// A snapshot as the compiler makes it for the proxy: its `virtualOutbound` listener carries
+    /// the services of `config` and `registry`.
+    static func snapshot(_ config: ConfigState, registry: RegistryState = .empty) -> Snapshot {
+        Snapshot(
+            version: UInt64(config.revision), configRevision: config.revision,
+            listeners: [
+                Snapshot.Listener(
+                    name: "virtualOutbound", address: "0.0.0.0", port: 15001, protocol: .tcp, filterChains: [], role: .proxy,
+                    useOriginalDestination: true, direction: .outbound, services: config.meshServices(registry: registry))
+            ])
+    }
+
     /// Service `default/dns` with a UDP port 53 (target 5353) on 240.240.0.53.
     static func udpState() -> ConfigState {
         let resource = Resource(
