@@ -165,6 +165,15 @@ struct InboundCompilationTests {
         #expect(workload.authorization == nil)
     }
 
+    @Test("each proxy node gets the workloads registered on it, a gateway node none")
+    func scoping() throws {
+        let snapshot = try Self.compile()
+        let ids = { (node: DataPlaneNode) in snapshot.scoped(to: node).workloads.map(\.instanceID) }
+        #expect(ids(DataPlaneNode(id: "node-b", roles: [.proxy])) == ["db-1", "front-1"])
+        #expect(ids(.local(roles: [.gateway, .proxy], nodeName: "node-c")) == ["db-2"])
+        #expect(ids(DataPlaneNode(id: "node-b", roles: [.gateway])) == [])
+    }
+
     @Test("a change of PeerAuthentication alone is new content for the publisher")
     func content() throws {
         let before = try Self.compile()
