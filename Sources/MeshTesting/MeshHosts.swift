@@ -21,7 +21,9 @@ import Glibc
 ///
 /// `with` deletes every namespace when the body ends, thrown or not, after killing (SIGKILL) what
 /// `start` started that still runs: a process left in a namespace would keep it alive.
-/// `scripts/mesh-hosts.sh up|down N` makes the same layout by hand.
+/// `startControlPlane(on:…)` and `startNode(_:on:…)` (`MeshHosts+Meshbox.swift`) run the real
+/// binary as a control plane and as nodes following it. `scripts/mesh-hosts.sh up|down N` makes
+/// the same layout by hand.
 public struct MeshHosts: Sendable {
     public struct Host: Sendable, Hashable, CustomStringConvertible {
         /// 1-based, as in "host 1".

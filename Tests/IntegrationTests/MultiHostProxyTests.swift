@@ -50,8 +50,6 @@ struct MultiHostProxyTests {
 
     static func run(_ hosts: MeshHosts, _ directory: TemporaryDirectory) async throws {
         let (controlHost, nodeHost, backendHost) = (hosts[1], hosts[2], hosts[3])
-        let environment = ["PATH": NetworkNamespace.path, "HOME": NSTemporaryDirectory()]
-        let binary = MeshboxProcess.binaryPath()
 
         // Host 3: a real backend.
         let site = directory.file("site")
@@ -65,54 +63,19 @@ struct MultiHostProxyTests {
         }
 
         // Host 1: the control plane, its admin API over https with a mesh-CA certificate for its name.
-        let controlData = directory.file("control")
-        try FileManager.default.createDirectory(atPath: controlData, withIntermediateDirectories: true)
-        let controlConfig = directory.file("control.yaml")
-        try """
-        nodeName: cp1
-        xds: {enabled: true, listen: \(controlHost.address), port: 15012}
-        console:
-          allowedHosts: [\(controlHost.name)]
-          tls: {meshCA: true, dnsNames: [\(controlHost.name), localhost]}
-
-        """.write(toFile: controlConfig, atomically: true, encoding: .utf8)
-        let controlLog = directory.file("control.log")
-        let control = try hosts.start(
-            in: controlHost,
-            [binary, "serve", "--data-dir", controlData, "--config", controlConfig, "--roles", "config,registry,ca,console",
-                "--console-listen", "\(controlHost.address):15000"],
-            output: controlLog, environment: environment)
-        let log = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-        try await eventually("the control plane's ADS server and console", timeout: .seconds(60)) {
-            guard control.isRunning else { throw TimedOut("the control plane exited: \(log(controlLog).suffix(3000))") }
-            return log(controlLog).contains("xDS server listening") && FileManager.default.fileExists(atPath: controlData + "/console.url")
-        }
-        let caDirectory = controlData + "/ca"
-        let root = try #require(
-            try FileManager.default.contentsOfDirectory(atPath: caDirectory).sorted().first { $0.hasPrefix("root-") && $0.hasSuffix(".cert.pem") })
-        let admin = MultiHostAdmin(
-            hosts: hosts, host: controlHost, baseURL: "https://\(controlHost.name):15000",
-            token: log(controlData + "/admin-token").trimmingCharacters(in: .whitespacesAndNewlines),
-            caFile: caDirectory + "/" + root, directory: directory)
+        let controlPlane = try await hosts.startControlPlane(on: controlHost, directory: directory)
+        let control = controlPlane.process
+        let admin = controlPlane.admin
         try await admin.apply(service)
         try await admin.register(service: "web", address: backendHost.address, port: 8080)
         let joinToken = try await admin.joinToken(node: "node2")
 
         // Host 2: only the node proxy, joined with the token over https, fed over xDS.
-        let nodeData = directory.file("node")
-        try FileManager.default.createDirectory(atPath: nodeData, withIntermediateDirectories: true)
-        let nodeConfig = directory.file("node.yaml")
-        try "nodeName: node2\nproxy: {capture: iptables, installRoutes: true}\n"
-            .write(toFile: nodeConfig, atomically: true, encoding: .utf8)
+        let log = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
         var nodeLog = directory.file("node-1.log")
         func startNode(joinToken: String?) throws -> ChildProcess {
-            var arguments = [
-                binary, "serve", "--data-dir", nodeData, "--config", nodeConfig, "--roles", "proxy",
-                "--control-plane", "https://\(controlHost.address):15012", "--control-plane-server-name", "cp1",
-                "--control-plane-admin", admin.baseURL, "--control-plane-ca", admin.caFile,
-            ]
-            if let joinToken { arguments += ["--join-token", joinToken] }
-            return try hosts.start(in: nodeHost, arguments, output: nodeLog, environment: environment)
+            try hosts.startNode(
+                "node2", on: nodeHost, controlPlane: controlPlane, joinToken: joinToken, directory: directory, log: nodeLog)
         }
         func get(_ url: String, resolve: String? = nil) async -> String? {
             let pin = resolve.map { ["--resolve", $0] } ?? []
