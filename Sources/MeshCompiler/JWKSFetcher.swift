@@ -26,7 +26,7 @@ public final class JWKSFetcher: Service, Sendable {
 
     public init(
         configUpdates: AsyncStream<ConfigState>, refreshInterval: Duration = JWKSFetcher.defaultRefreshInterval,
-        logger: Logger, fetch: @escaping Fetch
+        logger: Logger = Logger(label: "meshbox.jwks"), fetch: @escaping Fetch
     ) {
         self.configUpdates = configUpdates
         self.refreshInterval = refreshInterval
