@@ -157,6 +157,18 @@ struct ListenerTranslatorTests {
         #expect(translation.notes.map(\.field) == ["filterChains[0].authorization"])
     }
 
+    @Test("a chain's RequestAuthentication is noted as not translated (no jwt_authn filter)")
+    func requestAuthenticationNoted() throws {
+        var chain = Snapshot.FilterChain(name: "http", destination: .http(routeConfigurationName: "http.80"))
+        chain.requestAuthentication = Snapshot.RequestAuthentication(providers: [
+            .init(policy: ResourceKey(kind: .requestAuthentication, namespace: "default", name: "jwt"), rule: 0, issuer: "i", jwks: nil)
+        ])
+        let translation = ListenerTranslator.translate(
+            Snapshot.Listener(name: "0.0.0.0_80", address: "0.0.0.0", port: 80, protocol: .http, filterChains: [chain])
+        )
+        #expect(translation.notes.map(\.field) == ["filterChains[0].requestAuthentication"])
+    }
+
     @Test("chains with the same server names: the first is sent, the others are noted")
     func duplicateMatches() throws {
         let chains = ["a", "b"].map { name in
