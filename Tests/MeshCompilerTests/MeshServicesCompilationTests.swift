@@ -64,10 +64,13 @@ struct MeshServicesCompilationTests {
         #expect(unhealthy.ports.first?.endpoints == [])
     }
 
-    @Test("a gateway-only node's snapshot has no mesh services; the empty snapshot neither")
+    @Test("a gateway-only node's snapshot has no mesh services; the empty snapshot and one persisted before services were carried neither")
     func scoped() throws {
         let gateway = try Self.compile().scoped(to: .local(roles: [.gateway]))
         #expect(gateway.meshServices == nil)
         #expect(Snapshot.empty.meshServices == nil)
+        var persistedBefore = try Self.compile()
+        for index in persistedBefore.listeners.indices { persistedBefore.listeners[index].services = nil }
+        #expect(persistedBefore.meshServices == nil, "a listener without services says nothing about them")
     }
 }

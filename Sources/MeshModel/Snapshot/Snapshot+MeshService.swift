@@ -78,8 +78,10 @@ extension Snapshot {
 
     /// The mesh services of the node proxy's original-destination listener (`virtualOutbound`);
     /// nil when the snapshot has no such listener (a node without the proxy role, the empty
-    /// snapshot before the first compile).
+    /// snapshot before the first compile) or the listener carries none: a snapshot persisted by
+    /// a node before services were carried says nothing about them (an empty list would remove
+    /// every capture rule until the control plane answers).
     public var meshServices: [MeshService]? {
-        listeners.first { $0.role == .proxy && $0.useOriginalDestination }.map { $0.services ?? [] }
+        listeners.first { $0.role == .proxy && $0.useOriginalDestination }?.services
     }
 }
