@@ -9,7 +9,7 @@ struct Meshbox: AsyncParsableCommand {
         version: BuildInfo.text,
         subcommands: [
             Serve.self, Apply.self, Create.self, Get.self, Delete.self, History.self, Rollback.self,
-            Instances.self, Register.self, Deregister.self, Heartbeat.self, CA.self, Token.self, Proxy.self, Envoy.self, CheckConfig.self, Backup.self, Restore.self, Version.self,
+            Instances.self, Register.self, Deregister.self, Heartbeat.self, CA.self, Token.self, Proxy.self, Envoy.self, CheckConfig.self, Backup.self, Restore.self, DoctorCommand.self, Version.self,
         ]
     )
 }
