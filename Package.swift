@@ -340,7 +340,7 @@ let package = Package(
         .target(
             name: "MeshTesting",
             dependencies: [
-                "MeshCore", "MeshModel", "MeshAPI",
+                "MeshCore", "MeshModel", "MeshAPI", "MeshDNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -56,8 +56,13 @@ package struct DNSExchange: Sendable {
             throw error
         }
         defer { channel.close(promise: nil) }
-        try await channel.writeAndFlush(message).get()
-        return try await promise.futureResult.get()
+        // A cancelled caller (a stopping resolver) does not wait out the timeout.
+        return try await withTaskCancellationHandler {
+            try await channel.writeAndFlush(message).get()
+            return try await promise.futureResult.get()
+        } onCancel: {
+            promise.fail(CancellationError())
+        }
     }
 
     private func udpBootstrap(
