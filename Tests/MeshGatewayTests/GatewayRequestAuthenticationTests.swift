@@ -124,6 +124,29 @@ struct GatewayRequestAuthenticationTests {
         await harness.shutdown(backends)
     }
 
+    @Test("over HTTP/2 (h2c) a valid token is accepted and removed, an invalid one gets 401")
+    func http2() async throws {
+        let es = try await TestJWTIssuer(issuer: Self.issuerES, keyID: "es-1", algorithm: .es256)
+        let harness = try await GatewayHarness()
+        let backends = try await harness.backends(["v1"])
+        try await harness.serveExactly(
+            harness.authorizationGateway() + Self.requestAuthentication([es]), backends: backends)
+        let url = "http://\(harness.host):\(harness.port)"
+        let resolve = "\(harness.host):\(harness.port):127.0.0.1"
+        func curl(_ path: String, _ token: String) async throws -> String {
+            try await GatewayTLSTests.run(
+                "curl",
+                ["-sS", "--max-time", "10", "--http2-prior-knowledge", "--resolve", resolve, "-H",
+                 "authorization: Bearer \(token)", "-w", " %{http_version} %{response_code}", url + path]
+            ).output
+        }
+        #expect(try await curl("/ok", try await es.token(subject: "dave")) == "v1 2 200")
+        #expect(try await curl("/bad", try await es.token(subject: "dave", expiresIn: -600)) == "Jwt is expired 2 401")
+        #expect(backends[0].received.map(\.uri) == ["/ok"])
+        #expect(backends[0].received.first?.header("authorization") == nil)
+        await harness.shutdown(backends)
+    }
+
     @Test("fromHeaders with a prefix, forwardOriginalToken, outputPayloadToHeader and outputClaimToHeaders")
     func outputs() async throws {
         let rs = try await TestJWTIssuer(issuer: Self.issuerRS, keyID: "rs-1", algorithm: .rs256)
