@@ -82,7 +82,7 @@ public actor DataPlane {
 
     @discardableResult
     public func apply(_ snapshot: Snapshot) async -> ApplyReport {
-        let authentications = await RequestAuthenticationTable.prepare(snapshot)
+        let authentications = await RequestAuthenticationTable.prepare(snapshot, reusing: current.requestAuthentications)
         let compiled = CompiledSnapshot(
             snapshot, tls: tls, upstreamTLS: upstreamTLS, requestAuthentications: authentications)
         tls.sweep()

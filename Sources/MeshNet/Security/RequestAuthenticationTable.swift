@@ -10,12 +10,18 @@ public struct RequestAuthenticationTable: Sendable {
     private let chains: [String: [String: CompiledRequestAuthentication]]
     /// Key sets that do not load (or load only in part), by provider, for the snapshot's problems.
     public let problems: [String]
+    /// Every key set made, by its JSON: the next snapshot reuses them (most snapshots change
+    /// endpoints, not keys).
+    private let keySets: [String: JWTKeySet]
 
-    public static let empty = RequestAuthenticationTable(chains: [:], problems: [])
+    public static let empty = RequestAuthenticationTable(chains: [:], problems: [], keySets: [:])
 
-    private init(chains: [String: [String: CompiledRequestAuthentication]], problems: [String]) {
+    private init(
+        chains: [String: [String: CompiledRequestAuthentication]], problems: [String], keySets: [String: JWTKeySet]
+    ) {
         self.chains = chains
         self.problems = problems
+        self.keySets = keySets
     }
 
     public var isEmpty: Bool { chains.isEmpty }
@@ -25,11 +31,15 @@ public struct RequestAuthenticationTable: Sendable {
         return chains[listener]?[routeConfiguration]
     }
 
-    /// Every chain's providers with their keys made; each distinct key set is made once.
-    public static func prepare(_ snapshot: Snapshot) async -> RequestAuthenticationTable {
+    /// Every chain's providers with their keys made; each distinct key set is made once, and one
+    /// `previous` made already is reused.
+    public static func prepare(_ snapshot: Snapshot, reusing previous: RequestAuthenticationTable = .empty) async
+        -> RequestAuthenticationTable
+    {
         var chains: [String: [String: CompiledRequestAuthentication]] = [:]
         var problems: [String] = []
         var keySets: [String: JWTKeySet] = [:]
+        var reported: Set<String> = []
         for listener in snapshot.listeners {
             for chain in listener.filterChains {
                 guard let authentication = chain.requestAuthentication, case .http(let routes) = chain.destination,
@@ -39,12 +49,11 @@ public struct RequestAuthenticationTable: Sendable {
                 for provider in authentication.providers {
                     var keys: JWTKeySet?
                     if let jwks = provider.jwks {
-                        if let made = keySets[jwks] {
-                            keys = made
-                        } else {
-                            let made = await JWTKeySet.prepare(jwks)
-                            keySets[jwks] = made
-                            keys = made
+                        var made = keySets[jwks] ?? previous.keySets[jwks]
+                        if made == nil { made = await JWTKeySet.prepare(jwks) }
+                        keySets[jwks] = made
+                        keys = made
+                        if let made, reported.insert(jwks).inserted {
                             let owner = "\(provider.policy.namespace)/\(provider.policy.name) jwtRules[\(provider.rule)]"
                             problems += made.problems.map { "RequestAuthentication \(owner) jwks: \($0)" }
                         }
@@ -61,6 +70,6 @@ public struct RequestAuthenticationTable: Sendable {
                 chains[listener.name, default: [:]][routes] = CompiledRequestAuthentication(providers: providers)
             }
         }
-        return RequestAuthenticationTable(chains: chains, problems: problems)
+        return RequestAuthenticationTable(chains: chains, problems: problems, keySets: keySets)
     }
 }
