@@ -65,10 +65,18 @@ public struct InstanceRegistration: Sendable, Hashable, Codable {
     /// Relative load-balancing weight, 1...1000 (default 1).
     public var weight: Int?
     public var check: HealthCheckSpec?
+    /// The service account the instance runs as, a DNS-1123 label (default `default`): its SPIFFE
+    /// identity is `spiffe://<trust domain>/ns/<namespace>/sa/<serviceAccount>`.
+    public var serviceAccount: String?
+    /// The local user (a name, or a numeric uid) the instance's processes run as on its node: a
+    /// connection the node proxy captures from a socket that user owns gets this instance's
+    /// identity (docs/identity.md). Nil: no connection is attributed to the instance.
+    public var runAs: String?
 
     public init(
         id: String? = nil, service: String, namespace: String? = nil, address: String, ports: [InstancePort],
-        labels: [String: String]? = nil, node: String? = nil, weight: Int? = nil, check: HealthCheckSpec? = nil
+        labels: [String: String]? = nil, node: String? = nil, weight: Int? = nil, check: HealthCheckSpec? = nil,
+        serviceAccount: String? = nil, runAs: String? = nil
     ) {
         self.id = id
         self.service = service
@@ -79,6 +87,8 @@ public struct InstanceRegistration: Sendable, Hashable, Codable {
         self.node = node
         self.weight = weight
         self.check = check
+        self.serviceAccount = serviceAccount
+        self.runAs = runAs
     }
 }
 
@@ -115,11 +125,16 @@ public struct Instance: Sendable, Hashable, Codable {
     public var registeredAt: Date
     /// When `health` last changed.
     public var healthChangedAt: Date
+    /// The service account of the instance's identity (`default` unless registered otherwise).
+    public var serviceAccount: String
+    /// The local user the instance runs as on its node (a name or a numeric uid), if registered.
+    public var runAs: String?
 
     public init(
         id: String, service: String, namespace: String, address: String, ports: [InstancePort], labels: [String: String],
         node: String, weight: Int, check: HealthCheckSpec?, source: Source, health: HealthState, healthOutput: String,
-        registeredAt: Date, healthChangedAt: Date
+        registeredAt: Date, healthChangedAt: Date, serviceAccount: String = Instance.defaultServiceAccount,
+        runAs: String? = nil
     ) {
         self.id = id
         self.service = service
@@ -135,9 +150,20 @@ public struct Instance: Sendable, Hashable, Codable {
         self.healthOutput = healthOutput
         self.registeredAt = registeredAt
         self.healthChangedAt = healthChangedAt
+        self.serviceAccount = serviceAccount
+        self.runAs = runAs
     }
 
     public var isHealthy: Bool { health == .passing }
+
+    /// The service account of an instance registered without one (Istio's default too).
+    public static let defaultServiceAccount = "default"
+
+    /// The workload's SPIFFE identity, `spiffe://<trustDomain>/ns/<namespace>/sa/<serviceAccount>`:
+    /// what the CA lets the instance's node request for it, and what its peers see.
+    public func spiffeID(trustDomain: String) -> String {
+        "spiffe://\(trustDomain)/ns/\(namespace)/sa/\(serviceAccount)"
+    }
 }
 
 /// The registry at one moment, as watchers receive it.

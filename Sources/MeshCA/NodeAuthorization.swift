@@ -1,3 +1,5 @@
+public import MeshAPI
+
 /// Which certificates a node may get by presenting its node certificate: the rules of node
 /// renewal (`renewal`, served as NodeCertificates.Renew on the ADS listener) and of the signing
 /// path for a node requester (`decide`). The
@@ -31,6 +33,16 @@ public enum NodeAuthorization {
         if requested == peer { return .allowed }
         if requested.nodeName == nil, workloadsOnNode.contains(requested.description) { return .allowed }
         return .denied("node \(node) may not request \(requested)")
+    }
+
+    /// The identities a node may request for its workloads: `spiffe://<trustDomain>/ns/<namespace>/sa/<serviceAccount>`
+    /// (`Instance.spiffeID`) of each instance registered on `node`. ServiceEntry endpoints run on no
+    /// node (their `node` is empty), so they never count.
+    public static func workloadIdentities(
+        of instances: some Sequence<Instance>, on node: String, trustDomain: String
+    ) -> Set<String> {
+        guard !node.isEmpty else { return [] }
+        return Set(instances.lazy.filter { $0.node == node }.map { $0.spiffeID(trustDomain: trustDomain) })
     }
 
     /// The rule of node certificate renewal (`CertificateAuthority.renewNode`): the peer must be a

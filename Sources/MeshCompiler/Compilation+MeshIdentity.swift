@@ -42,14 +42,14 @@ extension Compilation {
     }
 
     /// The SPIFFE IDs the instances of `target` run as, when the registry knows them:
-    /// `spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>`, the service account being the
-    /// instance's `serviceAccount` label, else its service name (the identity a node may request for
-    /// the workloads registered on it). Nil without CA material or registered instances.
+    /// `Instance.spiffeID`, `spiffe://<trust-domain>/ns/<namespace>/sa/<serviceAccount>` (the identity
+    /// a node may request for the workloads registered on it). Nil without CA material or registered
+    /// instances.
     func serviceIdentities(of target: ServiceTarget?) -> [String]? {
         guard let ca, let target else { return nil }
         let identities = instances(of: target)
             .filter { $0.source == .api }
-            .map { "spiffe://\(ca.trustDomain)/ns/\($0.namespace)/sa/\($0.labels["serviceAccount"] ?? $0.service)" }
+            .map { $0.spiffeID(trustDomain: ca.trustDomain) }
         return identities.isEmpty ? nil : Array(Set(identities)).sorted()
     }
 

@@ -72,6 +72,11 @@ enum RegistrationValidator {
         registration.node = node
         if node.isEmpty { issues.append("node: must not be empty") }
 
+        let serviceAccount = input.serviceAccount ?? Instance.defaultServiceAccount
+        registration.serviceAccount = serviceAccount
+        if let problem = dnsLabelProblem(serviceAccount) { issues.append("serviceAccount: \(problem)") }
+        if let runAs = input.runAs, let problem = runAsProblem(runAs) { issues.append("runAs: \(problem)") }
+
         var labels = input.labels ?? [:]
         for key in labels.keys.sorted() where key.isEmpty || key.count > 253 {
             issues.append("labels: invalid key \"\(key)\"")
@@ -213,6 +218,25 @@ enum RegistrationValidator {
             bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
             && isAlphanumeric(bytes.first!) && isAlphanumeric(bytes.last!)
         return valid ? nil : "must be a DNS-1123 label (lower-case letters, digits and '-')"
+    }
+
+    /// A user name as useradd takes it (`[a-z_][a-z0-9_-]*`, an optional final `$`, at most 32) or a
+    /// numeric uid below 2^32-1 (which is -1, "no user"). Whether the user exists is the node's
+    /// question: the registry may run on another host.
+    static func runAsProblem(_ user: String) -> String? {
+        if user.isEmpty { return "must not be empty" }
+        let bytes = Array(user.utf8)
+        let isDigit: (UInt8) -> Bool = { (0x30...0x39).contains($0) }
+        if bytes.allSatisfy(isDigit) {
+            guard let uid = UInt32(user), uid != UInt32.max else { return "uid \(user) is out of range (0-4294967294)" }
+            return nil
+        }
+        let isStart: (UInt8) -> Bool = { (0x61...0x7A).contains($0) || $0 == UInt8(ascii: "_") }
+        let body = bytes.last == UInt8(ascii: "$") ? bytes.dropLast() : bytes[...]
+        let valid =
+            bytes.count <= 32 && !body.isEmpty && isStart(body.first!)
+            && body.allSatisfy { isStart($0) || isDigit($0) || $0 == UInt8(ascii: "-") }
+        return valid ? nil : "must be a user name (lower-case letters, digits, '_' and '-', at most 32) or a numeric uid"
     }
 
     /// Ids appear in URL paths: `[A-Za-z0-9._:@\[\]-]` only.

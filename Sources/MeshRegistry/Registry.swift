@@ -256,7 +256,8 @@ public actor Registry: RegistryAPI {
             address: registration.address, ports: registration.ports, labels: registration.labels ?? [:],
             node: registration.node ?? "", weight: registration.weight ?? 1, check: registration.check,
             source: source, health: hasCheck ? .unknown : .passing, healthOutput: hasCheck ? "" : "no checks",
-            registeredAt: registeredAt, healthChangedAt: registeredAt)
+            registeredAt: registeredAt, healthChangedAt: registeredAt,
+            serviceAccount: registration.serviceAccount ?? Instance.defaultServiceAccount, runAs: registration.runAs)
     }
 }
 
@@ -266,5 +267,6 @@ extension Instance {
         service == registration.service && namespace == registration.namespace && address == registration.address
             && ports == registration.ports && labels == (registration.labels ?? [:]) && node == registration.node
             && weight == registration.weight && check == registration.check && source == .api
+            && serviceAccount == registration.serviceAccount && runAs == registration.runAs
     }
 }

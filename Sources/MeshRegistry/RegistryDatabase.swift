@@ -34,9 +34,29 @@ struct RegistryDatabase: Sendable {
                     table.column("registered_at", .double).notNull()
                 }
             }
+            migrator.registerMigration("v2-service-account") { db in try Self.addServiceAccounts(db) }
             try migrator.migrate(pool)
         } catch {
             throw MeshError(.io, "cannot open the registry database at \(path)", cause: error)
+        }
+    }
+
+    /// Registrations stored before instances had a service account get one: the `serviceAccount`
+    /// label that stood for it until then (docs/gateway.md said so) when it is a valid one, else
+    /// `default`. The JSON is edited as a dictionary, so fields this version does not know survive.
+    static func addServiceAccounts(_ db: Database) throws {
+        let rows = try GRDB.Row.fetchAll(db, sql: "SELECT id, registration FROM instance")
+        for row in rows {
+            let data: Data = row["registration"]
+            guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                object["serviceAccount"] == nil
+            else { continue }
+            let label = (object["labels"] as? [String: Any])?["serviceAccount"] as? String
+            let valid = label.map { RegistrationValidator.dnsLabelProblem($0) == nil } ?? false
+            object["serviceAccount"] = valid ? label! : Instance.defaultServiceAccount
+            let upgraded = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            let id: String = row["id"]
+            try db.execute(sql: "UPDATE instance SET registration = ? WHERE id = ?", arguments: [upgraded, id])
         }
     }
 

@@ -11,7 +11,8 @@ import NIOCore
 /// - ports: one per ServiceEntry port, numbered by the endpoint's `ports[portName]`, else the
 ///   port's `targetPort`, else its `number` (Istio's order);
 /// - `labels` and `weight` (0 or absent = 1, capped at 1000) from the endpoint; `node` is empty
-///   (an external endpoint runs on no meshbox node); health `passing`, no checks;
+///   (an external endpoint runs on no meshbox node); health `passing`, no checks; `serviceAccount`
+///   from the endpoint (default `default`), no `runAs`;
 /// - id `<name>.<namespace>-<address>:<first port>` like an API registration's default; an
 ///   endpoint without an IP address, or without ports, is skipped; duplicates collapse.
 enum ServiceEntryMapping {
@@ -41,7 +42,8 @@ enum ServiceEntryMapping {
                 Instance(
                     id: id, service: name, namespace: namespace, address: address, ports: ports,
                     labels: endpoint.labels, node: "", weight: weight, check: nil, source: .serviceEntry,
-                    health: .passing, healthOutput: healthOutput, registeredAt: now, healthChangedAt: now))
+                    health: .passing, healthOutput: healthOutput, registeredAt: now, healthChangedAt: now,
+                    serviceAccount: endpoint.serviceAccount ?? Instance.defaultServiceAccount))
         }
         return result
     }

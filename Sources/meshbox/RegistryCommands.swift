@@ -25,12 +25,15 @@ struct Instances: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("No instances found.\n".utf8))
                 return
             }
-            var rows = [["ID", "SERVICE", "NAMESPACE", "ADDRESS", "PORTS", "NODE", "WEIGHT", "HEALTH", "OUTPUT"]]
+            var rows = [
+                ["ID", "SERVICE", "NAMESPACE", "ADDRESS", "PORTS", "NODE", "SERVICE ACCOUNT", "RUN AS", "WEIGHT", "HEALTH", "OUTPUT"]
+            ]
             for item in items {
                 rows.append([
                     item.id, item.service, item.namespace, item.address,
                     item.ports.map { ($0.name.map { $0 + ":" } ?? "") + String($0.number) }.joined(separator: ","),
-                    item.node, String(item.weight), item.health.rawValue, item.healthOutput,
+                    item.node, item.serviceAccount, item.runAs ?? "-", String(item.weight), item.health.rawValue,
+                    item.healthOutput,
                 ])
             }
             printTable(rows)
@@ -44,6 +47,7 @@ struct Register: AsyncParsableCommand {
         discussion: """
             Examples:
               meshbox register --service reviews --address 127.0.0.1 --port http:9080 --label version=v1 --http-check /healthz
+              meshbox register --service reviews --address 10.0.0.5 --port http:9080 --node host-b --service-account bookinfo-reviews --run-as reviews
               meshbox register --service cache --address 10.0.0.7 --port 6379 --tcp-check --interval 5s
               meshbox register --service batch --address 10.0.0.8 --port 8080 --ttl 30s
               meshbox register -f instance.json
@@ -58,6 +62,9 @@ struct Register: AsyncParsableCommand {
     @Option(name: .long, help: "Port, as NUMBER or NAME:NUMBER. Repeatable.") var port: [String] = []
     @Option(name: .long, help: "Label KEY=VALUE. Repeatable.") var label: [String] = []
     @Option(name: .long, help: "Node name (default: the server's node).") var node: String?
+    @Option(name: .long, help: "Service account of the instance's identity (default: default).") var serviceAccount: String?
+    @Option(name: .long, help: "Local user (name or uid) the instance runs as on its node; its connections get its identity.")
+    var runAs: String?
     @Option(name: .long, help: "Load-balancing weight 1-1000.") var weight: Int?
     @Option(name: .long, help: "Instance id (default: <service>.<namespace>-<address>:<port>).") var id: String?
     @Option(name: .long, help: "Active HTTP check of this path.") var httpCheck: String?
@@ -116,7 +123,8 @@ struct Register: AsyncParsableCommand {
             }
             registration = InstanceRegistration(
                 id: id, service: service, namespace: namespace, address: address, ports: ports,
-                labels: labels.isEmpty ? nil : labels, node: node, weight: weight, check: check)
+                labels: labels.isEmpty ? nil : labels, node: node, weight: weight, check: check,
+                serviceAccount: serviceAccount, runAs: runAs)
         }
         let api = try client.client()
         let instance = try await withClientErrors { try await api.register(registration) }

@@ -111,7 +111,7 @@ struct MeshIdentityThroughServerTests {
               - port: {number: \(port), name: http, protocol: HTTP}
                 hosts: ["*"]
             """
-        // Each backend is a service running as `serviceAccount` backend, so the gateway insists on that identity.
+        // Each backend is a service running as service account backend, so the gateway insists on that identity.
         for (name, backend) in [("good", good), ("rogue", rogue), ("imposter", imposter)] {
             yaml += """
 
@@ -139,8 +139,8 @@ struct MeshIdentityThroughServerTests {
                 """
             _ = try await cli(
                 [
-                    "register", "--service", name, "--address", "127.0.0.1", "--port", "https:\(backend.port)", "--label",
-                    "serviceAccount=backend",
+                    "register", "--service", name, "--address", "127.0.0.1", "--port", "https:\(backend.port)",
+                    "--service-account", "backend",
                 ], server)
         }
         try Self.write(yaml, path("routing.yaml"))

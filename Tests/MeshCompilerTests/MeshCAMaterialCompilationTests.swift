@@ -38,11 +38,10 @@ struct MeshCAMaterialCompilationTests {
               tls: {mode: ISTIO_MUTUAL}
         """
 
-    func compile(_ yaml: String, ca: MeshCAMaterial?, labels: [String: String] = [:]) throws -> Snapshot {
-        let instances = [
-            Fixtures.instance("ratings", "10.1.0.1", port: 9090, portName: "grpc", labels: labels),
-            Fixtures.instance("ratings", "10.1.0.2", port: 9090, portName: "grpc"),
-        ]
+    func compile(_ yaml: String, ca: MeshCAMaterial?, serviceAccount: String? = nil) throws -> Snapshot {
+        var first = Fixtures.instance("ratings", "10.1.0.1", port: 9090, portName: "grpc", labels: ["serviceAccount": "ignored"])
+        if let serviceAccount { first.serviceAccount = serviceAccount }
+        let instances = [first, Fixtures.instance("ratings", "10.1.0.2", port: 9090, portName: "grpc")]
         return SnapshotCompiler.compile(
             config: try Fixtures.config(ClusterPolicyTests.ratings + "\n---\n" + yaml),
             registry: Fixtures.registry(instances), version: 1, ca: ca)
@@ -55,7 +54,7 @@ struct MeshCAMaterialCompilationTests {
 
     @Test("ISTIO_MUTUAL with CA material: certificate and bundle inline, no warning, SANs from the instances' identities")
     func istioMutualInline() throws {
-        let snapshot = try compile(Self.istioMutualRule, ca: Self.material(), labels: ["serviceAccount": "ratings-sa"])
+        let snapshot = try compile(Self.istioMutualRule, ca: Self.material(), serviceAccount: "ratings-sa")
         let secrets = Dictionary(uniqueKeysWithValues: snapshot.secrets.map { ($0.name, $0) })
         #expect(secrets["default"]?.material?.certificateChainPEM == Self.workload.certificateChainPEM)
         #expect(secrets["default"]?.material?.privateKeyPEM == Self.workload.privateKeyPEM)
@@ -64,10 +63,10 @@ struct MeshCAMaterialCompilationTests {
         #expect(secrets["ROOTCA"]?.source == .meshTrustBundle)
         #expect(warnings(snapshot).isEmpty)
         let tls = try #require(snapshot.cluster(named: Self.grpc)?.upstreamTLS)
-        // One instance runs as its serviceAccount label, the other as its service name.
+        // One instance runs as service account ratings-sa, the other as the default one; a label is no account.
         #expect(
             tls.subjectAltNames == [
-                "spiffe://cluster.local/ns/default/sa/ratings", "spiffe://cluster.local/ns/default/sa/ratings-sa",
+                "spiffe://cluster.local/ns/default/sa/default", "spiffe://cluster.local/ns/default/sa/ratings-sa",
             ])
     }
 

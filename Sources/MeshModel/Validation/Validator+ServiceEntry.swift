@@ -98,5 +98,10 @@ extension Validator {
         if let weight = endpoint.weight, weight == 0 {
             issues.error(path + ".weight", "weight must be at least 1")
         }
+        if let account = endpoint.serviceAccount, !Syntax.isDNSLabel(account) {
+            issues.error(
+                path + ".serviceAccount",
+                "\"\(account)\" is not a DNS-1123 label (lower-case letters, digits and '-', at most 63)")
+        }
     }
 }

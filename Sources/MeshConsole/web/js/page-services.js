@@ -213,11 +213,12 @@ function instancesRow(row) {
   const content = row.instances.length === 0
     ? h('p', { class: 'muted' }, 'No instance is registered.')
     : h('table', {}, h('thead', {}, h('tr', {},
-      h('th', {}, 'Address'), h('th', {}, 'Node'), h('th', {}, 'Health'), h('th', {}, 'Check'),
+      h('th', {}, 'Address'), h('th', {}, 'Node'), h('th', {}, 'Service account'), h('th', {}, 'Health'), h('th', {}, 'Check'),
       h('th', { class: 'hide-narrow' }, 'Labels'), h('th', {}, 'Since'))),
     h('tbody', {}, row.instances.map((instance) => h('tr', { 'data-instance': instance.id },
       h('td', { class: 'mono' }, `${instance.address}:${instance.ports.map((p) => p.number).join(',')}`),
       h('td', {}, instance.node),
+      h('td', {}, instance.serviceAccount),
       h('td', {}, badge(instance.health)),
       h('td', {}, instance.check ? `${instance.check.kind}${instance.healthOutput ? ': ' + instance.healthOutput : ''}` : (instance.source === 'serviceEntry' ? 'ServiceEntry' : 'none')),
       h('td', { class: 'hide-narrow' }, Object.entries(instance.labels).map(([k, v]) => h('span', { class: 'chip' }, `${k}=${v}`))),

@@ -9,6 +9,9 @@ public struct WorkloadEntry: Sendable, Hashable, Codable {
     /// `region/zone/subzone`.
     public var locality: String?
     public var weight: UInt32?
+    /// The service account the workload runs as (a DNS-1123 label, default `default`): its identity
+    /// is `spiffe://<trust domain>/ns/<the ServiceEntry's namespace>/sa/<serviceAccount>`.
+    public var serviceAccount: String?
 
     public init(
         address: String? = nil,
@@ -16,7 +19,8 @@ public struct WorkloadEntry: Sendable, Hashable, Codable {
         labels: [String: String] = [:],
         network: String? = nil,
         locality: String? = nil,
-        weight: UInt32? = nil
+        weight: UInt32? = nil,
+        serviceAccount: String? = nil
     ) {
         self.address = address
         self.ports = ports
@@ -24,9 +28,6 @@ public struct WorkloadEntry: Sendable, Hashable, Codable {
         self.network = network
         self.locality = locality
         self.weight = weight
+        self.serviceAccount = serviceAccount
     }
-}
-
-extension WorkloadEntry: UnsupportedFieldsDeclaring {
-    static var unsupportedFields: Set<String> { ["serviceAccount"] }
 }
