@@ -60,7 +60,7 @@ extension Compilation {
         }
         return Snapshot.InboundWorkload(
             instanceID: instance.id, node: instance.node, namespace: instance.namespace, service: instance.service,
-            serviceAccount: Self.serviceAccount(of: instance), address: instance.address, labels: instance.labels,
+            serviceAccount: instance.serviceAccount, address: instance.address, labels: instance.labels,
             mtls: mode(0), ports: ports.sorted { $0.number < $1.number },
             authorization: applicable.isEmpty ? nil : Snapshot.Authorization(workloads: [subject], policies: applicable))
     }
@@ -75,10 +75,5 @@ extension Compilation {
             numbers += spec.portLevelMtls.keys.compactMap { UInt32($0) }.filter { $0 > 0 }
         }
         return numbers
-    }
-
-    /// The instance's service account; `default` until the registry records one.
-    static func serviceAccount(of instance: Instance) -> String {
-        "default"
     }
 }

@@ -62,20 +62,20 @@ struct InboundCompilationTests {
 
     static func instance(
         _ id: String, namespace: String = "shop", service: String = "db", address: String, ports: [InstancePort],
-        labels: [String: String], node: String
+        labels: [String: String], node: String, serviceAccount: String = Instance.defaultServiceAccount
     ) -> Instance {
         let date = Date(timeIntervalSince1970: 0)
         return Instance(
             id: id, service: service, namespace: namespace, address: address, ports: ports, labels: labels, node: node,
             weight: 1, check: nil, source: .api, health: .passing, healthOutput: "", registeredAt: date,
-            healthChangedAt: date)
+            healthChangedAt: date, serviceAccount: serviceAccount)
     }
 
     static func compile(options: SnapshotCompiler.Options = .init()) throws -> Snapshot {
         let instances = [
             instance(
                 "db-1", address: "10.0.1.1", ports: [.init(name: "tcp-postgres", number: 5432), .init(number: 18080)],
-                labels: ["app": "db", "role": "primary"], node: "node-b"),
+                labels: ["app": "db", "role": "primary"], node: "node-b", serviceAccount: "postgres"),
             instance(
                 "db-2", address: "10.0.1.2", ports: [.init(name: "tcp-postgres", number: 5432)],
                 labels: ["app": "db", "role": "replica"], node: "node-c"),
@@ -99,7 +99,8 @@ struct InboundCompilationTests {
         #expect(db.node == "node-b")
         #expect(db.namespace == "shop")
         #expect(db.service == "db")
-        #expect(db.serviceAccount == "default")
+        #expect(db.serviceAccount == "postgres")
+        #expect(try Self.workload("db-2", in: snapshot).serviceAccount == "default")
         #expect(db.address == "10.0.1.1")
     }
 
