@@ -27,6 +27,22 @@ struct MeshboxResourcesTests {
         #expect(MeshboxTypeURL.listener == "type.googleapis.com/meshbox.v1.Listener")
     }
 
+    @Test("a chain's RequestAuthentication reaches a meshbox node with its keys inline")
+    func requestAuthentication() throws {
+        var snapshot = try MeshFixture.compile(version: 2)
+        let provider = Snapshot.JWTProvider(
+            policy: ResourceKey(kind: .requestAuthentication, namespace: "default", name: "jwt"), rule: 0,
+            issuer: "https://issuer.test", audiences: ["shop"], jwks: #"{"keys":[]}"#,
+            fromHeaders: [.init(name: "x-jwt", prefix: "Bearer ")], outputPayloadToHeader: "x-payload")
+        let index = try #require(snapshot.listeners.firstIndex { !$0.filterChains.isEmpty })
+        snapshot.listeners[index].filterChains[0].requestAuthentication = .init(providers: [provider])
+        let back = try MeshboxResources.snapshot(
+            from: MeshboxResources.resources(of: snapshot).mapValues { $0.mapValues(\.resource) }, version: 2)
+        #expect(back.listeners == snapshot.listeners)
+        let chain = try #require(back.listeners.first { $0.name == snapshot.listeners[index].name }?.filterChains.first)
+        #expect(chain.requestAuthentication?.providers == [provider])
+    }
+
     @Test("versions depend on content only: another compilation of the same input gives the same")
     func deterministic() throws {
         let first = MeshboxResources.resources(of: try MeshFixture.compile())
