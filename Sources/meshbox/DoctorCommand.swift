@@ -4,7 +4,9 @@ import MeshAppliance
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check the install: data dir and key modes, ports, certificate expiries, clock, nat tools (exit 1 on a failure).")
+        abstract:
+            "Check the install: data dir and key modes, ports, certificate expiries, clock, nat tools (exit 1 on a failure)."
+    )
 
     @OptionGroup var data: DataDirectoryOptions
 
@@ -18,8 +20,13 @@ struct DoctorCommand: AsyncParsableCommand {
         let configuration: ApplianceConfiguration
         do {
             configuration = try ApplianceConfiguration.resolve(
-                file: data.config, roles: roles, dataDirectory: data.dataDir, consoleListen: consoleListen, logLevel: nil,
-                logFormat: nil)
+                file: data.config,
+                roles: roles,
+                dataDirectory: data.dataDir,
+                consoleListen: consoleListen,
+                logLevel: nil,
+                logFormat: nil
+            )
         } catch let error as ApplianceError {
             throw ValidationError(error.description)
         }

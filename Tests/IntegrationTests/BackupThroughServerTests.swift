@@ -43,12 +43,17 @@ struct BackupThroughServerTests {
         let table = try await runMeshboxCLI(["get", "all", "-A"], environment: environment)
         let yaml = try await runMeshboxCLI(["get", "all", "-A", "-o", "yaml"], environment: environment)
         #expect(table.status == 0 && yaml.status == 0, "\(table.stderr) \(yaml.stderr)")
-        let rows = table.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).dropLast().joined(separator: " ") }
+        let rows = table.stdout.split(separator: "\n").map {
+            $0.split(separator: " ", omittingEmptySubsequences: true).dropLast().joined(separator: " ")
+        }
         return rows.joined(separator: "\n") + "\n" + yaml.stdout
     }
 
-    static func cli(_ arguments: [String], server: MeshboxProcess? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let environment = server.map { ["MESHBOX_SERVER": $0.consoleURL.absoluteString, "MESHBOX_TOKEN": $0.adminToken] } ?? [:]
+    static func cli(_ arguments: [String], server: MeshboxProcess? = nil) async throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
+        let environment =
+            server.map { ["MESHBOX_SERVER": $0.consoleURL.absoluteString, "MESHBOX_TOKEN": $0.adminToken] } ?? [:]
         return try await runMeshboxCLI(arguments, environment: environment)
     }
 
@@ -69,11 +74,22 @@ struct BackupThroughServerTests {
         let original = server.process.dataDirectory
         _ = try await server.client.apply(Self.resources)
         let registered = try await server.client.register(
-            InstanceRegistration(service: "reviews", namespace: "shop", address: "127.0.0.21", ports: [InstancePort(name: "http", number: 9080)]))
+            InstanceRegistration(
+                service: "reviews",
+                namespace: "shop",
+                address: "127.0.0.21",
+                ports: [InstancePort(name: "http", number: 9080)]
+            )
+        )
         let bundle = try await server.client.caBundle()
         let issued = try await Self.cli(
-            ["ca", "issue", "--spiffe-id", "spiffe://cluster.local/ns/shop/sa/reviews", "--cert-out", work.file("old.pem"),
-             "--key-out", work.file("old-key.pem")], server: server.process)
+            [
+                "ca", "issue", "--spiffe-id", "spiffe://cluster.local/ns/shop/sa/reviews", "--cert-out",
+                work.file("old.pem"),
+                "--key-out", work.file("old-key.pem"),
+            ],
+            server: server.process
+        )
         #expect(issued.status == 0, "\(issued.stderr)")
 
         // Under load: each write's revision and counter, while `meshbox backup` runs.
@@ -103,7 +119,9 @@ struct BackupThroughServerTests {
         #expect(inUse.status != 0)
         #expect(inUse.stderr.contains("is using it"), "\(inUse.stderr)")
         #expect(FileManager.default.fileExists(atPath: original + "/config.db"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.contains(".restoring-") }.isEmpty)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.contains(".restoring-") }.isEmpty
+        )
         #expect(await server.process.stop() == 0)
         // Another host: the original data dir is gone (the CA's key paths must not point there).
         try FileManager.default.moveItem(atPath: original, toPath: work.file("gone"))
@@ -121,11 +139,21 @@ struct BackupThroughServerTests {
         #expect(try await client.caBundle() == bundle)
         // The restored CA signs with the same root: a certificate issued now verifies against the old bundle.
         try bundle.write(toFile: work.file("bundle.pem"), atomically: true, encoding: .utf8)
-        #expect(try await Self.cli(
-            ["ca", "issue", "--spiffe-id", "spiffe://cluster.local/ns/shop/sa/ratings", "--cert-out", work.file("new.pem"),
-             "--key-out", work.file("new-key.pem")], server: again).status == 0)
+        #expect(
+            try await Self.cli(
+                [
+                    "ca", "issue", "--spiffe-id", "spiffe://cluster.local/ns/shop/sa/ratings", "--cert-out",
+                    work.file("new.pem"),
+                    "--key-out", work.file("new-key.pem"),
+                ],
+                server: again
+            ).status == 0
+        )
         for certificate in ["old.pem", "new.pem"] {
-            let verify = try await ChildProcess.run("/usr/bin/openssl", ["verify", "-CAfile", work.file("bundle.pem"), work.file(certificate)])
+            let verify = try await ChildProcess.run(
+                "/usr/bin/openssl",
+                ["verify", "-CAfile", work.file("bundle.pem"), work.file(certificate)]
+            )
             #expect(verify.status == 0, "\(certificate): \(verify.output)")
         }
         #expect(await again.stop() == 0)
@@ -139,10 +167,15 @@ struct BackupThroughServerTests {
         let thirdClient = AdminClient(baseURL: third.consoleURL, token: third.adminToken)
         let loadedRevision = try await thirdClient.revision()
         #expect(loadedRevision >= before && loadedRevision <= revision)
-        let writer = try await thirdClient.list(kind: .service, namespace: "default").items.first { $0.key.name == "writer" }
+        let writer = try await thirdClient.list(kind: .service, namespace: "default").items.first {
+            $0.key.name == "writer"
+        }
         if let writer {
             let counter = written[writer.revision]
-            #expect(counter != nil && writer.resource.metadata.labels["counter"] == counter.map(String.init), "\(writer.revision)")
+            #expect(
+                counter != nil && writer.resource.metadata.labels["counter"] == counter.map(String.init),
+                "\(writer.revision)"
+            )
             #expect(writer.revision == loadedRevision)
         }
         #expect(try await thirdClient.instances(service: "reviews", namespace: "shop").count == 1)
@@ -175,21 +208,30 @@ struct BackupThroughServerTests {
         #expect(Self.contents(of: target) == ["marker": Data("keep me".utf8)])
         let truncated = try #require(FileManager.default.contents(atPath: file)).prefix(damaged.count - 700)
         try truncated.write(to: URL(fileURLWithPath: work.file("truncated.backup")))
-        #expect(try await Self.cli(["restore", work.file("truncated.backup"), "--data-dir", target, "--force"]).status != 0)
+        #expect(
+            try await Self.cli(["restore", work.file("truncated.backup"), "--data-dir", target, "--force"]).status != 0
+        )
         #expect(Self.contents(of: target) == ["marker": Data("keep me".utf8)])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.contains(".restoring-") }.isEmpty)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.contains(".restoring-") }.isEmpty
+        )
 
         let forced = try await Self.cli(["restore", file, "--data-dir", target, "--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
         let aside = try #require(
-            try FileManager.default.contentsOfDirectory(atPath: work.path).first { $0.hasPrefix("target.before-restore-") })
+            try FileManager.default.contentsOfDirectory(atPath: work.path).first {
+                $0.hasPrefix("target.before-restore-")
+            }
+        )
         #expect(Self.contents(of: work.file(aside)) == ["marker": Data("keep me".utf8)])
         #expect(FileManager.default.fileExists(atPath: target + "/config.db"))
         #expect(!FileManager.default.fileExists(atPath: target + "/marker"))
 
         // A schema newer than this binary (a migration it does not know) is refused with the versions.
         let future = try await ChildProcess.run(
-            "/usr/bin/sqlite3", [target + "/config.db", "INSERT INTO grdb_migrations(identifier) VALUES ('v99-from-the-future')"])
+            "/usr/bin/sqlite3",
+            [target + "/config.db", "INSERT INTO grdb_migrations(identifier) VALUES ('v99-from-the-future')"]
+        )
         #expect(future.status == 0, "\(future.output)")
         #expect(try await Self.cli(["backup", work.file("newer.backup"), "--data-dir", target]).status == 0)
         let newer = try await Self.cli(["restore", work.file("newer.backup"), "--data-dir", work.file("fresh")])

@@ -8,7 +8,8 @@ import Testing
 struct DoctorThroughServerTests {
     /// The rows of `meshbox doctor` for `check`, e.g. `file modes  fail  readable by others: …`.
     static func row(_ output: String, _ check: String) -> String {
-        output.split(separator: "\n").first { $0.hasPrefix(check + " ") }.map(String.init) ?? "(no \(check) row in \(output))"
+        output.split(separator: "\n").first { $0.hasPrefix(check + " ") }.map(String.init)
+            ?? "(no \(check) row in \(output))"
     }
 
     @Test("doctor passes a served data dir, and names a loose key mode, a taken port and a missing data dir")
@@ -26,7 +27,10 @@ struct DoctorThroughServerTests {
 
         // Stopped, with a key others can read and the console port taken by someone else.
         chmod(data + "/ca/root-1.key.pem", 0o644)
-        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: port).get()
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(
+            host: "127.0.0.1",
+            port: port
+        ).get()
         let stopped = try await runMeshboxCLI(["doctor", "--data-dir", data, "--console-listen", "127.0.0.1:\(port)"])
         try await listener.close()
         #expect(stopped.status == 1)
@@ -35,7 +39,9 @@ struct DoctorThroughServerTests {
         #expect(modes.contains("fail") && modes.contains("root-1.key.pem (644)"), "\(stopped.stdout)")
         #expect(Self.row(stopped.stdout, "port console").contains("fail"), "\(stopped.stdout)")
 
-        let missing = try await runMeshboxCLI(["doctor", "--data-dir", server.directory.file("nowhere"), "--console-listen", "127.0.0.1:0"])
+        let missing = try await runMeshboxCLI([
+            "doctor", "--data-dir", server.directory.file("nowhere"), "--console-listen", "127.0.0.1:0",
+        ])
         #expect(missing.status == 1)
         #expect(Self.row(missing.stdout, "data dir").contains("no such directory"), "\(missing.stdout)")
     }

@@ -56,12 +56,20 @@ public struct BackupArchive: Sendable, Equatable {
         var modified = 0
         while true {
             guard offset + block <= bytes.count else {
-                throw MeshError(.backupCorrupt, "archive ends at byte \(bytes.count) inside a header or before its end marker (truncated)")
+                throw MeshError(
+                    .backupCorrupt,
+                    "archive ends at byte \(bytes.count) inside a header or before its end marker (truncated)"
+                )
             }
             let header = bytes[offset..<offset + block]
             if header.allSatisfy({ $0 == 0 }) {
-                guard offset + block * 2 <= bytes.count, bytes[offset + block..<offset + block * 2].allSatisfy({ $0 == 0 }) else {
-                    throw MeshError(.backupCorrupt, "archive ends at byte \(bytes.count) without its end marker (truncated)")
+                guard offset + block * 2 <= bytes.count,
+                    bytes[offset + block..<offset + block * 2].allSatisfy({ $0 == 0 })
+                else {
+                    throw MeshError(
+                        .backupCorrupt,
+                        "archive ends at byte \(bytes.count) without its end marker (truncated)"
+                    )
                 }
                 return BackupArchive(members: members, modified: modified)
             }
@@ -85,7 +93,9 @@ public struct BackupArchive: Sendable, Equatable {
             let start = offset + block
             guard start + size <= bytes.count else {
                 throw MeshError(
-                    .backupCorrupt, "member \(path): \(size) bytes announced, \(bytes.count - start) left (truncated)")
+                    .backupCorrupt,
+                    "member \(path): \(size) bytes announced, \(bytes.count - start) left (truncated)"
+                )
             }
             members.append(Member(path: path, mode: mode & 0o7777, bytes: Array(bytes[start..<start + size])))
             offset = start + (size + block - 1) / block * block
@@ -100,7 +110,8 @@ public struct BackupArchive: Sendable, Equatable {
             && components.allSatisfy { component in
                 !component.isEmpty && component != "." && component != ".."
                     && component.utf8.allSatisfy { byte in
-                        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
+                            || (byte >= 0x61 && byte <= 0x7A)
                             || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
                     }
             }
@@ -136,7 +147,8 @@ public struct BackupArchive: Sendable, Equatable {
 
     /// The header's byte sum with the checksum field counted as eight spaces.
     private static func checksum(_ header: [UInt8]) -> Int {
-        header.enumerated().reduce(0) { sum, pair in sum + ((148..<156).contains(pair.offset) ? 32 : Int(pair.element)) }
+        header.enumerated().reduce(0) { sum, pair in sum + ((148..<156).contains(pair.offset) ? 32 : Int(pair.element))
+        }
     }
 
     /// `value` in octal, zero-padded to `width - 1` digits and NUL-terminated.
@@ -147,7 +159,9 @@ public struct BackupArchive: Sendable, Equatable {
 
     private static func octal(_ field: [UInt8]) -> Int? {
         let digits = field.drop { $0 == UInt8(ascii: " ") }.prefix { $0 != 0 && $0 != UInt8(ascii: " ") }
-        guard !digits.isEmpty, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7") }) else { return nil }
+        guard !digits.isEmpty, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7") }) else {
+            return nil
+        }
         return Int(String(decoding: digits, as: UTF8.self), radix: 8)
     }
 

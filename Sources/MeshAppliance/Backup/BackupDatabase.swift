@@ -3,7 +3,7 @@ import GRDB
 import MeshCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The SQLite side of backup and restore, through GRDB.
@@ -71,7 +71,10 @@ enum BackupDatabase {
     private static func quickCheck(_ queue: DatabaseQueue) throws {
         let verdict = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
         guard verdict == ["ok"] else {
-            throw MeshError(.backupCorrupt, "\(queue.path): integrity check failed: \(verdict.prefix(3).joined(separator: "; "))")
+            throw MeshError(
+                .backupCorrupt,
+                "\(queue.path): integrity check failed: \(verdict.prefix(3).joined(separator: "; "))"
+            )
         }
     }
 
@@ -89,7 +92,8 @@ enum BackupDatabase {
                     let name = keyFile.split(separator: "/").last.map(String.init) ?? keyFile
                     try db.execute(
                         sql: "UPDATE roots SET key_file = ? WHERE generation = ?",
-                        arguments: [caDirectory + "/" + name, row["generation"] as Int])
+                        arguments: [caDirectory + "/" + name, row["generation"] as Int]
+                    )
                 }
             }
         } catch {

@@ -99,12 +99,16 @@ public struct BackupManifest: Codable, Sendable, Equatable {
             }
             guard member.bytes.count == file.size else {
                 throw MeshError(
-                    .backupCorrupt, "member \(member.path): \(member.bytes.count) bytes, the manifest says \(file.size)")
+                    .backupCorrupt,
+                    "member \(member.path): \(member.bytes.count) bytes, the manifest says \(file.size)"
+                )
             }
             let actual = sha256(member.bytes)
             guard actual == file.sha256.lowercased() else {
                 throw MeshError(
-                    .backupCorrupt, "member \(member.path): SHA-256 \(actual), the manifest says \(file.sha256) (damaged)")
+                    .backupCorrupt,
+                    "member \(member.path): SHA-256 \(actual), the manifest says \(file.sha256) (damaged)"
+                )
             }
         }
         if let missing = manifest.files.first(where: { !seen.contains($0.path) }) {

@@ -2,7 +2,7 @@ public import Foundation
 public import MeshCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `meshbox backup FILE`: one file holding a consistent snapshot of each database of a data
@@ -22,10 +22,14 @@ public enum DataDirectoryBackup {
     ///   meshbox state, `.io` for a database or file that cannot be read or an output that
     ///   cannot be written (each naming the path).
     public static func write(
-        dataDirectory: String, to output: String, meshboxVersion: String, now: Date = Date()
+        dataDirectory: String,
+        to output: String,
+        meshboxVersion: String,
+        now: Date = Date()
     ) throws -> Summary {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dataDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: dataDirectory, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
             throw MeshError(.invalidArgument, "--data-dir \(dataDirectory): no such directory")
         }
         let scratch = try scratchDirectory()
@@ -33,7 +37,8 @@ public enum DataDirectoryBackup {
 
         var members: [BackupArchive.Member] = []
         var databases: [BackupManifest.Database] = []
-        for path in DataDirectoryLayout.databases where FileManager.default.fileExists(atPath: dataDirectory + "/" + path) {
+        for path in DataDirectoryLayout.databases
+        where FileManager.default.fileExists(atPath: dataDirectory + "/" + path) {
             let copy = try BackupDatabase.snapshot(dataDirectory + "/" + path, scratch: scratch + "/snapshot.db")
             databases.append(.init(path: path, migrations: copy.migrations))
             members.append(.init(path: path, bytes: copy.bytes))
@@ -53,7 +58,12 @@ public enum DataDirectoryBackup {
         guard !members.isEmpty else {
             throw MeshError(.invalidArgument, "--data-dir \(dataDirectory): holds no meshbox databases or keys")
         }
-        let manifest = BackupManifest(meshboxVersion: meshboxVersion, createdAt: now, databases: databases, members: members)
+        let manifest = BackupManifest(
+            meshboxVersion: meshboxVersion,
+            createdAt: now,
+            databases: databases,
+            members: members
+        )
         let bytes = try manifest.archive(of: members, modified: now)
         do {
             try PrivateFile.write(bytes, to: output)

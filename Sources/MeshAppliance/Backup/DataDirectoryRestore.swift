@@ -2,7 +2,7 @@ public import Foundation
 public import MeshCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `meshbox restore FILE`: a backup back into a data directory no meshbox process uses.
@@ -24,14 +24,21 @@ public enum DataDirectoryRestore {
     ///   `.conflict` when a meshbox process holds the target or it is not empty without `force`,
     ///   `.io` for files that cannot be read or written (each naming the path).
     public static func restore(
-        backup file: String, into target: String, force: Bool, now: Date = Date()
+        backup file: String,
+        into target: String,
+        force: Bool,
+        now: Date = Date()
     ) async throws -> Summary {
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw MeshError(.invalidArgument, "backup file \(file): cannot read it (\(String(cString: strerror(errno))))")
+            throw MeshError(
+                .invalidArgument,
+                "backup file \(file): cannot read it (\(String(cString: strerror(errno))))"
+            )
         }
         let (manifest, members) = try BackupManifest.verified(Array(data))
         for member in members {
-            guard DataDirectoryLayout.databases.contains(member.path) || DataDirectoryLayout.isStateFile(member.path) else {
+            guard DataDirectoryLayout.databases.contains(member.path) || DataDirectoryLayout.isStateFile(member.path)
+            else {
                 throw MeshError(.backupUnsupported, "member \(member.path): not a file this meshbox restores")
             }
         }
@@ -81,7 +88,9 @@ public enum DataDirectoryRestore {
 
     /// Writes the members under `staging` (0700 directories, 0600 files), points the CA's roots
     /// at their key files under `finalDirectory`, and checks each database.
-    static func stage(_ members: [BackupArchive.Member], in staging: String, finalDirectory: String, mode: mode_t) async throws {
+    static func stage(_ members: [BackupArchive.Member], in staging: String, finalDirectory: String, mode: mode_t)
+        async throws
+    {
         try makeDirectory(staging, mode: mode)
         for member in members {
             let path = staging + "/" + member.path
@@ -94,7 +103,8 @@ public enum DataDirectoryRestore {
             }
         }
         let known = try await SchemaProbe.knownMigrations()
-        for database in DataDirectoryLayout.databases where FileManager.default.fileExists(atPath: staging + "/" + database) {
+        for database in DataDirectoryLayout.databases
+        where FileManager.default.fileExists(atPath: staging + "/" + database) {
             let path = staging + "/" + database
             try BackupDatabase.check(path)
             let applied = try BackupDatabase.appliedMigrations(path)
@@ -149,8 +159,10 @@ public enum DataDirectoryRestore {
     }
 
     private static func stamp(_ date: Date) -> String {
-        let format = Date.ISO8601FormatStyle().year().month().day().dateSeparator(.omitted).time(includingFractionalSeconds: false)
-            .timeSeparator(.omitted)
+        let format = Date.ISO8601FormatStyle().year().month().day().dateSeparator(.omitted).time(
+            includingFractionalSeconds: false
+        )
+        .timeSeparator(.omitted)
         return date.formatted(format)
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import MeshCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The data directory lock (`<data-dir>/lock`, see `DataDirectoryLock`) taken for a restore:
@@ -19,10 +19,13 @@ struct RestoreTargetLock {
             var buffer = [UInt8](repeating: 0, count: 32)
             let count = read(descriptor, &buffer, buffer.count)
             close(descriptor)
-            let pid = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let pid = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(
+                in: .whitespacesAndNewlines
+            )
             throw MeshError(
                 .conflict,
-                "data dir \(directory): a meshbox process\(pid.isEmpty ? "" : " (pid \(pid))") is using it; stop it before restoring")
+                "data dir \(directory): a meshbox process\(pid.isEmpty ? "" : " (pid \(pid))") is using it; stop it before restoring"
+            )
         }
     }
 

@@ -18,8 +18,11 @@ enum SchemaProbe {
         do {
             _ = try ConfigStore(path: directory + "/config.db", logger: quiet)
             let registry = try await Registry(
-                path: directory + "/registry.db", eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-                options: .init(nodeName: "schema-probe"), logger: quiet)
+                path: directory + "/registry.db",
+                eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                options: .init(nodeName: "schema-probe"),
+                logger: quiet
+            )
             await registry.shutdown()
             _ = try CertificateAuthority(directory: directory + "/ca", trustDomain: "cluster.local", logger: quiet)
         } catch {

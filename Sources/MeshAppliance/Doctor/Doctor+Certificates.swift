@@ -14,21 +14,38 @@ extension Doctor {
         where name.hasPrefix("root-") && name.hasSuffix(".cert.pem") {
             files.append(("ca " + name.dropLast(".cert.pem".count), caDirectory + "/" + name))
         }
-        if let intermediate = configuration.caIntermediateCertificate { files.append(("ca intermediate", intermediate)) }
+        if let intermediate = configuration.caIntermediateCertificate {
+            files.append(("ca intermediate", intermediate))
+        }
         if let console = configuration.console.tlsCertFile { files.append(("console certificate", console)) }
         var findings: [Finding] = []
         for (name, path) in files {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8), let certificate = try? Certificate(pemEncoded: text)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+                let certificate = try? Certificate(pemEncoded: text)
             else {
                 findings.append(Finding("cert " + name, .fail, "\(path): cannot read a PEM certificate"))
                 continue
             }
-            findings.append(expiry("cert " + name, path: path, notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter, now: now))
+            findings.append(
+                expiry(
+                    "cert " + name,
+                    path: path,
+                    notBefore: certificate.notValidBefore,
+                    notAfter: certificate.notValidAfter,
+                    now: now
+                )
+            )
         }
         if let identity = try? NodeFiles(dataDirectory: configuration.dataDirectory).loadIdentity() {
             findings.append(
-                expiry("cert node", path: NodeFiles(dataDirectory: configuration.dataDirectory).identityPath, notBefore: identity.notBefore,
-                    notAfter: identity.notAfter, now: now))
+                expiry(
+                    "cert node",
+                    path: NodeFiles(dataDirectory: configuration.dataDirectory).identityPath,
+                    notBefore: identity.notBefore,
+                    notAfter: identity.notAfter,
+                    now: now
+                )
+            )
         }
         return findings
     }
@@ -36,11 +53,17 @@ extension Doctor {
     static func expiry(_ check: String, path: String, notBefore: Date, notAfter: Date, now: Date) -> Finding {
         let until = notAfter.formatted(Date.ISO8601FormatStyle())
         if now < notBefore {
-            return Finding(check, .fail, "\(path): valid from \(notBefore.formatted(Date.ISO8601FormatStyle())), after this clock's now (clock set back?)")
+            return Finding(
+                check,
+                .fail,
+                "\(path): valid from \(notBefore.formatted(Date.ISO8601FormatStyle())), after this clock's now (clock set back?)"
+            )
         }
         if now >= notAfter { return Finding(check, .fail, "\(path): expired \(until)") }
         let days = Int(notAfter.timeIntervalSince(now) / 86400)
-        if notAfter.timeIntervalSince(now) < expiryWarning { return Finding(check, .warn, "\(path): expires \(until), in \(days) days") }
+        if notAfter.timeIntervalSince(now) < expiryWarning {
+            return Finding(check, .warn, "\(path): expires \(until), in \(days) days")
+        }
         return Finding(check, .ok, "expires \(until) (\(days) days)")
     }
 }

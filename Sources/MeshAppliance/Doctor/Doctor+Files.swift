@@ -2,7 +2,7 @@ import Foundation
 import MeshCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Doctor {
@@ -19,7 +19,9 @@ extension Doctor {
         let owner = (attributes[.ownerAccountName] as? String) ?? "?"
         if mode & 0o077 != 0 {
             // The files themselves are 0600 (checked below); open directory modes show their names.
-            findings.append(Finding("data dir", .warn, "\(path): mode \(String(mode, radix: 8)), others can list it; chmod 700"))
+            findings.append(
+                Finding("data dir", .warn, "\(path): mode \(String(mode, radix: 8)), others can list it; chmod 700")
+            )
         } else {
             findings.append(Finding("data dir", .ok, "\(path): owner \(owner), mode \(String(mode, radix: 8))"))
         }
@@ -38,7 +40,12 @@ extension Doctor {
             findings.append(Finding("file modes", .ok, "every file is 0600"))
         } else {
             findings.append(
-                Finding("file modes", .fail, "readable by others: \(loose.joined(separator: ", ")); chmod 600 (meshbox serve also tightens them at start)"))
+                Finding(
+                    "file modes",
+                    .fail,
+                    "readable by others: \(loose.joined(separator: ", ")); chmod 600 (meshbox serve also tightens them at start)"
+                )
+            )
         }
         return findings
     }
@@ -54,7 +61,9 @@ extension Doctor {
         }
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = read(descriptor, &buffer, buffer.count)
-        let pid = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
         return pid.isEmpty ? "?" : pid
     }
 }

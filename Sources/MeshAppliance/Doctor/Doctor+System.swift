@@ -3,7 +3,7 @@ import NIOCore
 import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Doctor {
@@ -31,7 +31,8 @@ extension Doctor {
                 findings.append(
                     running
                         ? Finding(check, .ok, "\(host):\(port) is taken (meshbox is running)")
-                        : Finding(check, .fail, "\(host):\(port) cannot be bound: \(error)"))
+                        : Finding(check, .fail, "\(host):\(port) cannot be bound: \(error)")
+                )
             }
         }
         return findings
@@ -51,7 +52,11 @@ extension Doctor {
         let result = unsafeBitCast(symbol, to: AdjustTime.self)(buffer)
         let timeError: Int32 = 5
         if result == timeError {
-            return Finding("clock", .warn, "not synchronised (adjtimex: TIME_ERROR); enable NTP (timedatectl set-ntp true)")
+            return Finding(
+                "clock",
+                .warn,
+                "not synchronised (adjtimex: TIME_ERROR); enable NTP (timedatectl set-ntp true)"
+            )
         }
         if result < 0 { return Finding("clock", .warn, "cannot read the synchronisation state: errno \(errno)") }
         return Finding("clock", .ok, "synchronised, now \(Date().formatted(Date.ISO8601FormatStyle()))")
@@ -71,7 +76,11 @@ extension Doctor {
             .map { $0 + "/" + tool }.first { FileManager.default.isExecutableFile(atPath: $0) }
         return [
             found.map { Finding("nat tools", .ok, "\($0) (proxy.capture: \(configuration.proxy.capture.rawValue))") }
-                ?? Finding("nat tools", .fail, "\(tool) not found; proxy.capture: \(configuration.proxy.capture.rawValue) needs it (apt install \(tool == "nft" ? "nftables" : "iptables"))")
+                ?? Finding(
+                    "nat tools",
+                    .fail,
+                    "\(tool) not found; proxy.capture: \(configuration.proxy.capture.rawValue) needs it (apt install \(tool == "nft" ? "nftables" : "iptables"))"
+                )
         ]
     }
 }

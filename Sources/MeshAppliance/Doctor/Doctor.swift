@@ -34,7 +34,8 @@ public enum Doctor {
         var findings = files
         findings.append(
             holder.map { Finding("running", .ok, "a meshbox process (pid \($0)) holds \(configuration.dataDirectory)") }
-                ?? Finding("running", .ok, "no meshbox process holds \(configuration.dataDirectory)"))
+                ?? Finding("running", .ok, "no meshbox process holds \(configuration.dataDirectory)")
+        )
         findings += await ports(configuration, running: holder != nil)
         findings += certificates(configuration, now: now)
         findings.append(clock())

@@ -10,21 +10,28 @@ struct BackupArchiveTests {
         [0, 1, 511, 512, 513, 10_000].enumerated().map { index, size in
             BackupArchive.Member(
                 path: index % 2 == 0 ? "file-\(size)" : "ca/root-\(size).key.pem",
-                bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) })
+                bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }
+            )
         }
     }
 
     static func sampleBackup() throws -> [UInt8] {
         let members = sampleMembers()
         let manifest = BackupManifest(
-            meshboxVersion: "0.1.0", createdAt: Date(timeIntervalSince1970: 1_800_000_000),
-            databases: [.init(path: "file-0", migrations: ["v1"])], members: members)
+            meshboxVersion: "0.1.0",
+            createdAt: Date(timeIntervalSince1970: 1_800_000_000),
+            databases: [.init(path: "file-0", migrations: ["v1"])],
+            members: members
+        )
         return try manifest.archive(of: members, modified: Date(timeIntervalSince1970: 1_800_000_000))
     }
 
     @Test("members of every size round-trip byte for byte, in order, with their modes")
     func roundTrip() throws {
-        let archive = BackupArchive(members: Self.sampleMembers() + [.init(path: "x", mode: 0o640, bytes: [1])], modified: 1234)
+        let archive = BackupArchive(
+            members: Self.sampleMembers() + [.init(path: "x", mode: 0o640, bytes: [1])],
+            modified: 1234
+        )
         let bytes = try archive.encoded()
         #expect(bytes.count % 512 == 0)
         #expect(try BackupArchive.decode(bytes) == archive)
@@ -35,22 +42,40 @@ struct BackupArchiveTests {
         let directory = try TemporaryDirectory(prefix: "backup-archive")
         defer { directory.remove() }
         let members = Self.sampleMembers()
-        try Data(try BackupArchive(members: members, modified: 1_800_000_000).encoded()).write(to: URL(fileURLWithPath: directory.file("a.tar")))
+        try Data(try BackupArchive(members: members, modified: 1_800_000_000).encoded()).write(
+            to: URL(fileURLWithPath: directory.file("a.tar"))
+        )
         try FileManager.default.createDirectory(atPath: directory.file("out"), withIntermediateDirectories: true)
-        let extract = try await ChildProcess.run("/bin/tar", ["-xf", directory.file("a.tar"), "-C", directory.file("out")])
+        let extract = try await ChildProcess.run(
+            "/bin/tar",
+            ["-xf", directory.file("a.tar"), "-C", directory.file("out")]
+        )
         #expect(extract.status == 0, "\(extract.output)")
         for member in members {
-            #expect(FileManager.default.contents(atPath: directory.file("out/" + member.path)).map(Array.init) == member.bytes)
+            #expect(
+                FileManager.default.contents(atPath: directory.file("out/" + member.path)).map(Array.init)
+                    == member.bytes
+            )
         }
         let made = try await ChildProcess.run(
-            "/bin/tar", ["--format=ustar", "-cf", directory.file("b.tar"), "-C", directory.file("out"), "file-511", "ca/root-512.key.pem"])
+            "/bin/tar",
+            [
+                "--format=ustar", "-cf", directory.file("b.tar"), "-C", directory.file("out"), "file-511",
+                "ca/root-512.key.pem",
+            ]
+        )
         #expect(made.status == 0, "\(made.output)")
-        let read = try BackupArchive.decode(Array(try #require(FileManager.default.contents(atPath: directory.file("b.tar")))))
+        let read = try BackupArchive.decode(
+            Array(try #require(FileManager.default.contents(atPath: directory.file("b.tar"))))
+        )
         #expect(read.members.map(\.path) == ["file-511", "ca/root-512.key.pem"])
         #expect(read.members.map(\.bytes) == [members[2].bytes, members[3].bytes])
     }
 
-    @Test("a backup cut anywhere is refused as truncated or damaged", arguments: [0, 100, 511, 512, 1024, 1500, 4096, -1024, -513, -1])
+    @Test(
+        "a backup cut anywhere is refused as truncated or damaged",
+        arguments: [0, 100, 511, 512, 1024, 1500, 4096, -1024, -513, -1]
+    )
     func truncation(cutFromStart: Int) throws {
         let bytes = try Self.sampleBackup()
         let length = cutFromStart >= 0 ? cutFromStart : bytes.count + cutFromStart
@@ -91,7 +116,10 @@ struct BackupArchiveTests {
         #expect(throws: Never.self) { try BackupManifest.verified(try manifest.archive(of: members, modified: Date())) }
     }
 
-    @Test("paths that could leave the data dir are refused", arguments: ["../x", "/etc/passwd", "a//b", "", "a/./b", "ca/..", "sp ace"])
+    @Test(
+        "paths that could leave the data dir are refused",
+        arguments: ["../x", "/etc/passwd", "a//b", "", "a/./b", "ca/..", "sp ace"]
+    )
     func unsafePaths(path: String) {
         #expect(throws: MeshError.self) { try BackupArchive(members: [.init(path: path, bytes: [1])]).encoded() }
     }
@@ -104,6 +132,9 @@ struct BackupArchiveTests {
         let archive = try manifest.archive(of: members, modified: Date())
         let error = try #require(throws: MeshError.self) { try BackupManifest.verified(archive) }
         #expect(error.code == .backupUnsupported)
-        #expect(error.message.contains("9.0.0") && error.message.contains("\(BackupManifest.currentFormatVersion + 1)"), "\(error)")
+        #expect(
+            error.message.contains("9.0.0") && error.message.contains("\(BackupManifest.currentFormatVersion + 1)"),
+            "\(error)"
+        )
     }
 }
