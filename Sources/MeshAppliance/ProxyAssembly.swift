@@ -35,7 +35,10 @@ struct ProxyAssembly {
             snapshots: source.snapshots(for: .local(roles: [.proxy])), capture: capture, board: board,
             options: .init(removeRulesOnStop: settings.removeRulesOnStop), logger: logger, onReconciled: onReconciled,
             onServices: { snapshot, services in
-                dns.map { $0.server.update(DNSTable(services: services, domain: $0.domain, revision: snapshot.configRevision)) }
+                // The SOA serial: the config revision where the compiler runs; a remote node's
+                // snapshots carry none, so there the node's own snapshot version, which grows too.
+                let revision = snapshot.configRevision != 0 ? snapshot.configRevision : Int64(truncatingIfNeeded: snapshot.version)
+                dns.map { $0.server.update(DNSTable(services: services, domain: $0.domain, revision: revision)) }
             })
         let dnsService = dns.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0.server, serviceName: "proxy-dns")] }
         return ProxyAssembly(board: board, services: (dnsService ?? []) + [.init(service: role, serviceName: "proxy")])
