@@ -10,8 +10,10 @@ struct ValueDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy keyType: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let object) = value else { throw log.mismatch("map", value, codingPath) }
+        // A declared-unsupported field is refused even when the type keeps a property for it (the
+        // Swift API may still carry it), so Istio YAML that sets it never decodes into a silent no-op.
         let unsupported = (type as? any UnsupportedFieldsDeclaring.Type)?.unsupportedFields ?? []
-        for name in object.keys.sorted() where Key(stringValue: name) == nil {
+        for name in object.keys.sorted() where unsupported.contains(name) || Key(stringValue: name) == nil {
             _ = log.report(codingPath + [NameKey(name)], unsupported.contains(name) ? "not supported" : "unknown field")
         }
         return KeyedDecodingContainer(ObjectContainer<Key>(object: object, codingPath: codingPath, log: log))

@@ -1,8 +1,14 @@
 extension Validator {
-    /// Envoy's `retry_on` conditions (HTTP and gRPC), besides plain status codes.
+    /// The `retry_on` conditions the gateway implements, besides plain status codes.
     static let retryConditions: Set<String> = [
-        "5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "envoy-ratelimited",
-        "retriable-4xx", "refused-stream", "retriable-status-codes", "retriable-headers", "http3-post-connect-failure",
+        "5xx", "gateway-error", "reset", "reset-before-request", "connect-failure",
+        "retriable-4xx", "refused-stream", "retriable-status-codes",
+    ]
+
+    /// Envoy conditions the gateway does not implement: refused rather than accepted as no-ops. The
+    /// gRPC ones read `grpc-status`, which the gateway's retry decision does not look at.
+    static let unsupportedRetryConditions: Set<String> = [
+        "envoy-ratelimited", "retriable-headers", "http3-post-connect-failure",
         "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable",
     ]
 
@@ -175,7 +181,9 @@ extension Validator {
             for condition in retryOn.split(separator: ",", omittingEmptySubsequences: false) {
                 let trimmed = String(condition).trimmingSpaces()
                 if let code = Int(trimmed), (100...599).contains(code) { continue }
-                if !retryConditions.contains(trimmed) {
+                if unsupportedRetryConditions.contains(trimmed) {
+                    issues.error(path + ".retryOn", "retry condition \"\(trimmed)\" is not supported")
+                } else if !retryConditions.contains(trimmed) {
                     issues.error(path + ".retryOn", "unknown retry condition \"\(trimmed)\"")
                 }
             }

@@ -55,5 +55,6 @@ extension GatewaySpec {
 }
 
 extension GatewaySpec.Server: UnsupportedFieldsDeclaring {
-    static var unsupportedFields: Set<String> { ["defaultEndpoint"] }
+    /// `bind`: the gateway listens on every address of its node; the server's address is not applied.
+    static var unsupportedFields: Set<String> { ["bind", "defaultEndpoint"] }
 }

@@ -60,5 +60,7 @@ public struct ServiceEntrySpec: Sendable, Hashable, Codable {
 }
 
 extension ServiceEntrySpec: UnsupportedFieldsDeclaring {
-    static var unsupportedFields: Set<String> { ["workloadSelector"] }
+    /// `subjectAltNames` is not checked against the upstream's certificate (the names checked come
+    /// from a DestinationRule's `tls.subjectAltNames` or the registered instances' identities).
+    static var unsupportedFields: Set<String> { ["subjectAltNames", "workloadSelector"] }
 }

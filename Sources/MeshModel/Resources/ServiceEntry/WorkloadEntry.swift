@@ -31,3 +31,9 @@ public struct WorkloadEntry: Sendable, Hashable, Codable {
         self.serviceAccount = serviceAccount
     }
 }
+
+extension WorkloadEntry: UnsupportedFieldsDeclaring {
+    /// Neither is used yet: endpoints are not grouped by locality and every address is reachable
+    /// directly (no network gateways).
+    static var unsupportedFields: Set<String> { ["locality", "network"] }
+}

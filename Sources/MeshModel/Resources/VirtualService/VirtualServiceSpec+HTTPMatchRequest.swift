@@ -51,5 +51,6 @@ extension VirtualServiceSpec {
 }
 
 extension VirtualServiceSpec.HTTPMatchRequest: UnsupportedFieldsDeclaring {
-    static var unsupportedFields: Set<String> { ["sourceLabels", "statPrefix"] }
+    /// `sourceNamespace` and `sourceLabels` need the calling workload, which the gateway does not know.
+    static var unsupportedFields: Set<String> { ["sourceLabels", "sourceNamespace", "statPrefix"] }
 }

@@ -88,7 +88,8 @@ extension VirtualServiceSpec {
 }
 
 extension VirtualServiceSpec.HTTPRetry: UnsupportedFieldsDeclaring {
-    static var unsupportedFields: Set<String> { ["retryIgnorePreviousHosts", "backoff"] }
+    /// `retryRemoteLocalities`: meshbox has no locality-aware routing to widen.
+    static var unsupportedFields: Set<String> { ["retryIgnorePreviousHosts", "retryRemoteLocalities", "backoff"] }
 }
 
 extension VirtualServiceSpec.HTTPFaultInjection.Delay: UnsupportedFieldsDeclaring {

@@ -66,9 +66,11 @@ extension VirtualServiceSpec {
 }
 
 extension VirtualServiceSpec.TLSMatchAttributes: UnsupportedFieldsDeclaring {
-    static var unsupportedFields: Set<String> { ["sourceLabels"] }
+    /// The calling workload is not known at the gateway; `destinationSubnets` is not matched.
+    static var unsupportedFields: Set<String> { ["destinationSubnets", "sourceLabels", "sourceNamespace"] }
 }
 
 extension VirtualServiceSpec.L4MatchAttributes: UnsupportedFieldsDeclaring {
-    static var unsupportedFields: Set<String> { ["sourceLabels"] }
+    /// The calling workload is not known at the gateway; `destinationSubnets` is not matched.
+    static var unsupportedFields: Set<String> { ["destinationSubnets", "sourceLabels", "sourceNamespace"] }
 }
