@@ -3,6 +3,7 @@
 set -euo pipefail
 need=(libsqlite3-dev zlib1g-dev libre2-dev python3 openssl curl chromium chromium-driver python3-venv iptables iproute2 nftables bind9-dnsutils "$@")
 need+=(conntrack)  # the node proxy deletes stale UDP flows with conntrack -D
+need+=(sqlite3)  # backup/restore and registry migration tests read and fake schemas with the sqlite3 shell
 # scripts/build-deb.sh and its test: dpkg-shlibdeps, strip/readelf, lintian, systemd-analyze.
 need+=(dpkg-dev binutils lintian systemd strace)  # strace: the unit's system call filter test
 missing=()
