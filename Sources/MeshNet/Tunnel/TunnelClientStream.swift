@@ -54,6 +54,9 @@ final class TunnelClientStream: ChannelInboundHandler {
                 return context.close(promise: nil)
             }
             state = .holding([])
+            // Until the relay joins, frames stay with NIO and hold the flow-control window.
+            let channel = context.channel
+            channel.setOption(.autoRead, value: false).whenFailure { _ in channel.close(promise: nil) }
             response.succeed(headers.headers)
         case .holding(var held):
             held.append(payload)
@@ -71,6 +74,10 @@ final class TunnelClientStream: ChannelInboundHandler {
         state = .relaying
         for payload in held { context.fireChannelRead(wrapInboundOut(payload)) }
         if !held.isEmpty { context.fireChannelReadComplete() }
+        // A stream channel does not read again when autoRead is turned back on; ask once.
+        let channel = context.channel
+        channel.setOption(.autoRead, value: true).whenFailure { _ in channel.close(promise: nil) }
+        channel.read()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
