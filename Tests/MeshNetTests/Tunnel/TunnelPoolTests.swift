@@ -97,4 +97,32 @@ struct TunnelPoolTests {
             stream.cancel()
         }
     }
+
+    @Test("renewed credentials are presented on the next connection, and the old identity's connection is not reused")
+    func renewal() async throws {
+        try await TunnelTestBed.with { bed in
+            let (_, listener) = try await bed.startServer()
+            let echo = try await bed.startEcho()
+            let pool = bed.pool()
+            let credentials = try bed.credentials(TunnelTestBed.clientID)
+            let target = try #require(echo.localAddress)
+            let node = try #require(listener.localAddress)
+            let first = try await pool.open(target: target, node: node, credentials: credentials).get()
+            #expect(try await bed.firstRequest().peer.spiffeID == TunnelTestBed.clientID)
+
+            let renewedID = "spiffe://mesh.local/ns/shop/sa/productpage-v2"
+            let leaf = try bed.authority.issue(spiffeID: renewedID)
+            try credentials.update(
+                TLSIdentity(
+                    certificateChainPEM: try leaf.chainPEM, privateKeyPEM: leaf.privateKeyPEM,
+                    trustBundlePEM: try bed.authority.certificatePEM))
+            let second = try await pool.open(target: target, node: node, credentials: credentials).get()
+            #expect(try await bed.firstRequest().peer.spiffeID == renewedID)
+            let firstParent = try #require(first.channel.parent)
+            let secondParent = try #require(second.channel.parent)
+            #expect(firstParent !== secondParent)
+            first.cancel()
+            second.cancel()
+        }
+    }
 }
