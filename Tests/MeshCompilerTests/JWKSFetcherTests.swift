@@ -19,6 +19,33 @@ struct JWKSFetcherTests {
 
     struct Unreachable: Error {}
 
+    @Test("each fetch gets its rule's timeout, 5s when the rule sets none")
+    func timeouts() async throws {
+        let a = "https://a.test/jwks", b = "https://b.test/jwks"
+        let seen = Mutex<[String: Duration]>([:])
+        let (configs, feed) = AsyncStream.makeStream(of: ConfigState.self)
+        let fetcher = JWKSFetcher(configUpdates: configs, refreshInterval: .seconds(3600)) { uri, timeout in
+            seen.withLock { $0[uri] = timeout }
+            return Self.keys(uri)
+        }
+        let documents = fetcher.documents()
+        let run = Task { try await fetcher.run() }
+        defer { run.cancel() }
+        feed.yield(
+            try Fixtures.config(
+                """
+                apiVersion: security.istio.io/v1
+                kind: RequestAuthentication
+                metadata: {name: r}
+                spec:
+                  jwtRules:
+                  - {issuer: a, jwksUri: "\(a)", timeout: 750ms}
+                  - {issuer: b, jwksUri: "\(b)"}
+                """))
+        _ = try await waitFor("both key sets", in: documents) { $0.count == 2 }
+        #expect(seen.withLock { $0 } == [a: .milliseconds(750), b: .seconds(5)])
+    }
+
     @Test("fetches a named URI, refetches it every interval, keeps the last good keys on failure, forgets unnamed URIs")
     func refresh() async throws {
         let a = "https://a.test/jwks", b = "https://b.test/jwks"
