@@ -3,6 +3,10 @@
 extension FieldAuditTable {
     static let otherKinds: [(test: String, fields: [String])] = [
         (
+            "VIPs come from the configured range, show in get svc, survive a restart, refuse collisions and exhaustion",
+            ["ServiceSpec.vip"]
+        ),
+        (
             "when request.headers conditions",
             ["AuthorizationPolicySpec.Condition.key", "AuthorizationPolicySpec.Condition.values",
              "AuthorizationPolicySpec.Rule.when"]

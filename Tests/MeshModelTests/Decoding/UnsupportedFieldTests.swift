@@ -49,6 +49,11 @@ struct UnsupportedFieldTests {
                 "spec.servers[0].bind"
             ),
             (
+                "Gateway",
+                "{selector: {app: gw}, servers: [{port: {number: 80, name: http, protocol: HTTP, targetPort: 8080}, hosts: [a]}]}",
+                "spec.servers[0].port.targetPort"
+            ),
+            (
                 "ServiceEntry",
                 "{hosts: [a.example.com], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS, subjectAltNames: [a.example.com]}",
                 "spec.subjectAltNames"

@@ -58,3 +58,8 @@ extension GatewaySpec.Server: UnsupportedFieldsDeclaring {
     /// `bind`: the gateway listens on every address of its node; the server's address is not applied.
     static var unsupportedFields: Set<String> { ["bind", "defaultEndpoint"] }
 }
+
+extension GatewaySpec.Port: UnsupportedFieldsDeclaring {
+    /// `targetPort`: a gateway listens on `number` itself; nothing reads another port.
+    static var unsupportedFields: Set<String> { ["targetPort"] }
+}
