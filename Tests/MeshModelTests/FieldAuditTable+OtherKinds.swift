@@ -2,6 +2,7 @@
 /// ServiceEntry, Secret and metadata.
 extension FieldAuditTable {
     static let otherKinds: [(test: String, fields: [String])] = [
+        ("a gateway selection limits the listeners to the selected Gateways", ["GatewaySpec.selector"]),
         (
             "VIPs come from the configured range, show in get svc, survive a restart, refuse collisions and exhaustion",
             ["ServiceSpec.vip"]

@@ -20,7 +20,6 @@ enum FieldAuditTable {
         "GatewaySpec.ServerTLSSettings.cipherSuites",
         "GatewaySpec.ServerTLSSettings.maxProtocolVersion",
         "GatewaySpec.ServerTLSSettings.minProtocolVersion",
-        "GatewaySpec.selector",
         "ObjectMeta.annotations",
         "ObjectMeta.labels",
         "RequestAuthenticationSpec.JWTRule.timeout",
