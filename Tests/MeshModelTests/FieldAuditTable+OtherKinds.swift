@@ -2,6 +2,11 @@
 /// ServiceEntry, Secret and metadata.
 extension FieldAuditTable {
     static let otherKinds: [(test: String, fields: [String])] = [
+        (
+            "notRequestPrincipals in a DENY policy refuses requests without a token (403), lets a verified one through",
+            ["AuthorizationPolicySpec.Source.notRequestPrincipals"]
+        ),
+        ("each fetch gets its rule's timeout, 5s when the rule sets none", ["RequestAuthenticationSpec.JWTRule.timeout"]),
         ("a gateway selection limits the listeners to the selected Gateways", ["GatewaySpec.selector"]),
         (
             "VIPs come from the configured range, show in get svc, survive a restart, refuse collisions and exhaustion",

@@ -9,7 +9,6 @@ enum FieldAuditTable {
     /// Accepted fields with no effect test found: a finding each (an effect test to write and name
     /// here, or a refusal in the type's `unsupportedFields`), never a place to park a new field.
     static let unaudited: Set<String> = [
-        "AuthorizationPolicySpec.Source.notRequestPrincipals",
         "DestinationRuleSpec.ConnectionPoolSettings.HTTPSettings.http2MaxRequests",
         "DestinationRuleSpec.ConnectionPoolSettings.TCPSettings.idleTimeout",
         "DestinationRuleSpec.ConsistentHashLB.HTTPCookie.path",
@@ -22,7 +21,6 @@ enum FieldAuditTable {
         "GatewaySpec.ServerTLSSettings.minProtocolVersion",
         "ObjectMeta.annotations",
         "ObjectMeta.labels",
-        "RequestAuthenticationSpec.JWTRule.timeout",
         "SecretSpec.type",
         "ServiceEntrySpec.Port.targetPort",
         "ServiceEntrySpec.addresses",
