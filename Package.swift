@@ -97,7 +97,7 @@ let package = Package(
         .target(
             name: "MeshRegistry",
             dependencies: [
-                "MeshCore", "MeshModel", "MeshAPI",
+                "MeshCore", "MeshModel", "MeshAPI", "MeshDNS",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -341,6 +341,7 @@ let package = Package(
             name: "MeshTesting",
             dependencies: [
                 "MeshCore", "MeshModel", "MeshAPI", "MeshDNS",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -385,7 +386,7 @@ let package = Package(
         .testTarget(
             name: "MeshRegistryTests",
             dependencies: [
-                "MeshCore", "MeshModel", "MeshAPI", "MeshRegistry", "MeshTesting",
+                "MeshCore", "MeshModel", "MeshAPI", "MeshRegistry", "MeshDNS", "MeshTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -467,7 +468,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MeshApplianceTests",
-            dependencies: ["MeshAppliance", "MeshTesting"],
+            dependencies: ["MeshAppliance", "MeshTesting", "MeshDNS", "MeshRegistry"],
             swiftSettings: settings
         ),
         .testTarget(

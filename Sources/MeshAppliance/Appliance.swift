@@ -89,7 +89,12 @@ public struct Appliance: Sendable {
                     healthChecks: .init(denyCIDRs: configuration.registryHealthCheckDenyCIDRs)),
                 logger: Logger(label: "meshbox.registry"))
             registry = opened
-            services.append(.init(service: RegistryRole(registry: opened, configUpdates: store?.watch()), serviceName: "registry"))
+            let resolver = ServiceEntryResolver(
+                settings: configuration.registryDNS.resolverSettings, logger: Logger(label: "meshbox.registry.dns"))
+            services.append(
+                .init(
+                    service: RegistryRole(registry: opened, configUpdates: store?.watch(), resolver: resolver),
+                    serviceName: "registry"))
             readiness.markReady(.registry)
         }
         // The compiler runs wherever both of its inputs do; it is what the data-plane roles consume.

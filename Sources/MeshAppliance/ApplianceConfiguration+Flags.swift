@@ -70,7 +70,7 @@ extension ApplianceConfiguration {
             "ca.intermediate.key: \(caIntermediateKey ?? "")",
             "ca.intermediate.chain: \(caIntermediateChain ?? "")",
             "registry.healthCheck.denyCIDRs: \(registryHealthCheckDenyCIDRs.map(\.description).joined(separator: ","))",
-        ].joined(separator: "\n") + "\n" + (console.summary + gateway.summary + proxy.summary + xds.summary + controlPlane.summary).joined(separator: "\n")
+        ].joined(separator: "\n") + "\n" + (registryDNS.summary + console.summary + gateway.summary + proxy.summary + xds.summary + controlPlane.summary).joined(separator: "\n")
     }
 }
 

@@ -50,6 +50,8 @@ public struct ApplianceConfiguration: Sendable, Equatable {
     public var caIntermediateChain: String?
     /// Registry: addresses health checks may not target (`registry.healthCheck.denyCIDRs`).
     public var registryHealthCheckDenyCIDRs: [IPBlock] = []
+    /// Registry: how DNS ServiceEntries are resolved (`registry.dns`).
+    public var registryDNS = RegistryDNSSettings()
     public var gateway = GatewaySettings()
     /// The node proxy (`proxy:`): how VIP traffic is captured; used only when the role is named.
     public var proxy = NodeProxySettings()
@@ -237,6 +239,7 @@ extension ApplianceConfiguration {
                 }
             case "registry":
                 try reader.object(value, path: path) { key, value, path in
+                    if key == "dns" { return try config.registryDNS.read(value, reader: reader, path: path) }
                     guard key == "healthCheck" else { throw reader.unknown(path) }
                     try reader.object(value, path: path) { key, value, path in
                         guard key == "denyCIDRs" else { throw reader.unknown(path) }

@@ -25,8 +25,8 @@ extension Compilation {
             var endpoints: [Snapshot.LbEndpoint] = []
             if let target = request.target, subsetKnown {
                 endpoints = self.endpoints(of: target, port: servicePort ?? .init(number: request.port), labels: subset?.labels ?? [:])
-                if target.resolution != nil, target.resolution != .static {
-                    warn(request.origin, request.path + ".host", "\(request.fqdn) is not a STATIC ServiceEntry; the compiler does not resolve it yet, so it has no endpoints")
+                if target.resolution == ServiceEntrySpec.Resolution.none {
+                    warn(request.origin, request.path + ".host", "\(request.fqdn) is a ServiceEntry with resolution NONE, which has no endpoints to route to")
                 }
             }
             assignments.append(Snapshot.ClusterLoadAssignment(clusterName: request.name, endpoints: endpoints))

@@ -55,8 +55,10 @@ struct ServiceCatalog {
             for written in spec.hosts {
                 let host = written.lowercased()
                 guard entryHosts[host] == nil, !host.contains("*") else { continue }
+                // A DNS entry without endpoints has each host's resolved addresses under the host.
+                let registryName = spec.registryService(forHost: host, entryName: stored.key.name)
                 entryHosts[host] = ServiceTarget(
-                    fqdn: host, registryName: stored.key.name, registryNamespace: stored.key.namespace,
+                    fqdn: host, registryName: registryName, registryNamespace: stored.key.namespace,
                     ports: ports.sorted { $0.number < $1.number }, resolution: spec.resolution ?? ServiceEntrySpec.Resolution.none,
                     vips: vips.filter { $0.host == written }.map(\.address), resource: stored.key)
             }

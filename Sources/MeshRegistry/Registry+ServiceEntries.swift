@@ -11,10 +11,22 @@ extension Registry {
     public func applyConfig(_ config: ConfigState) {
         guard !isShutDown, config.revision != lastConfigRevision else { return }
         lastConfigRevision = config.revision
+        applyServiceEntries(config, resolved: [:])
+    }
+
+    /// `applyConfig(_:)` with the answers for the names of `resolution: DNS` and
+    /// `DNS_ROUND_ROBIN` ServiceEntries (name → addresses, see `ServiceEntryDNSMapping`), which
+    /// `ServiceEntryResolver` keeps and passes with every config state and every changed answer.
+    /// A name without an answer yet adds no instance.
+    public func applyServiceEntries(_ config: ConfigState, resolved: [String: [String]]) {
+        guard !isShutDown else { return }
         let now = Date()
         var desired: [String: Instance] = [:]
         for stored in config.resources(of: .serviceEntry) {
-            for candidate in ServiceEntryMapping.instances(of: stored.resource, now: now) {
+            let candidates =
+                ServiceEntryMapping.instances(of: stored.resource, now: now)
+                + ServiceEntryDNSMapping.instances(of: stored.resource, resolved: resolved, now: now)
+            for candidate in candidates {
                 if let taken = instance(candidate.id), taken.source == .api {
                     logger.debug(
                         "ServiceEntry endpoint skipped: an API instance has its id",

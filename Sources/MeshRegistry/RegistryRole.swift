@@ -15,16 +15,23 @@ public import ServiceLifecycle
 public struct RegistryRole: Service {
     public let registry: Registry
     private let configUpdates: AsyncStream<ConfigState>?
+    /// Resolves the names of DNS ServiceEntries; without it they have no instances.
+    private let resolver: ServiceEntryResolver?
 
-    public init(registry: Registry, configUpdates: AsyncStream<ConfigState>? = nil) {
+    public init(registry: Registry, configUpdates: AsyncStream<ConfigState>? = nil, resolver: ServiceEntryResolver? = nil) {
         self.registry = registry
         self.configUpdates = configUpdates
+        self.resolver = resolver
     }
 
     public func run() async throws {
         if let configUpdates {
-            for await config in configUpdates.cancelOnGracefulShutdown() {
-                await registry.applyConfig(config)
+            if let resolver {
+                await resolver.run(configs: configUpdates.cancelOnGracefulShutdown(), registry: registry)
+            } else {
+                for await config in configUpdates.cancelOnGracefulShutdown() {
+                    await registry.applyConfig(config)
+                }
             }
         }
         // The config stream may end before shutdown (its role stopped): keep the last config.

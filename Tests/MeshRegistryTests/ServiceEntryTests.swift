@@ -35,8 +35,12 @@ struct ServiceEntryTests {
                 endpoints: [WorkloadEntry(address: "192.0.2.20")])
             await registry.applyConfig(Self.config(revision: 1, entries: [("payments", Self.payments), ("web", dns)]))
 
+            // The DNS entry's endpoint is an IP address: used as written, with nothing to resolve.
             let instances = try await registry.instances(service: nil, namespace: nil)
-            #expect(instances.map(\.id) == ["payments.shop-192.0.2.10:443", "payments.shop-192.0.2.11:8443"])
+            #expect(
+                instances.map(\.id) == [
+                    "payments.shop-192.0.2.10:443", "payments.shop-192.0.2.11:8443", "web.shop-192.0.2.20:443",
+                ])
             let first = try #require(instances.first)
             #expect(first.service == "payments")
             #expect(first.namespace == "shop")

@@ -85,13 +85,9 @@ extension ClusterRuntime {
 
     func socketAddress(_ endpoint: UpstreamEndpoint) throws -> SocketAddress {
         if let cached = addresses[endpoint.key] { return cached }
-        let address: SocketAddress
-        if let ip = try? SocketAddress(ipAddress: endpoint.address, port: endpoint.port) {
-            address = ip
-        } else {
-            // A DNS name (ServiceEntry with resolution DNS): resolved once per loop and cached.
-            address = try SocketAddress.makeAddressResolvingHost(endpoint.address, port: endpoint.port)
-        }
+        // Endpoints are IP addresses: the control plane resolves the names of DNS ServiceEntries
+        // (the registry's ServiceEntryResolver), so nothing on an event loop ever waits on DNS.
+        let address = try SocketAddress(ipAddress: endpoint.address, port: endpoint.port)
         addresses[endpoint.key] = address
         return address
     }
