@@ -4,7 +4,8 @@ import MeshModel
 import NIOCore
 
 /// ServiceEntry → instances: each endpoint of a `resolution: STATIC` ServiceEntry becomes an
-/// instance (other resolutions have no instances in the registry).
+/// instance (`DNS` and `DNS_ROUND_ROBIN` ones come through `ServiceEntryDNSMapping`, which
+/// builds on this with the resolved addresses; `NONE` has none).
 ///
 /// - `service` is the ServiceEntry's `metadata.name` and `namespace` its namespace (hosts may be
 ///   many and are names like `api.example.com`; the name is the one key a Service also has);
