@@ -271,14 +271,10 @@ public struct Appliance: Sendable {
     }
 
     /// The SPIFFE identities of the workloads registered on a node, which that node may request
-    /// certificates for: `spiffe://<td>/ns/<namespace>/sa/<service-account>`, the service account
-    /// being the instance's `serviceAccount` label, else its service name.
+    /// certificates for (`NodeAuthorization.workloadIdentities`).
     static func workloadIdentities(on node: String, registry: Registry?, trustDomain: String) async -> Set<String> {
         guard let registry, let instances = try? await registry.instances(service: nil, namespace: nil) else { return [] }
-        return Set(
-            instances.filter { $0.node == node }.map {
-                "spiffe://\(trustDomain)/ns/\($0.namespace)/sa/\($0.labels["serviceAccount"] ?? $0.service)"
-            })
+        return NodeAuthorization.workloadIdentities(of: instances, on: node, trustDomain: trustDomain)
     }
 
     /// Logging and metrics are process-wide; bootstrap them once, before any role is built.
