@@ -38,6 +38,7 @@ enum ADSTypeURL {
         case MeshboxTypeURL.cluster: "meshbox.Cluster"
         case MeshboxTypeURL.clusterLoadAssignment: "meshbox.ClusterLoadAssignment"
         case MeshboxTypeURL.secret: "meshbox.Secret"
+        case MeshboxTypeURL.workload: "meshbox.Workload"
         default: "other"
         }
     }

@@ -130,7 +130,9 @@ struct RemoteNodeThroughServerTests {
         try await eventually("the control plane to see edge-1 in sync", timeout: .seconds(30)) {
             let back = try await Self.xdsNodes(control, group: group).first { $0["nodeID"] as? String == "edge-1" }
             return back?["connected"] as? Bool == true && back?["inSync"] as? Bool != false
-                && (back?["ackedVersions"] as? [String: String])?.count == 5
+                // One acked version per meshbox-native type: Secret, Cluster, ClusterLoadAssignment,
+                // Workload, Listener, RouteConfiguration (MeshboxTypeURL.pushOrder).
+                && (back?["ackedVersions"] as? [String: String])?.count == 6
         }
 
         // 5. A change applied afterwards reaches the node.
