@@ -20,7 +20,6 @@ struct EnvoyBootstrapCommand: AsyncParsableCommand {
             The certificate, key and mesh CA are inlined in the YAML, or written beside it with --out-dir
             (bootstrap.yaml, node.crt, node.key mode 0600, ca.crt, and node-sds.yaml, ca-sds.yaml through
             which Envoy reads them and follows their replacement).
-
             --renew with --out-dir replaces only node.crt, node.key and ca.crt there (a fresh key and a
             certificate the CA signs through the admin API, no join token): Envoy uses them from its next
             connection to the ADS server, without a restart. Run it before half the certificate's life
