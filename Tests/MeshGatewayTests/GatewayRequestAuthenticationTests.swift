@@ -50,6 +50,8 @@ struct GatewayRequestAuthenticationTests {
         #expect(try await client.send("GET", "/es", host: harness.host, headers: Self.bearer(esToken)).status == 200)
         #expect(try await client.send("GET", "/none", host: harness.host).status == 200)
         #expect(try await client.send("GET", "/param?access_token=\(esToken)", host: harness.host).status == 200)
+        // A request without a token passes too: a bad token in the default parameter shows it is read.
+        #expect(try await client.send("GET", "/param?access_token=not.a.jwt", host: harness.host).status == 401)
         await client.close()
         #expect(backends[0].received.map(\.uri) == ["/rs", "/es", "/none", "/param?access_token=\(esToken)"])
         #expect(backends[0].received.allSatisfy { $0.header("authorization") == nil })
