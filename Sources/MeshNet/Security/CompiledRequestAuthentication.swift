@@ -28,6 +28,25 @@ final class CompiledRequestAuthentication: Sendable {
         let forwardOriginalToken: Bool
         let outputPayloadToHeader: String?
         let outputClaimToHeaders: [RequestAuthenticationSpec.ClaimToHeader]
+        /// `outputClaimToHeaders` with each claim split at its dots once, here, not per request.
+        let claimOutputs: [(header: String, claim: [String])]
+
+        init(
+            policy: ResourceKey, rule: Int, issuer: String, audiences: [String], keys: JWTKeySet?,
+            locations: [Location], forwardOriginalToken: Bool, outputPayloadToHeader: String?,
+            outputClaimToHeaders: [RequestAuthenticationSpec.ClaimToHeader]
+        ) {
+            self.policy = policy
+            self.rule = rule
+            self.issuer = issuer
+            self.audiences = audiences
+            self.keys = keys
+            self.locations = locations
+            self.forwardOriginalToken = forwardOriginalToken
+            self.outputPayloadToHeader = outputPayloadToHeader
+            self.outputClaimToHeaders = outputClaimToHeaders
+            claimOutputs = outputClaimToHeaders.map { ($0.header, $0.claim.split(separator: ".").map(String.init)) }
+        }
     }
 
     static let clockSkewSeconds: Double = 60
@@ -123,10 +142,11 @@ final class CompiledRequestAuthentication: Sendable {
         var edits = JWTHeaderEdits()
         if !provider.forwardOriginalToken, case .header(let name, _) = location { edits.remove.append(name) }
         if let header = provider.outputPayloadToHeader { edits.set.append((header, String(token.encodedPayload))) }
-        for output in provider.outputClaimToHeaders {
-            let names = output.claim.split(separator: ".").map(String.init)
+        if !provider.claimOutputs.isEmpty {
             let identity = JWTIdentity(principal: "", audiences: [], presenter: nil, claims: token.claims)
-            if let value = identity.claimValues(names).first { edits.set.append((output.header, value)) }
+            for output in provider.claimOutputs {
+                if let value = identity.claimValues(output.claim).first { edits.set.append((output.header, value)) }
+            }
         }
         return edits.isEmpty ? nil : edits
     }

@@ -15,14 +15,15 @@ struct JWTToken {
 
     /// nil when `text` is not three base64url segments with a JSON header naming `alg` and a JSON object payload.
     init?(_ text: Substring) {
+        let json = JSONDecoder()
         let parts = text.split(separator: ".", maxSplits: 3, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
             let headerBytes = Self.base64URLDecoded(parts[0]),
             let payloadBytes = Self.base64URLDecoded(parts[1]),
             let signature = Self.base64URLDecoded(parts[2]),
-            let header = try? JSONDecoder().decode(JSONValue.self, from: Data(headerBytes)),
+            let header = try? json.decode(JSONValue.self, from: Data(headerBytes)),
             let algorithm = header["alg"]?.stringValue,
-            let claims = try? JSONDecoder().decode(JSONValue.self, from: Data(payloadBytes)),
+            let claims = try? json.decode(JSONValue.self, from: Data(payloadBytes)),
             claims.objectValue != nil
         else { return nil }
         self.algorithm = Substring(algorithm)
