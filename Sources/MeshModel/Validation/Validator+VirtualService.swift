@@ -42,7 +42,6 @@ extension Validator {
             let path = "spec.tcp[\(index)]"
             for (matchIndex, match) in route.match.enumerated() {
                 let matchPath = "\(path).match[\(matchIndex)]"
-                issues.checkIPOrCIDR(match.destinationSubnets, at: matchPath + ".destinationSubnets")
                 issues.checkPort(match.port, at: matchPath + ".port")
             }
             validateRouteDestinations(
@@ -88,7 +87,6 @@ extension Validator {
                     issues.error(hostPath, "SNI host \(sni) does not match any host of the virtual service")
                 }
             }
-            issues.checkIPOrCIDR(match.destinationSubnets, at: matchPath + ".destinationSubnets")
             issues.checkPort(match.port, at: matchPath + ".port")
         }
         validateRouteDestinations(route.route.map { ($0.destination, $0.weight) }, at: path + ".route", into: &issues)
