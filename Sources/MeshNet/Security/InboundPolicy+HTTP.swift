@@ -10,7 +10,7 @@ extension InboundPolicy {
         guard let target = target(address: connection.address, port: connection.port) else {
             return .deny("no workload registered on this node serves \(connection.address):\(connection.port)")
         }
-        guard target.isHTTP else { return decide(connection) }
+        guard target.isHTTP else { return decide(connection, target) }
         if let refusal = Self.peerAuthentication(target, connection) { return refusal }
         guard let authorization = target.authorization else { return .allow }
         var attributes = Self.connectionAttributes(target, connection)

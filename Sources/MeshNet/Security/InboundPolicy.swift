@@ -126,6 +126,11 @@ public struct InboundPolicy: Sendable {
         guard let target = target(address: connection.address, port: connection.port) else {
             return .deny("no workload registered on this node serves \(connection.address):\(connection.port)")
         }
+        return decide(connection, target)
+    }
+
+    /// `decide` for a workload port already looked up.
+    func decide(_ connection: Connection, _ target: Target) -> InboundDecision {
         if let refusal = Self.peerAuthentication(target, connection) { return refusal }
         guard !target.isHTTP, let authorization = target.authorization else { return .allow }
         var attributes = Self.connectionAttributes(target, connection)
