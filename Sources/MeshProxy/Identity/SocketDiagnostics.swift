@@ -88,7 +88,7 @@ enum SocketDiagnostics {
         if type == nlmsgError {
             let code = Int32(bitPattern: u32(headerSize))
             if code == -ENOENT { return .notFound }
-            return .unavailable("sock_diag error: \(String(cString: strerror(-code)))")
+            return .unavailable("sock_diag error: \(String(cString: strerror(0 &- code)))")
         }
         guard type == sockDiagByFamily, answer.count >= headerSize + 72 else {
             return .unavailable("unexpected netlink answer of type \(type), \(answer.count) bytes")
