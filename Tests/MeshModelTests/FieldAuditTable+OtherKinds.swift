@@ -268,9 +268,5 @@ extension FieldAuditTable {
             "endpoint hostnames are resolved (AAAA too) with the endpoint's labels; an IP endpoint stays as written",
             ["WorkloadEntry.labels"]
         ),
-        (
-            "a ServiceEntry endpoint's serviceAccount becomes its instance's, default otherwise",
-            ["WorkloadEntry.serviceAccount"]
-        ),
     ]
 }

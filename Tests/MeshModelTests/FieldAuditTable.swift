@@ -38,6 +38,10 @@ enum FieldAuditTable {
         "VirtualServiceSpec.L4MatchAttributes.port",
         "VirtualServiceSpec.TLSMatchAttributes.gateways",
         "VirtualServiceSpec.TLSMatchAttributes.port",
+        // Lands on the registry instance (shown by "a ServiceEntry endpoint's serviceAccount becomes
+        // its instance's, default otherwise"), but ISTIO_MUTUAL's subject names read only API
+        // instances and ServiceEntry instances run on no node: no effect on traffic yet.
+        "WorkloadEntry.serviceAccount",
         "WorkloadEntry.weight",
     ]
 
